@@ -1,0 +1,1 @@
+"""kinerja-flow: performance appraisal (SKP) workflows for the Indonesian civil service."""

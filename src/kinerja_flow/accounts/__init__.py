@@ -1,0 +1,1 @@
+"""Accounts: sign-in identities, invitations, passwords and bearer tokens."""

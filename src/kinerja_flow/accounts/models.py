@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kinerja_flow.lib.db import Base, IdMixin
+
+
+class Account(IdMixin, Base):
+    """A person who can sign in; linked to an employee unless created as a bare HR admin."""
+
+    __tablename__ = "accounts"
+
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    roles: Mapped[str] = mapped_column(String(255), default="")
+    locale: Mapped[str] = mapped_column(String(8), default="id")
+    active: Mapped[bool] = mapped_column(default=True)
+    password_set_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(role for role in self.roles.split(";") if role)
+
+
+class AccountToken(IdMixin, Base):
+    """A single-use secret sent by email (invitation); only its hash is stored."""
+
+    __tablename__ = "account_tokens"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class LoginFailure(IdMixin, Base):
+    """One failed sign-in, kept to throttle guessing across every app instance."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    key: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime]

@@ -1,0 +1,1 @@
+"""Appraisals: one employee's SKP in one cycle, moved through its workflow."""

@@ -1,0 +1,204 @@
+"""The named guards and effects an appraisal workflow file may use (the allow-list)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from kinerja_flow.appraisals.models import Appeal, Appraisal
+from kinerja_flow.appraisals.predikat import Rating, predikat_for
+from kinerja_flow.appraisals.schemas import ActionRequest
+from kinerja_flow.i18n import _
+from kinerja_flow.lib.errors import FieldError
+from kinerja_flow.workflow.registry import Registry
+
+APPEAL_WINDOW = timedelta(days=14)
+"""PP 30/2019 art. 59: an objection may be filed within 14 days of receiving the result."""
+
+
+@dataclass(frozen=True)
+class AppraisalFacts:
+    """Everything guards may look at, gathered before the decision; guards do no I/O."""
+
+    now: datetime
+    payload: ActionRequest
+    target_count: int
+    unrealised_targets: tuple[str, ...]
+    reviewed_at: datetime | None
+    has_evaluator: bool
+    has_reviewer: bool
+
+
+@dataclass(frozen=True)
+class EffectContext:
+    appraisal: Appraisal
+    payload: ActionRequest
+    actor_id: int
+    now: datetime
+
+
+RULES: Registry[AppraisalFacts] = Registry(
+    kind="appraisal",
+    deadlines=frozenset({"targets_due", "self_assessment_due", "review_due"}),
+)
+
+
+def _blank(text: str | None) -> bool:
+    return text is None or not text.strip()
+
+
+@RULES.guard("has_targets")
+def has_targets(facts: AppraisalFacts) -> FieldError | None:
+    if facts.target_count == 0:
+        return FieldError("targets", _("Add at least one target before submitting."))
+    return None
+
+
+@RULES.guard("has_evaluator")
+def has_evaluator(facts: AppraisalFacts) -> FieldError | None:
+    if not facts.has_evaluator:
+        return FieldError("evaluator", _("No evaluator is assigned; ask HR to assign one."))
+    return None
+
+
+@RULES.guard("has_reviewer")
+def has_reviewer(facts: AppraisalFacts) -> FieldError | None:
+    if not facts.has_reviewer:
+        return FieldError("reviewer", _("No appeal reviewer is assigned; ask HR to assign one."))
+    return None
+
+
+@RULES.guard("all_targets_realised")
+def all_targets_realised(facts: AppraisalFacts) -> FieldError | None:
+    if facts.unrealised_targets:
+        return FieldError(
+            "targets",
+            _("Record a realisation for every target; missing: {titles}."),
+            {"titles": "; ".join(facts.unrealised_targets)},
+        )
+    return None
+
+
+@RULES.guard("comment_given")
+def comment_given(facts: AppraisalFacts) -> FieldError | None:
+    if _blank(facts.payload.comment):
+        return FieldError("comment", _("A comment is required."))
+    return None
+
+
+@RULES.guard("reason_given")
+def reason_given(facts: AppraisalFacts) -> FieldError | None:
+    if _blank(facts.payload.reason):
+        return FieldError("reason", _("A reason is required."))
+    return None
+
+
+@RULES.guard("ratings_given")
+def ratings_given(facts: AppraisalFacts) -> FieldError | None:
+    missing = [
+        name
+        for name in ("results_rating", "behaviour_rating")
+        if getattr(facts.payload, name) is None
+    ]
+    if missing:
+        return FieldError(
+            missing[0],
+            _("Both results_rating and behaviour_rating are required; missing: {fields}."),
+            {"fields": ", ".join(missing)},
+        )
+    return None
+
+
+@RULES.guard("within_appeal_window")
+def within_appeal_window(facts: AppraisalFacts) -> FieldError | None:
+    if facts.reviewed_at is None or facts.now > facts.reviewed_at + APPEAL_WINDOW:
+        return FieldError(
+            "reason", _("The 14-day period to file an appeal against this result has ended.")
+        )
+    return None
+
+
+@RULES.guard("appeal_decision_given")
+def appeal_decision_given(facts: AppraisalFacts) -> FieldError | None:
+    payload = facts.payload
+    if payload.decision is None:
+        return FieldError("decision", _("A decision is required: 'upheld' or 'changed'."))
+    if payload.decision == "changed" and (
+        payload.results_rating is None or payload.behaviour_rating is None
+    ):
+        return FieldError(
+            "results_rating",
+            _("A changed decision needs the new results_rating and behaviour_rating."),
+        )
+    return None
+
+
+@RULES.effect("record_return_comment")
+def record_return_comment(ctx: EffectContext) -> dict[str, Any]:
+    ctx.appraisal.return_comment = ctx.payload.comment
+    return {"comment": ctx.payload.comment}
+
+
+@RULES.effect("record_ratings")
+def record_ratings(ctx: EffectContext) -> dict[str, Any]:
+    results = Rating(ctx.payload.results_rating)
+    behaviour = Rating(ctx.payload.behaviour_rating)
+    appraisal = ctx.appraisal
+    appraisal.results_rating = results
+    appraisal.behaviour_rating = behaviour
+    appraisal.predikat = predikat_for(results, behaviour)
+    appraisal.review_comment = ctx.payload.comment
+    appraisal.reviewed_at = ctx.now
+    return {
+        "results_rating": results.value,
+        "behaviour_rating": behaviour.value,
+        "predikat": appraisal.predikat,
+        "comment": ctx.payload.comment,
+    }
+
+
+@RULES.effect("open_appeal")
+def open_appeal(ctx: EffectContext) -> dict[str, Any]:
+    appraisal = ctx.appraisal
+    assert appraisal.results_rating and appraisal.behaviour_rating and appraisal.predikat
+    appraisal.appeal = Appeal(
+        reason=ctx.payload.reason,
+        filed_at=ctx.now,
+        original_results_rating=appraisal.results_rating,
+        original_behaviour_rating=appraisal.behaviour_rating,
+        original_predikat=appraisal.predikat,
+    )
+    return {"reason": ctx.payload.reason}
+
+
+@RULES.effect("decide_appeal")
+def decide_appeal(ctx: EffectContext) -> dict[str, Any]:
+    appraisal = ctx.appraisal
+    appeal = appraisal.appeal
+    assert appeal is not None
+    payload = ctx.payload
+    appeal.decision = payload.decision
+    appeal.decision_reason = payload.reason
+    appeal.decided_at = ctx.now
+    appeal.decided_by_id = ctx.actor_id
+    before = {"predikat": appraisal.predikat}
+    if payload.decision == "changed":
+        results = Rating(payload.results_rating)
+        behaviour = Rating(payload.behaviour_rating)
+        appraisal.results_rating = results
+        appraisal.behaviour_rating = behaviour
+        appraisal.predikat = predikat_for(results, behaviour)
+    return {
+        "decision": payload.decision,
+        "before": before,
+        "results_rating": appraisal.results_rating,
+        "behaviour_rating": appraisal.behaviour_rating,
+        "predikat": appraisal.predikat,
+    }
+
+
+@RULES.effect("record_cancel_reason")
+def record_cancel_reason(ctx: EffectContext) -> dict[str, Any]:
+    ctx.appraisal.cancel_reason = ctx.payload.reason
+    return {}

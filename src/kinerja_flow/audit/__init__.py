@@ -1,0 +1,1 @@
+"""Audit trail: append-only events chained by SHA-256 so edits and deletions show."""

@@ -1,0 +1,64 @@
+"""Settings read from environment variables prefixed with ``KINERJA_``."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+
+import msgspec
+
+
+class SmtpTls(StrEnum):
+    """How the SMTP connection is secured; always explicit, never opportunistic."""
+
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str = "sqlite+aiosqlite:///./kinerja-flow.sqlite3"
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = "dev-only-secret-change-me-in-production-0123456789"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_tls: SmtpTls = SmtpTls.NONE
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout: float = 10.0
+    mail_from: str = "kinerja-flow <no-reply@kinerja-flow.local>"
+    default_locale: str = "id"
+    access_token_minutes: int = 480
+    invitation_days: int = 7
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    embedded_worker: bool | None = None
+    worker_poll_seconds: float = 2.0
+    workflows_dir: Path | None = None
+    templates_dir: Path | None = None
+    demo: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def run_embedded_worker(self) -> bool:
+        """Deliver mail inside the web process: the default on embedded SQLite."""
+        return self.is_sqlite if self.embedded_worker is None else self.embedded_worker
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings from ``KINERJA_*`` variables, then explicit overrides."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, object] = {}
+    for field in msgspec.structs.fields(Settings):
+        value = env.get(f"KINERJA_{field.name.upper()}")
+        if value is not None and value != "":
+            raw[field.name] = value
+    raw.update(overrides)
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SystemExit(f"Invalid KINERJA_ setting: {exc}") from exc

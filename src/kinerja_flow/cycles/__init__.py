@@ -1,0 +1,1 @@
+"""Appraisal cycles: a period, its deadlines, the units in scope and the workflow used."""

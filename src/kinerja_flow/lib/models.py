@@ -1,0 +1,28 @@
+"""Import every model so the metadata is complete (Alembic, tests)."""
+
+from kinerja_flow.accounts.models import Account, AccountToken, LoginFailure
+from kinerja_flow.appraisals.models import Appeal, Appraisal, Target
+from kinerja_flow.audit.models import AuditEvent, AuditHead
+from kinerja_flow.cycles.models import Cycle, cycle_units
+from kinerja_flow.lib.db import Base
+from kinerja_flow.notifications.models import OutboxMessage
+from kinerja_flow.org.models import Employee, Unit
+
+metadata = Base.metadata
+
+__all__ = [
+    "Account",
+    "AccountToken",
+    "Appeal",
+    "Appraisal",
+    "AuditEvent",
+    "AuditHead",
+    "Cycle",
+    "Employee",
+    "LoginFailure",
+    "OutboxMessage",
+    "Target",
+    "Unit",
+    "cycle_units",
+    "metadata",
+]

@@ -1,0 +1,1 @@
+"""Notifications: templated email written to a transactional outbox, delivered by a worker."""

@@ -1,0 +1,1 @@
+"""Organisation: units (unit kerja) and employees (pegawai ASN) with their supervisors."""

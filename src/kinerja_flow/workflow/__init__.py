@@ -1,0 +1,1 @@
+"""Workflows as data: TOML definitions, their checker, and the shared decision engine."""

@@ -1,0 +1,55 @@
+"""The schema of a workflow file (``workflows/*.toml``); unknown keys are rejected."""
+
+from __future__ import annotations
+
+import msgspec
+
+ANY_OPEN_STATE = "*"
+"""A ``source`` of ``"*"`` means every state that is not final."""
+
+ROLES = frozenset({"employee", "evaluator", "reviewer", "hr", "auditor"})
+RECIPIENTS = frozenset({"employee", "evaluator", "reviewer"})
+
+
+class Notify(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    message: str
+    to: list[str]
+
+
+class StateDef(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    final: bool = False
+    deadline: str | None = None
+    description: str = ""
+
+
+class TransitionDef(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    trigger: str
+    source: str | list[str]
+    dest: str
+    who: list[str]
+    guards: list[str] = []
+    effects: list[str] = []
+    notify: list[Notify] = []
+    description: str = ""
+
+    @property
+    def sources(self) -> list[str]:
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+
+class WorkflowDef(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    name: str
+    kind: str
+    initial: str
+    states: dict[str, StateDef]
+    transitions: list[TransitionDef]
+    description: str = ""
+
+    def expand_sources(self, transition: TransitionDef) -> list[str]:
+        """The concrete source states of ``transition`` (``"*"`` expanded)."""
+        if transition.sources == [ANY_OPEN_STATE]:
+            return [name for name, state in self.states.items() if not state.final]
+        return transition.sources
+
+
+TOP_LEVEL_KEYS = frozenset(field.name for field in msgspec.structs.fields(WorkflowDef))

@@ -1,0 +1,122 @@
+"""The decision engine: one ``transitions`` machine per workflow definition, shared by all cases.
+
+It never touches the database. Given a state, a trigger, the caller's roles and a snapshot
+of facts, it answers with a :class:`Decision` (what must happen) or refuses with the error a
+person would act on; the service applies the decision in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Generic
+
+from transitions import EventData, Machine
+
+from kinerja_flow.i18n import _
+from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from kinerja_flow.workflow.definition import Notify, TransitionDef, WorkflowDef
+from kinerja_flow.workflow.registry import FactsT, Registry
+
+
+@dataclass(frozen=True)
+class Decision:
+    trigger: str
+    source: str
+    dest: str
+    effects: tuple[str, ...]
+    notify: tuple[Notify, ...]
+
+
+@dataclass
+class _Case(Generic[FactsT]):
+    """The transient model the shared machine moves; lives for one decision."""
+
+    state: str
+    facts: FactsT
+    errors: list[FieldError] = field(default_factory=list)
+    fired: TransitionDef | None = None
+
+
+class WorkflowEngine(Generic[FactsT]):
+    def __init__(self, definition: WorkflowDef, registry: Registry[FactsT]) -> None:
+        self.definition = definition
+        self.registry = registry
+        self._routes: dict[tuple[str, str], TransitionDef] = {}
+        self._machine = Machine(
+            model=None,
+            states=list(definition.states),
+            initial=definition.initial,
+            auto_transitions=False,
+            send_event=True,
+        )
+        for transition in definition.transitions:
+            sources = definition.expand_sources(transition)
+            for source in sources:
+                self._routes[(transition.trigger, source)] = transition
+            self._machine.add_transition(
+                transition.trigger,
+                sources,
+                transition.dest,
+                conditions=[self._condition(transition)],
+            )
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    def _condition(self, transition: TransitionDef) -> Any:
+        def guards_pass(event: EventData) -> bool:
+            case: _Case[FactsT] = event.model
+            for name in transition.guards:
+                failure = self.registry.guards[name](case.facts)
+                if failure is not None:
+                    case.errors.append(failure)
+            case.fired = transition
+            return not case.errors
+
+        return guards_pass
+
+    def allowed_triggers(self, state: str, roles: frozenset[str]) -> list[str]:
+        """Triggers the holder of ``roles`` may fire from ``state`` (guards not evaluated)."""
+        return [
+            transition.trigger
+            for (trigger, source), transition in self._routes.items()
+            if source == state and roles.intersection(transition.who)
+        ]
+
+    def is_final(self, state: str) -> bool:
+        return self.definition.states[state].final
+
+    def deadline_of(self, state: str) -> str | None:
+        return self.definition.states[state].deadline
+
+    def decide(self, state: str, trigger: str, roles: frozenset[str], facts: FactsT) -> Decision:
+        """Decide what firing ``trigger`` means now, or raise the refusal."""
+        if trigger not in self._machine.events:
+            raise NotFound(_("There is no action named '{trigger}'."), trigger=trigger)
+        route = self._routes.get((trigger, state))
+        if route is None:
+            may_ever = any(
+                roles.intersection(transition.who)
+                for (name, _source), transition in self._routes.items()
+                if name == trigger
+            )
+            if not may_ever:
+                raise Forbidden(_("You may not perform '{trigger}'."), trigger=trigger)
+            raise Conflict(
+                _("'{trigger}' is not possible while the appraisal is '{state}'."),
+                trigger=trigger,
+                state=state,
+            )
+        if not roles.intersection(route.who):
+            raise Forbidden(_("You may not perform '{trigger}'."), trigger=trigger)
+        case: _Case[FactsT] = _Case(state=state, facts=facts)
+        if not self._machine.events[trigger].trigger(case):
+            raise Invalid(_("The action cannot be performed yet."), errors=case.errors)
+        return Decision(
+            trigger=trigger,
+            source=state,
+            dest=case.state,
+            effects=tuple(route.effects),
+            notify=tuple(route.notify),
+        )
