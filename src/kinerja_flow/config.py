@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 import msgspec
+
+from kinerja_flow.resources import data_dir
 
 
 class SmtpTls(StrEnum):
@@ -19,8 +22,9 @@ class SmtpTls(StrEnum):
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = "sqlite+aiosqlite:///./kinerja-flow.sqlite3"
+    database_pool: Literal["queue", "null"] = "queue"
     base_url: str = "http://127.0.0.1:8000"
-    secret_key: str = "dev-only-secret-change-me-in-production-0123456789"
+    secret_key: str = "dev-only-secret-change-me-in-production-0123456789"  # noqa: S105
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_tls: SmtpTls = SmtpTls.NONE
@@ -35,13 +39,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_window_minutes: int = 15
     embedded_worker: bool | None = None
     worker_poll_seconds: float = 2.0
-    workflows_dir: Path | None = None
-    templates_dir: Path | None = None
+    workflows_dir: str | None = None
+    templates_dir: str | None = None
     demo: bool = False
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def workflows_path(self) -> Path:
+        return Path(self.workflows_dir) if self.workflows_dir else data_dir("workflows")
+
+    @property
+    def templates_path(self) -> Path:
+        return Path(self.templates_dir) if self.templates_dir else data_dir("templates")
 
     @property
     def run_embedded_worker(self) -> bool:

@@ -44,7 +44,7 @@ class Appraisal(IdMixin, Base):
     )
     appeal: Mapped[Appeal | None] = relationship(back_populates="appraisal", lazy="raise")
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Target(IdMixin, Base):

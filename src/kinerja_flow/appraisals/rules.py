@@ -134,6 +134,12 @@ def appeal_decision_given(facts: AppraisalFacts) -> FieldError | None:
     return None
 
 
+def _ratings(payload: ActionRequest) -> tuple[Rating, Rating]:
+    """The two ratings of a payload whose guards already required them."""
+    assert payload.results_rating is not None and payload.behaviour_rating is not None
+    return payload.results_rating, payload.behaviour_rating
+
+
 @RULES.effect("record_return_comment")
 def record_return_comment(ctx: EffectContext) -> dict[str, Any]:
     ctx.appraisal.return_comment = ctx.payload.comment
@@ -142,8 +148,7 @@ def record_return_comment(ctx: EffectContext) -> dict[str, Any]:
 
 @RULES.effect("record_ratings")
 def record_ratings(ctx: EffectContext) -> dict[str, Any]:
-    results = Rating(ctx.payload.results_rating)
-    behaviour = Rating(ctx.payload.behaviour_rating)
+    results, behaviour = _ratings(ctx.payload)
     appraisal = ctx.appraisal
     appraisal.results_rating = results
     appraisal.behaviour_rating = behaviour
@@ -161,7 +166,9 @@ def record_ratings(ctx: EffectContext) -> dict[str, Any]:
 @RULES.effect("open_appeal")
 def open_appeal(ctx: EffectContext) -> dict[str, Any]:
     appraisal = ctx.appraisal
-    assert appraisal.results_rating and appraisal.behaviour_rating and appraisal.predikat
+    assert appraisal.results_rating
+    assert appraisal.behaviour_rating
+    assert appraisal.predikat
     appraisal.appeal = Appeal(
         reason=ctx.payload.reason,
         filed_at=ctx.now,
@@ -184,8 +191,7 @@ def decide_appeal(ctx: EffectContext) -> dict[str, Any]:
     appeal.decided_by_id = ctx.actor_id
     before = {"predikat": appraisal.predikat}
     if payload.decision == "changed":
-        results = Rating(payload.results_rating)
-        behaviour = Rating(payload.behaviour_rating)
+        results, behaviour = _ratings(payload)
         appraisal.results_rating = results
         appraisal.behaviour_rating = behaviour
         appraisal.predikat = predikat_for(results, behaviour)

@@ -38,9 +38,9 @@ class TargetUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omi
     title: ShortText | msgspec.UnsetType = msgspec.UNSET
     indicator: ShortText | msgspec.UnsetType = msgspec.UNSET
     target: ShortText | msgspec.UnsetType = msgspec.UNSET
-    realization: LongText | None | msgspec.UnsetType = msgspec.UNSET
-    evidence_url: Url | None | msgspec.UnsetType = msgspec.UNSET
-    note: LongText | None | msgspec.UnsetType = msgspec.UNSET
+    realization: LongText | msgspec.UnsetType | None = msgspec.UNSET
+    evidence_url: Url | msgspec.UnsetType | None = msgspec.UNSET
+    note: LongText | msgspec.UnsetType | None = msgspec.UNSET
     version: int | None = None
 
 

@@ -11,21 +11,28 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import NullPool
 
 WRITE_OPTION = "kinerja_write"
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=convention)
-    type_annotation_map = {datetime: DateTimeUTC(timezone=True)}
+    type_annotation_map = {datetime: DateTimeUTC(timezone=True), int: BigIntIdentity}
 
 
 class IdMixin:
     id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
 
 
-def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
-    """Create the async engine; on SQLite turn on WAL, foreign keys and queued writers."""
+def create_engine(database_url: str, *, pooled: bool = True, **kwargs: Any) -> AsyncEngine:
+    """Create the async engine; on SQLite turn on WAL, foreign keys and queued writers.
+
+    ``pooled=False`` opens a connection per session (for an external pooler such as PgBouncer,
+    or for callers on several event loops).
+    """
+    if not pooled:
+        kwargs["poolclass"] = NullPool
     if not database_url.startswith("sqlite"):
         kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(database_url, **kwargs)

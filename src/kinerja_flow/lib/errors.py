@@ -6,9 +6,12 @@ import msgspec
 
 
 class FieldError(msgspec.Struct, frozen=True):
+    """One problem with one input: a field, or a line of an uploaded file."""
+
     field: str
     message: str
-    params: dict[str, str | int] = {}
+    params: dict[str, str] = {}
+    line: int | None = None
 
 
 class AppError(Exception):
@@ -53,5 +56,6 @@ class TooManyRequests(AppError):
     status_code = 429
 
     def __init__(self, message: str, *, retry_after: int, **params: str | int) -> None:
-        super().__init__(message, **params)
+        super().__init__(message)
+        self.params = params
         self.retry_after = retry_after

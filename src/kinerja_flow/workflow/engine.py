@@ -8,7 +8,7 @@ person would act on; the service applies the decision in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Generic
+from typing import Any, Generic, cast
 
 from transitions import EventData, Machine
 
@@ -34,7 +34,6 @@ class _Case(Generic[FactsT]):
     state: str
     facts: FactsT
     errors: list[FieldError] = field(default_factory=list)
-    fired: TransitionDef | None = None
 
 
 class WorkflowEngine(Generic[FactsT]):
@@ -55,7 +54,7 @@ class WorkflowEngine(Generic[FactsT]):
                 self._routes[(transition.trigger, source)] = transition
             self._machine.add_transition(
                 transition.trigger,
-                sources,
+                list[Any](sources),
                 transition.dest,
                 conditions=[self._condition(transition)],
             )
@@ -66,12 +65,11 @@ class WorkflowEngine(Generic[FactsT]):
 
     def _condition(self, transition: TransitionDef) -> Any:
         def guards_pass(event: EventData) -> bool:
-            case: _Case[FactsT] = event.model
+            case = cast("_Case[FactsT]", event.model)
             for name in transition.guards:
                 failure = self.registry.guards[name](case.facts)
                 if failure is not None:
                     case.errors.append(failure)
-            case.fired = transition
             return not case.errors
 
         return guards_pass
@@ -90,26 +88,29 @@ class WorkflowEngine(Generic[FactsT]):
     def deadline_of(self, state: str) -> str | None:
         return self.definition.states[state].deadline
 
-    def decide(self, state: str, trigger: str, roles: frozenset[str], facts: FactsT) -> Decision:
-        """Decide what firing ``trigger`` means now, or raise the refusal."""
+    def authorise(self, state: str, trigger: str, roles: frozenset[str]) -> TransitionDef:
+        """The transition ``trigger`` takes from ``state``; refuse unknown, forbidden or not now."""
         if trigger not in self._machine.events:
             raise NotFound(_("There is no action named '{trigger}'."), trigger=trigger)
         route = self._routes.get((trigger, state))
-        if route is None:
-            may_ever = any(
-                roles.intersection(transition.who)
-                for (name, _source), transition in self._routes.items()
-                if name == trigger
-            )
-            if not may_ever:
-                raise Forbidden(_("You may not perform '{trigger}'."), trigger=trigger)
-            raise Conflict(
-                _("'{trigger}' is not possible while the appraisal is '{state}'."),
-                trigger=trigger,
-                state=state,
-            )
-        if not roles.intersection(route.who):
+        if route is not None and roles.intersection(route.who):
+            return route
+        may_ever = any(
+            roles.intersection(transition.who)
+            for (name, _source), transition in self._routes.items()
+            if name == trigger
+        )
+        if route is not None or not may_ever:
             raise Forbidden(_("You may not perform '{trigger}'."), trigger=trigger)
+        raise Conflict(
+            _("'{trigger}' is not possible while the appraisal is '{state}'."),
+            trigger=trigger,
+            state=state,
+        )
+
+    def decide(self, state: str, trigger: str, roles: frozenset[str], facts: FactsT) -> Decision:
+        """Decide what firing ``trigger`` means now, or raise the refusal."""
+        route = self.authorise(state, trigger, roles)
         case: _Case[FactsT] = _Case(state=state, facts=facts)
         if not self._machine.events[trigger].trigger(case):
             raise Invalid(_("The action cannot be performed yet."), errors=case.errors)

@@ -68,10 +68,14 @@ class _Checker:
             self.report((*path, *sub), message)
             return None
 
-    def check(self, raw: dict[str, Any], registries: Mapping[str, Registry[Any]]) -> WorkflowDef | None:
+    def check(
+        self, raw: dict[str, Any], registries: Mapping[str, Registry[Any]]
+    ) -> WorkflowDef | None:
         for key in raw.keys() - TOP_LEVEL_KEYS:
             self.report((key,), f"unknown key `{key}`")
-        missing = [key for key in ("name", "kind", "initial", "states", "transitions") if key not in raw]
+        missing = [
+            key for key in ("name", "kind", "initial", "states", "transitions") if key not in raw
+        ]
         for key in missing:
             self.report((), f"missing required key `{key}`")
         if missing:
@@ -110,9 +114,13 @@ class _Checker:
         self, workflow: WorkflowDef, registry: Registry[Any] | None, kinds: set[str]
     ) -> None:
         if registry is None:
-            self.report(("kind",), f"unknown kind `{workflow.kind}` (known: {', '.join(sorted(kinds))})")
+            self.report(
+                ("kind",), f"unknown kind `{workflow.kind}` (known: {', '.join(sorted(kinds))})"
+            )
         if workflow.initial not in workflow.states:
-            self.report(("initial",), f"initial state `{workflow.initial}` is not declared in [states]")
+            self.report(
+                ("initial",), f"initial state `{workflow.initial}` is not declared in [states]"
+            )
         for name, state in workflow.states.items():
             if registry and state.deadline and state.deadline not in registry.deadlines:
                 self.report(("states", name, "deadline"), f"unknown deadline `{state.deadline}`")
@@ -144,7 +152,9 @@ class _Checker:
             self.report((*at, "who"), "`who` must name at least one role")
         for role in transition.who:
             if role not in ROLES:
-                self.report((*at, "who"), f"unknown role `{role}` (known: {', '.join(sorted(ROLES))})")
+                self.report(
+                    (*at, "who"), f"unknown role `{role}` (known: {', '.join(sorted(ROLES))})"
+                )
         for guard in transition.guards:
             if registry and guard not in registry.guards:
                 self.report((*at, "guards"), f"unknown guard `{guard}`")
@@ -154,12 +164,17 @@ class _Checker:
         for position, notify in enumerate(transition.notify):
             for recipient in notify.to:
                 if recipient not in RECIPIENTS:
-                    self.report((*at, "notify"), f"unknown recipient `{recipient}` in notify[{position}]")
+                    self.report(
+                        (*at, "notify"), f"unknown recipient `{recipient}` in notify[{position}]"
+                    )
             if self.message_exists and not self.message_exists(notify.message):
                 self.report((*at, "notify"), f"no email templates for message `{notify.message}`")
         for source in workflow.expand_sources(transition):
             if (transition.trigger, source) in seen:
-                self.report((*at, "trigger"), f"trigger `{transition.trigger}` is defined twice from `{source}`")
+                self.report(
+                    (*at, "trigger"),
+                    f"trigger `{transition.trigger}` is defined twice from `{source}`",
+                )
             seen.add((transition.trigger, source))
 
     def check_reachable(self, workflow: WorkflowDef) -> None:
@@ -170,13 +185,16 @@ class _Checker:
         while frontier:
             state = frontier.pop()
             for transition in workflow.transitions:
-                if state in workflow.expand_sources(transition) and transition.dest not in reached:
-                    if transition.dest in workflow.states:
-                        reached.add(transition.dest)
-                        frontier.append(transition.dest)
+                dest = transition.dest
+                sources = workflow.expand_sources(transition)
+                if state in sources and dest not in reached and dest in workflow.states:
+                    reached.add(dest)
+                    frontier.append(dest)
         for name in workflow.states:
             if name not in reached:
-                self.report(("states", name), f"state `{name}` is unreachable from `{workflow.initial}`")
+                self.report(
+                    ("states", name), f"state `{name}` is unreachable from `{workflow.initial}`"
+                )
 
 
 class MessageCheck:
@@ -213,7 +231,9 @@ def check_file(
 
 
 def load_dir(
-    directory: Path, registries: Mapping[str, Registry[Any]], message_exists: MessageCheck | None = None
+    directory: Path,
+    registries: Mapping[str, Registry[Any]],
+    message_exists: MessageCheck | None = None,
 ) -> dict[str, WorkflowDef]:
     """Load every ``*.toml`` in ``directory``; raise :class:`WorkflowError` listing all problems."""
     definitions: dict[str, WorkflowDef] = {}
@@ -223,7 +243,9 @@ def load_dir(
         problems.extend(found)
         if definition is not None:
             if definition.name in definitions:
-                problems.append(Problem(file, 1, f"workflow name `{definition.name}` is used twice"))
+                problems.append(
+                    Problem(file, 1, f"workflow name `{definition.name}` is used twice")
+                )
             definitions[definition.name] = definition
     if problems:
         raise WorkflowError(problems)

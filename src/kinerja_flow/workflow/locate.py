@@ -33,7 +33,9 @@ def key_lines(text: str) -> dict[tuple[PathPart, ...], int]:
         if depth == 0 and (key := _KEY.match(line)):
             lines.setdefault((*table, *_split_key(key.group(1))), number)
         code = line.split("#", 1)[0]
-        depth = max(0, depth + code.count("[") + code.count("{") - code.count("]") - code.count("}"))
+        depth = max(
+            0, depth + code.count("[") + code.count("{") - code.count("]") - code.count("}")
+        )
     return lines
 
 

@@ -1,0 +1,46 @@
+"""Alembic environment: async engine, batch mode on SQLite, URL from KINERJA_DATABASE_URL."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from kinerja_flow.config import load_settings
+from kinerja_flow.lib.db import create_engine
+from kinerja_flow.lib.models import metadata
+
+config = context.config
+
+
+def _url() -> str:
+    url = config.attributes.get("database_url")
+    return str(url) if url else load_settings().database_url
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run() -> None:
+    engine = create_engine(_url())
+    async with engine.connect() as connection:
+        await connection.run_sync(_configure)
+        await connection.commit()
+    await engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=_url(), target_metadata=metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    asyncio.run(_run())

@@ -1,0 +1,61 @@
+"""HTTP endpoints for signing in and redeeming invitations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja_flow.accounts.schemas import Me, SetPassword, TokenRequest, TokenResponse
+from kinerja_flow.accounts.service import AccountService
+from kinerja_flow.authz import Principal
+from kinerja_flow.context import AppContext
+from kinerja_flow.org.models import Employee
+
+
+def provide_account_service(db_session: AsyncSession, ctx: AppContext) -> AccountService:
+    return AccountService(db_session, ctx)
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+    dependencies = {"account_service": Provide(provide_account_service, sync_to_thread=False)}
+
+    @post("/set-password", status_code=204, summary="Set a password with an invitation token")
+    async def set_password(
+        self, account_service: NamedDependency[AccountService], data: JSONBody[SetPassword]
+    ) -> None:
+        await account_service.set_password(data)
+
+    @post(
+        "/token", status_code=200, summary="Exchange NIP or email and password for a bearer token"
+    )
+    async def token(
+        self,
+        account_service: NamedDependency[AccountService],
+        data: JSONBody[TokenRequest],
+        request: Request[Any, Any, Any],
+    ) -> TokenResponse:
+        client = request.client.host if request.client else "unknown"
+        return await account_service.login(data, client)
+
+    @get("/me", summary="Who am I")
+    async def me(self, principal: NamedDependency[Principal], db_session: AsyncSession) -> Me:
+        employee = None
+        if principal.employee_id is not None:
+            employee = await db_session.scalar(
+                select(Employee).where(Employee.id == principal.employee_id)
+            )
+        return Me(
+            account_id=principal.account_id,
+            email=principal.email,
+            roles=sorted(principal.roles),
+            employee_id=principal.employee_id,
+            nip=employee.nip if employee else None,
+            name=employee.name if employee else None,
+        )

@@ -1,0 +1,33 @@
+"""Wire schemas of the authentication API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+class SetPassword(msgspec.Struct, forbid_unknown_fields=True):
+    token: Secret
+    password: Secret
+
+
+class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=320)]
+    password: Secret
+
+
+class TokenResponse(msgspec.Struct):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105
+
+
+class Me(msgspec.Struct):
+    account_id: int
+    email: str
+    roles: list[str]
+    employee_id: int | None
+    nip: str | None
+    name: str | None

@@ -1,0 +1,123 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Litestar, get
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.logging.config import LoggingConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.security.jwt import JWTAuth, Token
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja_flow.accounts.controllers import AuthController
+from kinerja_flow.accounts.service import JWT_ALGORITHM, load_principal
+from kinerja_flow.appraisals.controllers import AppraisalController
+from kinerja_flow.audit.controllers import AuditController
+from kinerja_flow.authz import Principal
+from kinerja_flow.clock import Clock, SystemClock
+from kinerja_flow.config import Settings, load_settings
+from kinerja_flow.context import AppContext, build_context
+from kinerja_flow.cycles.controllers import CycleController
+from kinerja_flow.lib.deps import provide_ctx, provide_db_session, provide_principal
+from kinerja_flow.lib.errors import AppError
+from kinerja_flow.lib.http import app_error_handler, http_error_handler, validation_error_handler
+from kinerja_flow.notifications.worker import OutboxWorker
+from kinerja_flow.org.controllers import OrgController
+
+PUBLIC_PATHS = [
+    "^/health$",
+    "^/schema",
+    "^/api/v1/auth/token$",
+    "^/api/v1/auth/set-password$",
+    "^/demo/",
+]
+
+
+@get("/health", tags=["health"], summary="200 when the database answers")
+async def health(db_session: AsyncSession) -> dict[str, str]:
+    try:
+        await db_session.execute(text("SELECT 1"))
+    except Exception as exc:
+        raise HTTPException(status_code=503, detail="database unreachable") from exc
+    return {"status": "ok"}
+
+
+async def _retrieve_principal(
+    token: Token, connection: ASGIConnection[Any, Any, Any, Any]
+) -> Principal | None:
+    ctx: AppContext = connection.app.state.ctx
+    try:
+        account_id = int(token.sub)
+    except ValueError:
+        return None
+    async with ctx.sessions() as session:
+        return await load_principal(session, account_id)
+
+
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    route_handlers: list[Any] | None = None,
+) -> Litestar:
+    settings = settings or load_settings()
+    ctx = build_context(settings, clock or SystemClock())
+    jwt_auth = JWTAuth[Principal, Token](
+        retrieve_user_handler=_retrieve_principal,
+        token_secret=settings.secret_key,
+        algorithm=JWT_ALGORITHM,
+        exclude=PUBLIC_PATHS,
+    )
+
+    @contextlib.asynccontextmanager
+    async def embedded_worker(app: Litestar) -> AsyncIterator[None]:
+        if not settings.run_embedded_worker:
+            yield
+            return
+        stop = asyncio.Event()
+        task = asyncio.create_task(OutboxWorker(ctx.sessions, settings, ctx.clock).run(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+
+    async def dispose_engine() -> None:
+        await ctx.engine.dispose()
+
+    return Litestar(
+        route_handlers=[
+            health,
+            AuthController,
+            OrgController,
+            CycleController,
+            AppraisalController,
+            AuditController,
+            *(route_handlers or []),
+        ],
+        dependencies={
+            "ctx": Provide(provide_ctx, sync_to_thread=False),
+            "db_session": Provide(provide_db_session),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+        },
+        on_app_init=[jwt_auth.on_app_init],
+        lifespan=[embedded_worker],
+        on_shutdown=[dispose_engine],
+        state=State({"ctx": ctx}),
+        exception_handlers={
+            AppError: app_error_handler,
+            ValidationException: validation_error_handler,
+            HTTPException: http_error_handler,
+        },
+        logging_config=LoggingConfig(log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 422, 429}),
+        openapi_config=OpenAPIConfig(title="kinerja-flow", version="0.1.0", path="/schema"),
+    )

@@ -1,0 +1,431 @@
+"""Read appraisals, edit targets and fire workflow triggers, each in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from kinerja_flow.accounts.models import Account
+from kinerja_flow.appraisals.models import Appraisal, Target
+from kinerja_flow.appraisals.rules import APPEAL_WINDOW, AppraisalFacts, EffectContext
+from kinerja_flow.appraisals.schemas import (
+    ActionRequest,
+    AppealOut,
+    AppraisalOut,
+    AppraisalPage,
+    AppraisalSummary,
+    Person,
+    TargetCreate,
+    TargetOut,
+    TargetUpdate,
+)
+from kinerja_flow.audit.schemas import AuditEventOut
+from kinerja_flow.audit.service import AuditEntry, append, events_of_appraisal
+from kinerja_flow.authz import Principal, appraisal_roles, visible_appraisals
+from kinerja_flow.context import AppContext
+from kinerja_flow.cycles.models import Cycle
+from kinerja_flow.i18n import _
+from kinerja_flow.lib.db import begin_write, is_postgres
+from kinerja_flow.lib.errors import Conflict, Forbidden, NotFound
+from kinerja_flow.notifications.outbox import Email, Recipient
+from kinerja_flow.org.models import Employee
+from kinerja_flow.workflow.engine import Decision, WorkflowEngine
+
+PLANNING_FIELDS = ("title", "indicator", "target")
+REALISATION_FIELDS = ("realization", "evidence_url", "note")
+PLANNING_STATE = "planning"
+SELF_ASSESSMENT_STATE = "self_assessment"
+
+
+def _person(employee: Employee | None) -> Person | None:
+    if employee is None:
+        return None
+    return Person(id=employee.id, nip=employee.nip, name=employee.name, position=employee.position)
+
+
+def _target_out(target: Target) -> TargetOut:
+    return TargetOut(
+        id=target.id,
+        position=target.position,
+        title=target.title,
+        indicator=target.indicator,
+        target=target.target,
+        realization=target.realization,
+        evidence_url=target.evidence_url,
+        note=target.note,
+    )
+
+
+class AppraisalService:
+    def __init__(self, session: AsyncSession, ctx: AppContext, principal: Principal) -> None:
+        self.session = session
+        self.ctx = ctx
+        self.principal = principal
+
+    # -- reading -------------------------------------------------------------------------
+
+    async def _load(self, appraisal_id: int, *, lock: bool = False) -> Appraisal:
+        query = (
+            select(Appraisal)
+            .where(Appraisal.id == appraisal_id, visible_appraisals(self.principal))
+            .options(selectinload(Appraisal.targets), selectinload(Appraisal.appeal))
+        )
+        if lock and is_postgres(self.session):
+            query = query.with_for_update(of=Appraisal)
+        appraisal = await self.session.scalar(query)
+        if appraisal is None:
+            raise NotFound(
+                _("Appraisal {id} does not exist or is not visible to you."), id=appraisal_id
+            )
+        return appraisal
+
+    def _engine(self, appraisal: Appraisal) -> WorkflowEngine[AppraisalFacts]:
+        return self.ctx.workflows[appraisal.workflow]
+
+    async def _people(self, appraisal: Appraisal) -> dict[int, Employee]:
+        ids = {
+            i for i in (appraisal.employee_id, appraisal.evaluator_id, appraisal.reviewer_id) if i
+        }
+        rows = await self.session.scalars(select(Employee).where(Employee.id.in_(ids)))
+        return {e.id: e for e in rows.all()}
+
+    async def describe(self, appraisal: Appraisal) -> AppraisalOut:
+        people = await self._people(appraisal)
+        cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
+        engine = self._engine(appraisal)
+        deadline = engine.deadline_of(appraisal.state)
+        appeal = appraisal.appeal
+        return AppraisalOut(
+            id=appraisal.id,
+            cycle_id=appraisal.cycle_id,
+            workflow=appraisal.workflow,
+            state=appraisal.state,
+            version=appraisal.version,
+            employee=_person(people[appraisal.employee_id]),  # type: ignore[arg-type]
+            evaluator=_person(people.get(appraisal.evaluator_id or 0)),
+            reviewer=_person(people.get(appraisal.reviewer_id or 0)),
+            targets=[_target_out(t) for t in appraisal.targets],
+            results_rating=appraisal.results_rating,  # type: ignore[arg-type]
+            behaviour_rating=appraisal.behaviour_rating,  # type: ignore[arg-type]
+            predikat=appraisal.predikat,  # type: ignore[arg-type]
+            return_comment=appraisal.return_comment,
+            review_comment=appraisal.review_comment,
+            reviewed_at=appraisal.reviewed_at,
+            appeal_deadline=appraisal.reviewed_at + APPEAL_WINDOW
+            if appraisal.reviewed_at
+            else None,
+            appeal=msgspec.convert(appeal, AppealOut, from_attributes=True) if appeal else None,
+            cancel_reason=appraisal.cancel_reason,
+            due=getattr(cycle, deadline) if deadline else None,
+            allowed_actions=engine.allowed_triggers(
+                appraisal.state, appraisal_roles(self.principal, appraisal)
+            ),
+            state_changed_at=appraisal.state_changed_at,
+        )
+
+    async def get(self, appraisal_id: int) -> AppraisalOut:
+        return await self.describe(await self._load(appraisal_id))
+
+    async def audit_trail(self, appraisal_id: int) -> list[AuditEventOut]:
+        await self._load(appraisal_id)
+        return [
+            AuditEventOut.of(event)
+            for event in await events_of_appraisal(self.session, appraisal_id)
+        ]
+
+    async def list(
+        self, cycle_id: int | None, state: str | None, as_role: str | None, limit: int, offset: int
+    ) -> AppraisalPage:
+        query = (
+            select(Appraisal, Employee)
+            .join(Employee, Appraisal.employee_id == Employee.id)
+            .where(visible_appraisals(self.principal))
+        )
+        if cycle_id is not None:
+            query = query.where(Appraisal.cycle_id == cycle_id)
+        if state is not None:
+            query = query.where(Appraisal.state == state)
+        if as_role is not None:
+            column = {
+                "employee": Appraisal.employee_id,
+                "evaluator": Appraisal.evaluator_id,
+                "reviewer": Appraisal.reviewer_id,
+            }[as_role]
+            query = query.where(column == self.principal.employee_id)
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self.session.execute(query.order_by(Appraisal.id).limit(limit).offset(offset))
+        items = [
+            AppraisalSummary(
+                id=a.id,
+                cycle_id=a.cycle_id,
+                state=a.state,
+                version=a.version,
+                employee=_person(e),  # type: ignore[arg-type]
+                evaluator_id=a.evaluator_id,
+                reviewer_id=a.reviewer_id,
+                predikat=a.predikat,  # type: ignore[arg-type]
+            )
+            for a, e in rows.tuples().all()
+        ]
+        return AppraisalPage(items=items, total=total or 0, limit=limit, offset=offset)
+
+    # -- writing -------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_version(appraisal: Appraisal, seen: int | None) -> None:
+        """Refuse a change made against a version other than the current one (409)."""
+        if seen is not None and seen != appraisal.version:
+            raise Conflict(
+                _("Someone else changed the appraisal (your version {seen}, now {current})."),
+                seen=seen,
+                current=appraisal.version,
+            )
+
+    @staticmethod
+    def _touch(appraisal: Appraisal, now: datetime) -> None:
+        """Mark the appraisal changed, so its version moves even when only a target changed."""
+        appraisal.updated_at = now
+        flag_modified(appraisal, "updated_at")
+
+    async def _open_for_change(self, appraisal_id: int, version: int | None) -> Appraisal:
+        await begin_write(self.session)
+        appraisal = await self._load(appraisal_id, lock=True)
+        self._check_version(appraisal, version)
+        return appraisal
+
+    async def _commit(self, appraisal: Appraisal) -> AppraisalOut:
+        try:
+            await self.session.flush()
+        except StaleDataError as exc:
+            raise Conflict(_("The appraisal was changed by someone else; reload it.")) from exc
+        out = await self.describe(appraisal)
+        await self.session.commit()
+        return out
+
+    def _require_owner_in(self, appraisal: Appraisal, state: str) -> None:
+        if "employee" not in appraisal_roles(self.principal, appraisal):
+            raise Forbidden(_("Only the appraised employee may change the targets."))
+        if appraisal.state != state:
+            raise Conflict(
+                _("Targets cannot be changed this way while the appraisal is '{state}'."),
+                state=appraisal.state,
+            )
+
+    async def add_target(self, appraisal_id: int, data: TargetCreate) -> AppraisalOut:
+        appraisal = await self._open_for_change(appraisal_id, data.version)
+        self._require_owner_in(appraisal, PLANNING_STATE)
+        now = self.ctx.clock.now()
+        target = Target(
+            position=max((t.position for t in appraisal.targets), default=0) + 1,
+            title=data.title,
+            indicator=data.indicator,
+            target=data.target,
+            created_at=now,
+            updated_at=now,
+        )
+        appraisal.targets.append(target)
+        self._touch(appraisal, now)
+        await self.session.flush()
+        await append(
+            self.session,
+            self.principal.actor,
+            now,
+            [
+                AuditEntry(
+                    "target.added",
+                    "appraisal",
+                    appraisal.id,
+                    appraisal_id=appraisal.id,
+                    data={
+                        "target_id": target.id,
+                        "title": data.title,
+                        "indicator": data.indicator,
+                        "target": data.target,
+                    },
+                )
+            ],
+        )
+        return await self._commit(appraisal)
+
+    async def update_target(
+        self, appraisal_id: int, target_id: int, data: TargetUpdate
+    ) -> AppraisalOut:
+        appraisal = await self._open_for_change(appraisal_id, data.version)
+        target = next((t for t in appraisal.targets if t.id == target_id), None)
+        if target is None:
+            raise NotFound(_("Target {id} is not part of this appraisal."), id=target_id)
+        given = {
+            name: value
+            for name, value in msgspec.structs.asdict(data).items()
+            if value is not msgspec.UNSET and name != "version"
+        }
+        planning = [name for name in given if name in PLANNING_FIELDS]
+        self._require_owner_in(appraisal, PLANNING_STATE if planning else SELF_ASSESSMENT_STATE)
+        if planning and len(planning) != len(given):
+            raise Conflict(_("Planning fields and realisation fields cannot be changed together."))
+        before = {name: getattr(target, name) for name in given}
+        changes = {name: value for name, value in given.items() if before[name] != value}
+        if changes:
+            now = self.ctx.clock.now()
+            for name, value in changes.items():
+                setattr(target, name, value)
+            target.updated_at = now
+            self._touch(appraisal, now)
+            await append(
+                self.session,
+                self.principal.actor,
+                now,
+                [
+                    AuditEntry(
+                        "target.updated",
+                        "appraisal",
+                        appraisal.id,
+                        appraisal_id=appraisal.id,
+                        data={
+                            "target_id": target.id,
+                            "before": {k: before[k] for k in changes},
+                            "after": changes,
+                        },
+                    )
+                ],
+            )
+        return await self._commit(appraisal)
+
+    async def delete_target(
+        self, appraisal_id: int, target_id: int, version: int | None
+    ) -> AppraisalOut:
+        appraisal = await self._open_for_change(appraisal_id, version)
+        self._require_owner_in(appraisal, PLANNING_STATE)
+        target = next((t for t in appraisal.targets if t.id == target_id), None)
+        if target is None:
+            raise NotFound(_("Target {id} is not part of this appraisal."), id=target_id)
+        now = self.ctx.clock.now()
+        appraisal.targets.remove(target)
+        await self.session.delete(target)
+        self._touch(appraisal, now)
+        await append(
+            self.session,
+            self.principal.actor,
+            now,
+            [
+                AuditEntry(
+                    "target.removed",
+                    "appraisal",
+                    appraisal.id,
+                    appraisal_id=appraisal.id,
+                    data={"target_id": target_id, "title": target.title},
+                )
+            ],
+        )
+        return await self._commit(appraisal)
+
+    async def fire(self, appraisal_id: int, trigger: str, payload: ActionRequest) -> AppraisalOut:
+        """Fire ``trigger``: state, audit event and emails are written in one transaction."""
+        await begin_write(self.session)
+        appraisal = await self._load(appraisal_id, lock=True)
+        engine = self._engine(appraisal)
+        roles = appraisal_roles(self.principal, appraisal)
+        engine.authorise(appraisal.state, trigger, roles)
+        self._check_version(appraisal, payload.version)
+        now = self.ctx.clock.now()
+        facts = AppraisalFacts(
+            now=now,
+            payload=payload,
+            target_count=len(appraisal.targets),
+            unrealised_targets=tuple(
+                t.title for t in appraisal.targets if not (t.realization or "").strip()
+            ),
+            reviewed_at=appraisal.reviewed_at,
+            has_evaluator=appraisal.evaluator_id is not None,
+            has_reviewer=appraisal.reviewer_id is not None,
+        )
+        decision = engine.decide(appraisal.state, trigger, roles, facts)
+        data: dict[str, Any] = {}
+        effect_context = EffectContext(appraisal, payload, self.principal.account_id, now)
+        for name in decision.effects:
+            data.update(engine.registry.effects[name](effect_context))
+        appraisal.state = decision.dest
+        appraisal.state_changed_at = now
+        self._touch(appraisal, now)
+        await append(
+            self.session,
+            self.principal.actor,
+            now,
+            [
+                AuditEntry(
+                    f"appraisal.{trigger}",
+                    "appraisal",
+                    appraisal.id,
+                    appraisal_id=appraisal.id,
+                    from_state=decision.source,
+                    to_state=decision.dest,
+                    data=data,
+                    reason=payload.reason or payload.comment,
+                )
+            ],
+        )
+        try:
+            await self.session.flush()
+        except StaleDataError as exc:
+            raise Conflict(_("The appraisal was changed by someone else; reload it.")) from exc
+        await self.ctx.outbox.enqueue(self.session, now, await self._emails(appraisal, decision))
+        return await self._commit(appraisal)
+
+    async def _emails(self, appraisal: Appraisal, decision: Decision) -> Sequence[Email]:
+        people = await self._people(appraisal)
+        locales = dict(
+            (
+                await self.session.execute(
+                    select(Account.employee_id, Account.locale).where(
+                        Account.employee_id.in_(people)
+                    )
+                )
+            )
+            .tuples()
+            .all()
+        )
+        cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
+        holder = {
+            "employee": appraisal.employee_id,
+            "evaluator": appraisal.evaluator_id,
+            "reviewer": appraisal.reviewer_id,
+        }
+        employee = people[appraisal.employee_id]
+        emails = []
+        for notify in decision.notify:
+            for role in notify.to:
+                person = people.get(holder[role] or 0)
+                if person is None:
+                    continue
+                emails.append(
+                    Email(
+                        message=notify.message,
+                        recipient=Recipient(
+                            person.email,
+                            person.name,
+                            locales.get(person.id, self.ctx.settings.default_locale),
+                        ),
+                        context={
+                            "name": person.name,
+                            "employee": employee,
+                            "appraisal": appraisal,
+                            "cycle": cycle,
+                            "actor": self.principal.email,
+                            "trigger": decision.trigger,
+                            "appeal_deadline": appraisal.reviewed_at + APPEAL_WINDOW
+                            if appraisal.reviewed_at
+                            else None,
+                            "link": self.ctx.link(f"/appraisals/{appraisal.id}"),
+                        },
+                        dedupe_key=f"appraisal:{appraisal.id}:v{appraisal.version}:{notify.message}:{person.id}",
+                    )
+                )
+        return emails

@@ -1,0 +1,22 @@
+"""HTTP endpoint to verify the whole audit chain."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja_flow.audit.service import VerifyResult, verify
+from kinerja_flow.authz import Principal, require
+
+
+class AuditController(Controller):
+    path = "/api/v1/audit"
+    tags = ["audit"]
+
+    @get("/verify", summary="Check every event of the hash chain (HR, auditor)")
+    async def verify_chain(
+        self, principal: NamedDependency[Principal], db_session: AsyncSession
+    ) -> VerifyResult:
+        require(principal, "hr", "auditor")
+        return await verify(db_session)

@@ -1,0 +1,192 @@
+"""The ``kinerja-flow`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from kinerja_flow.clock import SystemClock
+from kinerja_flow.config import Settings, load_settings
+from kinerja_flow.context import AppContext, build_context
+from kinerja_flow.i18n import LOCALES
+from kinerja_flow.kinds import REGISTRIES
+from kinerja_flow.lib import migrate
+from kinerja_flow.workflow.graph import mermaid
+from kinerja_flow.workflow.loader import MessageCheck, check_file
+
+T = TypeVar("T")
+
+
+def _with_context(settings: Settings, work: Callable[[AppContext], Awaitable[T]]) -> T:
+    async def run() -> T:
+        ctx = build_context(settings, SystemClock())
+        try:
+            return await work(ctx)
+        finally:
+            await ctx.engine.dispose()
+
+    return asyncio.run(run())
+
+
+@click.group()
+def main() -> None:
+    """kinerja-flow: performance appraisal workflows for the Indonesian civil service."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Start the web service (on SQLite it applies pending migrations first)."""
+    import uvicorn
+
+    from kinerja_flow.app import create_app
+
+    settings = load_settings()
+    if settings.is_sqlite:
+        migrate.upgrade(settings.database_url)
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply pending migrations."""
+    migrate.upgrade(load_settings().database_url, revision)
+    click.echo("database is up to date")
+
+
+@main.group()
+def admin() -> None:
+    """Administrator accounts."""
+
+
+@admin.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True, confirmation_prompt=True)
+def admin_create(email: str, password: str) -> None:
+    """Create an HR administrator who can sign in with EMAIL."""
+    from kinerja_flow.accounts.service import AccountService
+    from kinerja_flow.i18n import translate
+    from kinerja_flow.lib.errors import AppError
+
+    settings = load_settings()
+    if settings.is_sqlite:
+        migrate.upgrade(settings.database_url)
+
+    async def create(ctx: AppContext) -> None:
+        async with ctx.sessions() as session:
+            await AccountService(session, ctx).create_admin(email, password)
+
+    try:
+        _with_context(settings, create)
+    except AppError as exc:
+        raise click.ClickException(
+            translate(exc.message, settings.default_locale, **exc.params)
+        ) from exc
+    click.echo(f"HR administrator {email.strip().lower()} created")
+
+
+@main.group()
+def workflows() -> None:
+    """Workflow definition files."""
+
+
+@workflows.command("check")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def workflows_check(files: tuple[Path, ...]) -> None:
+    """Check workflow files (default: every file in workflows/); list each problem with its line."""
+    settings = load_settings()
+    directory = settings.workflows_path
+    paths = list(files) or sorted(directory.glob("*.toml"))
+    if not paths:
+        raise click.ClickException(f"no workflow files in {directory}")
+    messages = MessageCheck(settings.templates_path, LOCALES)
+    failed = False
+    for path in paths:
+        definition, problems = check_file(path, REGISTRIES, messages)
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        if problems:
+            failed = True
+        elif definition is not None:
+            size = f"{len(definition.states)} states, {len(definition.transitions)} transitions"
+            click.echo(f"{path}: ok ({size})")
+    sys.exit(1 if failed else 0)
+
+
+@workflows.command("graph")
+@click.argument("name", default="appraisal")
+def workflows_graph(name: str) -> None:
+    """Print the workflow NAME as a Mermaid state diagram."""
+    settings = load_settings()
+    path = settings.workflows_path / f"{name}.toml"
+    definition, problems = check_file(path, REGISTRIES)
+    if definition is None:
+        raise click.ClickException("\n".join(str(problem) for problem in problems))
+    click.echo(mermaid(definition), nl=False)
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the whole hash chain; exit 1 if any event was changed, removed or inserted."""
+    from kinerja_flow.audit.service import VerifyResult, verify
+
+    async def check(ctx: AppContext) -> VerifyResult:
+        async with ctx.sessions() as session:
+            return await verify(session)
+
+    result = _with_context(load_settings(), check)
+    if result.ok:
+        click.echo(f"ok: {result.events} events, chain intact")
+    else:
+        click.echo(
+            f"BROKEN at event {result.first_bad_event} ({result.events} events read)", err=True
+        )
+        sys.exit(1)
+
+
+@main.command()
+def worker() -> None:
+    """Deliver queued email until interrupted (run one or more next to the web service)."""
+    import signal
+
+    from kinerja_flow.notifications.worker import OutboxWorker
+
+    async def run(ctx: AppContext) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        click.echo(f"delivering mail through {ctx.settings.smtp_host}:{ctx.settings.smtp_port}")
+        await OutboxWorker(ctx.sessions, ctx.settings, ctx.clock).run(stop)
+
+    _with_context(load_settings(), run)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--employees", default=60, show_default=True, type=int, help="Size of the demo agency."
+)
+def demo(host: str, port: int, employees: int) -> None:
+    """Start on a demo SQLite database with a demo agency, catching the emails it sends."""
+    from kinerja_flow.demo.run import run_demo
+
+    run_demo(host, port, employees)

@@ -1,0 +1,53 @@
+"""What every service needs from the running application, built once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from kinerja_flow.clock import Clock
+from kinerja_flow.config import Settings
+from kinerja_flow.i18n import LOCALES
+from kinerja_flow.kinds import REGISTRIES
+from kinerja_flow.lib.db import create_engine
+from kinerja_flow.notifications.outbox import Outbox
+from kinerja_flow.notifications.render import EmailRenderer
+from kinerja_flow.workflow.engine import WorkflowEngine
+from kinerja_flow.workflow.loader import MessageCheck, load_dir
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    workflows: dict[str, WorkflowEngine[Any]]
+    outbox: Outbox
+
+    def link(self, path: str) -> str:
+        return f"{self.settings.base_url.rstrip('/')}{path}"
+
+
+def build_context(settings: Settings, clock: Clock) -> AppContext:
+    """Load and check the workflows and templates; create the database engine."""
+    templates = settings.templates_path
+    definitions = load_dir(
+        settings.workflows_path,
+        REGISTRIES,
+        MessageCheck(templates, LOCALES),
+    )
+    engine = create_engine(settings.database_url, pooled=settings.database_pool == "queue")
+    return AppContext(
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        sessions=async_sessionmaker(engine, expire_on_commit=False),
+        workflows={
+            name: WorkflowEngine(definition, REGISTRIES[definition.kind])
+            for name, definition in definitions.items()
+        },
+        outbox=Outbox(EmailRenderer(templates), settings.mail_from),
+    )

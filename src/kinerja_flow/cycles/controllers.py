@@ -1,0 +1,51 @@
+"""HTTP endpoints for appraisal cycles."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja_flow.authz import Principal
+from kinerja_flow.context import AppContext
+from kinerja_flow.cycles.schemas import CycleCreate, CycleOut, OpenResult
+from kinerja_flow.cycles.service import CycleService
+
+
+def provide_cycle_service(
+    db_session: AsyncSession, ctx: AppContext, principal: Principal
+) -> CycleService:
+    return CycleService(db_session, ctx, principal)
+
+
+class CycleController(Controller):
+    path = "/api/v1/cycles"
+    tags = ["cycles"]
+    dependencies = {"cycle_service": Provide(provide_cycle_service, sync_to_thread=False)}
+
+    @post("/", summary="Create a cycle (HR)")
+    async def create(
+        self, cycle_service: NamedDependency[CycleService], data: JSONBody[CycleCreate]
+    ) -> CycleOut:
+        return await cycle_service.create(data)
+
+    @get("/", summary="List cycles")
+    async def list_cycles(self, cycle_service: NamedDependency[CycleService]) -> list[CycleOut]:
+        return await cycle_service.list()
+
+    @get("/{cycle_id:int}", summary="A cycle with the count of appraisals per state")
+    async def get_cycle(
+        self, cycle_service: NamedDependency[CycleService], cycle_id: FromPath[int]
+    ) -> CycleOut:
+        return await cycle_service.get(cycle_id)
+
+    @post(
+        "/{cycle_id:int}/open",
+        status_code=200,
+        summary="Open the cycle: one appraisal per employee (HR)",
+    )
+    async def open_cycle(
+        self, cycle_service: NamedDependency[CycleService], cycle_id: FromPath[int]
+    ) -> OpenResult:
+        return await cycle_service.open(cycle_id)

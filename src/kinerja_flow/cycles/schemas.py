@@ -1,0 +1,48 @@
+"""Wire schemas of the cycle API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+CycleKind = Literal["annual", "semester", "quarterly", "monthly"]
+
+
+class Deadlines(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    targets_due: date | None = None
+    self_assessment_due: date | None = None
+    review_due: date | None = None
+
+
+class CycleCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    period_start: date
+    period_end: date
+    kind: CycleKind
+    unit_codes: list[str] | None = None
+    deadlines: Deadlines = msgspec.field(default_factory=Deadlines)
+    workflow: str = "appraisal"
+
+
+class CycleOut(msgspec.Struct):
+    id: int
+    name: str
+    kind: str
+    period_start: date
+    period_end: date
+    workflow: str
+    unit_codes: list[str]
+    deadlines: Deadlines
+    opened_at: datetime | None
+    total: int
+    counts: dict[str, int]
+
+
+class OpenResult(msgspec.Struct):
+    created: int
+    already_open: int
+    without_evaluator: list[str]
+    without_reviewer: list[str]
+    cycle: CycleOut

@@ -1,0 +1,262 @@
+"""Create cycles and open them: one appraisal per active employee in scope."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from kinerja_flow.accounts.models import Account
+from kinerja_flow.appraisals.models import Appraisal
+from kinerja_flow.audit.service import AuditEntry, append
+from kinerja_flow.authz import Principal, require
+from kinerja_flow.context import AppContext
+from kinerja_flow.cycles.models import Cycle
+from kinerja_flow.cycles.schemas import CycleCreate, CycleOut, Deadlines, OpenResult
+from kinerja_flow.i18n import _
+from kinerja_flow.lib.db import begin_write
+from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
+from kinerja_flow.notifications.outbox import Email, Recipient
+from kinerja_flow.org.models import Employee, Unit
+
+
+def _with_descendants(units: list[Unit], roots: set[int]) -> set[int]:
+    children: dict[int | None, list[int]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit.id)
+    scope, frontier = set(roots), list(roots)
+    while frontier:
+        for child in children.get(frontier.pop(), []):
+            if child not in scope:
+                scope.add(child)
+                frontier.append(child)
+    return scope
+
+
+class CycleService:
+    def __init__(self, session: AsyncSession, ctx: AppContext, principal: Principal) -> None:
+        self.session = session
+        self.ctx = ctx
+        self.principal = principal
+
+    async def create(self, data: CycleCreate) -> CycleOut:
+        require(self.principal, "hr")
+        errors = []
+        if data.period_end < data.period_start:
+            errors.append(FieldError("period_end", _("The period must end after it starts.")))
+        if data.workflow not in self.ctx.workflows:
+            errors.append(
+                FieldError("workflow", _("Unknown workflow '{name}'."), {"name": data.workflow})
+            )
+        for name in ("targets_due", "self_assessment_due", "review_due"):
+            due = getattr(data.deadlines, name)
+            if due is not None and due < data.period_start:
+                errors.append(
+                    FieldError(
+                        f"deadlines.{name}", _("A deadline cannot be before the period starts.")
+                    )
+                )
+        await begin_write(self.session)
+        units: list[Unit] = []
+        if data.unit_codes:
+            found = (
+                await self.session.scalars(select(Unit).where(Unit.code.in_(data.unit_codes)))
+            ).all()
+            units = list(found)
+            for code in sorted(set(data.unit_codes) - {u.code for u in units}):
+                errors.append(
+                    FieldError("unit_codes", _("Unknown unit code '{code}'."), {"code": code})
+                )
+        if errors:
+            raise Invalid(_("The cycle was not created."), errors=errors)
+        now = self.ctx.clock.now()
+        cycle = Cycle(
+            name=data.name,
+            kind=data.kind,
+            period_start=data.period_start,
+            period_end=data.period_end,
+            workflow=data.workflow,
+            targets_due=data.deadlines.targets_due,
+            self_assessment_due=data.deadlines.self_assessment_due,
+            review_due=data.deadlines.review_due,
+            created_at=now,
+            updated_at=now,
+            units=units,
+        )
+        self.session.add(cycle)
+        await self.session.flush()
+        await append(
+            self.session,
+            self.principal.actor,
+            now,
+            [
+                AuditEntry(
+                    "cycle.created",
+                    "cycle",
+                    cycle.id,
+                    data={
+                        "name": data.name,
+                        "kind": data.kind,
+                        "period": [str(data.period_start), str(data.period_end)],
+                        "unit_codes": sorted(u.code for u in units),
+                        "workflow": data.workflow,
+                    },
+                )
+            ],
+        )
+        await self.session.commit()
+        return await self.get(cycle.id)
+
+    async def _cycle(self, cycle_id: int, lock: bool = False) -> Cycle:
+        query = select(Cycle).where(Cycle.id == cycle_id).options(selectinload(Cycle.units))
+        cycle = await self.session.scalar(query.with_for_update() if lock else query)
+        if cycle is None:
+            raise NotFound(_("Cycle {id} does not exist."), id=cycle_id)
+        return cycle
+
+    async def get(self, cycle_id: int) -> CycleOut:
+        cycle = await self._cycle(cycle_id)
+        counts = dict(
+            (
+                await self.session.execute(
+                    select(Appraisal.state, func.count())
+                    .where(Appraisal.cycle_id == cycle_id)
+                    .group_by(Appraisal.state)
+                )
+            )
+            .tuples()
+            .all()
+        )
+        return CycleOut(
+            id=cycle.id,
+            name=cycle.name,
+            kind=cycle.kind,
+            period_start=cycle.period_start,
+            period_end=cycle.period_end,
+            workflow=cycle.workflow,
+            unit_codes=sorted(u.code for u in cycle.units),
+            deadlines=Deadlines(
+                targets_due=cycle.targets_due,
+                self_assessment_due=cycle.self_assessment_due,
+                review_due=cycle.review_due,
+            ),
+            opened_at=cycle.opened_at,
+            total=sum(counts.values()),
+            counts=counts,
+        )
+
+    async def list(self) -> list[CycleOut]:
+        ids = (await self.session.scalars(select(Cycle.id).order_by(Cycle.id.desc()))).all()
+        return [await self.get(cycle_id) for cycle_id in ids]
+
+    async def open(self, cycle_id: int) -> OpenResult:
+        """Create the missing appraisals; opening again only adds employees new in scope."""
+        require(self.principal, "hr")
+        await begin_write(self.session)
+        cycle = await self._cycle(cycle_id, lock=True)
+        workflow = self.ctx.workflows[cycle.workflow]
+        all_units = list((await self.session.scalars(select(Unit))).all())
+        scope = _with_descendants(all_units, {u.id for u in cycle.units}) if cycle.units else None
+        query = select(Employee).where(Employee.active.is_(True))
+        if scope is not None:
+            query = query.where(Employee.unit_id.in_(scope))
+        employees = list((await self.session.scalars(query.order_by(Employee.nip))).all())
+        supervisor_of = dict(
+            (await self.session.execute(select(Employee.id, Employee.supervisor_id))).tuples().all()
+        )
+        existing = set(
+            (
+                await self.session.scalars(
+                    select(Appraisal.employee_id).where(Appraisal.cycle_id == cycle.id)
+                )
+            ).all()
+        )
+        locales = dict(
+            (
+                await self.session.execute(
+                    select(Account.employee_id, Account.locale).where(
+                        Account.employee_id.is_not(None)
+                    )
+                )
+            )
+            .tuples()
+            .all()
+        )
+        now = self.ctx.clock.now()
+        new = [e for e in employees if e.id not in existing]
+        appraisals = []
+        for employee in new:
+            evaluator = employee.supervisor_id
+            appraisal = Appraisal(
+                cycle_id=cycle.id,
+                employee_id=employee.id,
+                evaluator_id=evaluator,
+                reviewer_id=supervisor_of.get(evaluator) if evaluator else None,
+                workflow=workflow.name,
+                state=workflow.definition.initial,
+                state_changed_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+            appraisals.append(appraisal)
+        self.session.add_all(appraisals)
+        if cycle.opened_at is None:
+            cycle.opened_at = now
+        await self.session.flush()
+        by_id = {e.id: e for e in employees}
+        await append(
+            self.session,
+            self.principal.actor,
+            now,
+            [
+                AuditEntry(
+                    "appraisal.opened",
+                    "appraisal",
+                    a.id,
+                    appraisal_id=a.id,
+                    to_state=a.state,
+                    data={
+                        "cycle_id": cycle.id,
+                        "employee": by_id[a.employee_id].nip,
+                        "evaluator_id": a.evaluator_id,
+                        "reviewer_id": a.reviewer_id,
+                    },
+                )
+                for a in appraisals
+            ],
+        )
+        await self.ctx.outbox.enqueue(
+            self.session,
+            now,
+            [
+                Email(
+                    message="skp_open",
+                    recipient=Recipient(
+                        by_id[a.employee_id].email,
+                        by_id[a.employee_id].name,
+                        locales.get(a.employee_id, self.ctx.settings.default_locale),
+                    ),
+                    context={
+                        "name": by_id[a.employee_id].name,
+                        "cycle": cycle,
+                        "link": self.ctx.link(f"/appraisals/{a.id}"),
+                    },
+                    dedupe_key=f"skp_open:{a.id}",
+                )
+                for a in appraisals
+            ],
+        )
+        await self.session.commit()
+        return OpenResult(
+            created=len(appraisals),
+            already_open=len(existing),
+            without_evaluator=[
+                by_id[a.employee_id].nip for a in appraisals if a.evaluator_id is None
+            ],
+            without_reviewer=[
+                by_id[a.employee_id].nip
+                for a in appraisals
+                if a.evaluator_id and a.reviewer_id is None
+            ],
+            cycle=await self.get(cycle.id),
+        )

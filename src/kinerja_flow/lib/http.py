@@ -1,0 +1,93 @@
+"""HTTP plumbing shared by every controller: error responses in the reader's language."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
+
+from kinerja_flow.i18n import _, pick_locale, translate
+from kinerja_flow.lib.errors import AppError, TooManyRequests
+
+
+def request_locale(request: Request[Any, Any, Any]) -> str:
+    return pick_locale(request.headers.get("accept-language"))
+
+
+def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, Any]]:
+    locale = request_locale(request)
+    body: dict[str, Any] = {
+        "status_code": exc.status_code,
+        "detail": translate(exc.message, locale, **exc.params),
+    }
+    if exc.errors:
+        body["errors"] = [
+            {
+                "field": error.field,
+                **({"line": error.line} if error.line is not None else {}),
+                "message": translate(error.message, locale, **error.params),
+            }
+            for error in exc.errors
+        ]
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    return Response(body, status_code=exc.status_code, headers=headers)
+
+
+_AT_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
+_NAMED_FIELD = re.compile(r"field `([^`]+)`")
+
+
+def _field_of(item: dict[str, Any]) -> str:
+    """The body field a msgspec message is about, else the parameter Litestar names."""
+    message = str(item.get("message", ""))
+    if item.get("key") == "data" or item.get("source") == "body":
+        path = found.group(1) if (found := _AT_PATH.search(message)) else ""
+        named = found.group(1) if (found := _NAMED_FIELD.search(message)) else ""
+        return ".".join(part for part in (path, named) if part) or "data"
+    return str(item.get("key") or item.get("source") or "")
+
+
+def validation_error_handler(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    """Malformed or invalid input is a 422 naming each field, not Litestar's default 400."""
+    errors = [
+        {
+            "field": str(item.get("key") or item.get("source") or ""),
+            "message": str(item.get("message")),
+        }
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict)
+    ]
+    if not errors and exc.detail:
+        errors = [{"field": "", "message": exc.detail}]
+    return Response(
+        {
+            "status_code": HTTP_422_UNPROCESSABLE_ENTITY,
+            "detail": translate(_("The request is not valid."), request_locale(request)),
+            "errors": errors,
+        },
+        status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+    )
+
+
+def http_error_handler(
+    request: Request[Any, Any, Any], exc: HTTPException
+) -> Response[dict[str, Any]]:
+    messages = {
+        401: _("Sign in first: send 'Authorization: Bearer <token>'."),
+        404: _("Not found."),
+        405: _("This method is not allowed here."),
+        413: _("The request body is too large."),
+        415: _("Unsupported content type."),
+    }
+    message = messages.get(exc.status_code)
+    detail = translate(message, request_locale(request)) if message else exc.detail
+    return Response(
+        {"status_code": exc.status_code, "detail": detail},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )

@@ -1,0 +1,145 @@
+"""Deliver the outbox: claim due rows under a lease, send, retry with backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import uuid
+from datetime import timedelta
+
+import aiosmtplib
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kinerja_flow.clock import Clock
+from kinerja_flow.config import Settings
+from kinerja_flow.lib.db import begin_write, is_postgres
+from kinerja_flow.notifications.models import OutboxMessage
+from kinerja_flow.notifications.smtp import build_message, smtp_client
+
+log = logging.getLogger(__name__)
+
+BASE_DELAY = timedelta(seconds=30)
+MAX_DELAY = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: 30 s, 1 min, 2 min, ... capped at one hour."""
+    delay: timedelta = BASE_DELAY * (2 ** max(attempts - 1, 0))
+    return min(delay, MAX_DELAY)
+
+
+def _is_permanent(error: Exception) -> bool:
+    """A 5xx answer about this message will not change by retrying."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return all(refusal.code >= 500 for refusal in error.recipients)
+    if isinstance(error, aiosmtplib.SMTPResponseException) and not isinstance(
+        error, aiosmtplib.SMTPServerDisconnected
+    ):
+        return error.code >= 500
+    return False
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        clock: Clock,
+        batch_size: int = 50,
+        lease: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.clock = clock
+        self.batch_size = batch_size
+        self.lease = lease
+        self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
+
+    async def claim(self) -> list[OutboxMessage]:
+        """Lease a batch of due messages; rows leased by a live worker are skipped."""
+        now = self.clock.now()
+        async with self.sessions() as session:
+            await begin_write(session)
+            query = (
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                    or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(self.batch_size)
+            )
+            if is_postgres(session):
+                query = query.with_for_update(skip_locked=True)
+            rows = list((await session.scalars(query)).all())
+            for row in rows:
+                row.lease_owner = self.worker_id
+                row.lease_until = now + self.lease
+            await session.commit()
+            return rows
+
+    async def _finish(self, row: OutboxMessage, values: dict[str, object]) -> None:
+        async with self.sessions() as session:
+            await begin_write(session)
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.lease_owner == self.worker_id)
+                .values(lease_owner=None, lease_until=None, **values)
+            )
+            await session.commit()
+
+    async def _failed(self, row: OutboxMessage, error: Exception) -> None:
+        attempts = row.attempts + 1
+        permanent = _is_permanent(error)
+        await self._finish(
+            row,
+            {
+                "attempts": attempts,
+                "status": "failed" if permanent else "pending",
+                "next_attempt_at": self.clock.now() + retry_delay(attempts),
+                "last_error": f"{type(error).__name__}: {error}"[:2000],
+            },
+        )
+        log.warning(
+            "mail %s to %s not sent (attempt %s): %s", row.id, row.to_address, attempts, error
+        )
+
+    async def deliver_once(self) -> int:
+        """Claim one batch and try to send it; return how many were delivered."""
+        rows = await self.claim()
+        if not rows:
+            return 0
+        sent = handled = 0
+        try:
+            async with smtp_client(self.settings) as smtp:
+                for row in rows:
+                    try:
+                        await smtp.send_message(build_message(row, self.settings.mail_from))
+                    except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPDataError) as error:
+                        await self._failed(row, error)
+                    else:
+                        await self._finish(
+                            row, {"status": "sent", "sent_at": self.clock.now(), "last_error": None}
+                        )
+                        sent += 1
+                    handled += 1
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            for row in rows[handled:]:
+                await self._failed(row, error)
+        return sent
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set, polling when the outbox is empty."""
+        while not stop.is_set():
+            try:
+                delivered = await self.deliver_once()
+            except Exception:
+                log.exception("outbox delivery failed; retrying")
+                delivered = 0
+            if delivered == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.settings.worker_poll_seconds)

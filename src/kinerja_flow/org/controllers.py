@@ -1,0 +1,69 @@
+"""HTTP endpoints for units and employees."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import HTTPException
+from litestar.params import FromQuery, JSONBody, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja_flow.authz import Principal
+from kinerja_flow.context import AppContext
+from kinerja_flow.org.schemas import EmployeePage, ImportResult, UnitCreate, UnitOut
+from kinerja_flow.org.service import OrgService
+
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+
+
+def provide_org_service(
+    db_session: AsyncSession, ctx: AppContext, principal: Principal
+) -> OrgService:
+    return OrgService(db_session, ctx, principal)
+
+
+class OrgController(Controller):
+    path = "/api/v1"
+    tags = ["organisation"]
+    dependencies = {"org_service": Provide(provide_org_service, sync_to_thread=False)}
+
+    @post("/units", summary="Create a unit (HR)")
+    async def create_unit(
+        self, org_service: NamedDependency[OrgService], data: JSONBody[UnitCreate]
+    ) -> UnitOut:
+        return await org_service.create_unit(data)
+
+    @get("/units", summary="List units")
+    async def list_units(self, org_service: NamedDependency[OrgService]) -> list[UnitOut]:
+        return await org_service.list_units()
+
+    @get("/employees", summary="List employees (HR and auditors: all; others: self and reports)")
+    async def list_employees(
+        self,
+        org_service: NamedDependency[OrgService],
+        unit_code: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Parameter(ge=0)] = 0,
+    ) -> EmployeePage:
+        return await org_service.list_employees(unit_code, q, limit, offset)
+
+    @post(
+        "/employees/import",
+        summary="Import employees from CSV (HR); all-or-nothing",
+        request_max_body_size=MAX_IMPORT_BYTES,
+        status_code=200,
+    )
+    async def import_employees(
+        self, org_service: NamedDependency[OrgService], request: Request[Any, Any, Any]
+    ) -> ImportResult:
+        if request.content_type[0] != "text/csv":
+            raise HTTPException(status_code=415, detail="Content-Type must be text/csv")
+        body = await request.body()
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HTTPException(status_code=415, detail="The CSV must be UTF-8") from exc
+        return await org_service.import_csv(text)

@@ -1,0 +1,187 @@
+"""Parse and check an employee CSV as a whole before anything is written.
+
+Header: ``nip,name,email,unit_code,position,supervisor_nip,roles`` (roles ``;``-separated).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from kinerja_flow.authz import GLOBAL_ROLES
+from kinerja_flow.i18n import _
+from kinerja_flow.org.nip import check_nip
+
+COLUMNS = ("nip", "name", "email", "unit_code", "position", "supervisor_nip", "roles")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    nip: str
+    name: str
+    email: str
+    unit_code: str
+    position: str
+    supervisor_nip: str | None
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    nip: str
+    reason: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Existing:
+    """What the database already holds, for the checks that span file and database."""
+
+    unit_codes: frozenset[str]
+    supervisor_of: Mapping[str, str | None]
+    email_owner: Mapping[str, str]
+
+
+def parse(text: str) -> tuple[list[Row], list[Problem]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [name.strip() for name in reader.fieldnames or []]
+    if sorted(header) != sorted(COLUMNS):
+        reason = _("The header must be exactly: {columns}.")
+        return [], [Problem(1, "", reason, {"columns": ",".join(COLUMNS)})]
+    reader.fieldnames = header
+    rows, problems = [], []
+    for row in reader:
+        line = reader.line_num
+        if None in row or any(value is None for value in row.values()):
+            problems.append(Problem(line, "", _("The row does not have exactly 7 columns.")))
+            continue
+        values = {key: (value or "").strip() for key, value in row.items()}
+        roles = tuple(sorted({role.strip() for role in values["roles"].split(";") if role.strip()}))
+        rows.append(
+            Row(
+                line=line,
+                nip=values["nip"],
+                name=values["name"],
+                email=values["email"].lower(),
+                unit_code=values["unit_code"],
+                position=values["position"],
+                supervisor_nip=values["supervisor_nip"] or None,
+                roles=roles,
+            )
+        )
+    if not rows and not problems:
+        problems.append(Problem(1, "", _("The file has no employees.")))
+    return rows, problems
+
+
+def check(rows: list[Row], existing: Existing) -> list[Problem]:
+    """Every problem in ``rows``, each with its line, considering what already exists."""
+    problems: list[Problem] = []
+    first_line: dict[str, int] = {}
+    email_line: dict[str, int] = {}
+    in_file = {row.nip for row in rows}
+    for row in rows:
+        nip_check = check_nip(row.nip)
+        problems.extend(Problem(row.line, row.nip, reason) for reason in nip_check.problems)
+        if row.nip in first_line:
+            problems.append(
+                Problem(
+                    row.line,
+                    row.nip,
+                    _("Duplicate NIP; first seen on line {line}."),
+                    {"line": str(first_line[row.nip])},
+                )
+            )
+        first_line.setdefault(row.nip, row.line)
+        if not row.name:
+            problems.append(Problem(row.line, row.nip, _("The name is empty.")))
+        if not row.position:
+            problems.append(Problem(row.line, row.nip, _("The position is empty.")))
+        if not _EMAIL.match(row.email):
+            problems.append(Problem(row.line, row.nip, _("The email address is not valid.")))
+        elif row.email in email_line:
+            problems.append(
+                Problem(
+                    row.line,
+                    row.nip,
+                    _("Duplicate email; first seen on line {line}."),
+                    {"line": str(email_line[row.email])},
+                )
+            )
+        else:
+            email_line[row.email] = row.line
+            owner = existing.email_owner.get(row.email)
+            if owner is not None and owner != row.nip and owner not in in_file:
+                problems.append(
+                    Problem(
+                        row.line,
+                        row.nip,
+                        _("The email already belongs to employee {nip}."),
+                        {"nip": owner},
+                    )
+                )
+        if row.unit_code not in existing.unit_codes:
+            problems.append(
+                Problem(
+                    row.line, row.nip, _("Unknown unit code '{code}'."), {"code": row.unit_code}
+                )
+            )
+        if row.supervisor_nip is not None:
+            if row.supervisor_nip == row.nip:
+                problems.append(
+                    Problem(row.line, row.nip, _("An employee cannot supervise themselves."))
+                )
+            elif (
+                row.supervisor_nip not in in_file
+                and row.supervisor_nip not in existing.supervisor_of
+            ):
+                problems.append(
+                    Problem(
+                        row.line,
+                        row.nip,
+                        _("Unknown supervisor NIP '{nip}'."),
+                        {"nip": row.supervisor_nip},
+                    )
+                )
+        for role in row.roles:
+            if role not in GLOBAL_ROLES:
+                problems.append(
+                    Problem(
+                        row.line,
+                        row.nip,
+                        _("Unknown role '{role}' (allowed: hr, auditor)."),
+                        {"role": role},
+                    )
+                )
+    problems.extend(_cycles(rows, existing))
+    return sorted(problems, key=lambda problem: problem.line)
+
+
+def _cycles(rows: list[Row], existing: Existing) -> list[Problem]:
+    """Rows whose supervisor chain (file over database) loops back on itself."""
+    supervisor_of = dict(existing.supervisor_of)
+    supervisor_of.update({row.nip: row.supervisor_nip for row in rows})
+    in_cycle: set[str] = set()
+    settled: set[str] = set()
+    for start in supervisor_of:
+        path: list[str] = []
+        position: dict[str, int] = {}
+        node: str | None = start
+        while node is not None and node not in settled and node not in position:
+            position[node] = len(path)
+            path.append(node)
+            node = supervisor_of.get(node)
+        if node is not None and node in position:
+            in_cycle.update(path[position[node] :])
+        settled.update(path)
+    return [
+        Problem(row.line, row.nip, _("The supervisor chain forms a cycle."))
+        for row in rows
+        if row.nip in in_cycle and row.supervisor_nip is not None
+    ]

@@ -1,0 +1,126 @@
+"""Test fixtures: real SQLite and PostgreSQL, a real SMTP server, the real app over HTTP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import make_url, text
+
+from kinerja_flow.app import create_app
+from kinerja_flow.clock import ManualClock
+from kinerja_flow.config import Settings, load_settings
+from kinerja_flow.lib.db import create_engine
+from kinerja_flow.lib.migrate import upgrade
+from kinerja_flow.lib.models import metadata
+from tests.support.api import Api
+from tests.support.mailserver import MailServer
+
+POSTGRES_URL = os.environ.get(
+    "KINERJA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = [b for b in os.environ.get("KINERJA_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
+START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for every test."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> Iterator[str]:
+    """A database of our own on the PostgreSQL server, migrated once per run, dropped after."""
+    import asyncio
+
+    name = f"kinerja_test_{os.getpid()}"
+    url = make_url(POSTGRES_URL)
+
+    async def admin(statement: str) -> None:
+        engine = create_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+        await engine.dispose()
+
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}"'))
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    own = url.set(database=name).render_as_string(hide_password=False)
+    upgrade(own)
+    yield own
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "test.sqlite3"
+        shutil.copy(template, target)
+        yield f"sqlite+aiosqlite:///{target}"
+    else:
+        yield request.getfixturevalue("postgres_migrated")
+
+
+@pytest.fixture
+async def clean_database(database_url: str) -> str:
+    """Empty every table (PostgreSQL is shared between tests; SQLite files are fresh)."""
+    if database_url.startswith("postgresql"):
+        engine = create_engine(database_url)
+        tables = ", ".join(table.name for table in metadata.sorted_tables)
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            await connection.execute(
+                text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :genesis)"),
+                {"genesis": "0" * 64},
+            )
+        await engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def mail() -> Iterator[MailServer]:
+    server = MailServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def settings(clean_database: str, mail: MailServer) -> Settings:
+    return load_settings(
+        {},
+        database_url=clean_database,
+        smtp_host="127.0.0.1",
+        smtp_port=mail.port,
+        base_url="https://kinerja.example.go.id",
+        embedded_worker=False,
+        database_pool="null",  # the test client runs the app on its own event loop
+        secret_key="test-secret-key-with-enough-length-0123456789",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, clock: ManualClock) -> Litestar:
+    return create_app(settings, clock)
+
+
+@pytest.fixture
+async def api(
+    app: Litestar, settings: Settings, clock: ManualClock, mail: MailServer
+) -> AsyncIterator[Api]:
+    async with AsyncTestClient(app) as client:
+        yield Api(client, app, settings, clock, mail)

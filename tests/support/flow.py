@@ -1,0 +1,71 @@
+"""Drive the standard employee's appraisal to any state through the public API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.api import AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
+
+REVIEW = {"results_rating": "di_atas_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"}
+APPEAL = {"reason": "Bukti realisasi belum dipertimbangkan."}
+DECISION = {"decision": "upheld", "reason": "Penilaian sudah sesuai bukti."}
+
+PATH: list[tuple[str, str, str, dict[str, Any]]] = [
+    # (state before, trigger, who, payload)
+    ("planning", "submit_targets", EMPLOYEE, {}),
+    ("targets_submitted", "approve_targets", EVALUATOR, {}),
+    ("in_progress", "start_self_assessment", HR, {}),
+    ("self_assessment", "submit_self_assessment", EMPLOYEE, {}),
+    ("under_review", "submit_review", EVALUATOR, REVIEW),
+    ("reviewed", "file_appeal", EMPLOYEE, APPEAL),
+    ("appealed", "decide_appeal", HEAD, DECISION),
+    ("follow_up", "close", HR, {}),
+]
+
+
+async def world(api: Api) -> dict[str, Any]:
+    """Org, accounts for everyone, an opened cycle; returns the employee's appraisal."""
+    await api.setup_org()
+    await api.sign_in_staff(EMPLOYEE, EVALUATOR, HEAD, HR, PEER, AUDITOR)
+    await api.open_cycle()
+    return await api.appraisal_of(EMPLOYEE, EMPLOYEE)
+
+
+async def add_target(api: Api, appraisal: dict[str, Any], title: str = "Layanan perizinan daring") -> dict[str, Any]:
+    response = await api.post(
+        f"/api/v1/appraisals/{appraisal['id']}/targets",
+        EMPLOYEE,
+        {"title": title, "indicator": "Jumlah layanan terintegrasi", "target": "12 layanan"},
+    )
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def realise_all(api: Api, appraisal: dict[str, Any]) -> dict[str, Any]:
+    for target in appraisal["targets"]:
+        response = await api.patch(
+            f"/api/v1/appraisals/{appraisal['id']}/targets/{target['id']}",
+            EMPLOYEE,
+            {"realization": "12 layanan", "evidence_url": "https://arsip.example.go.id/bukti/1"},
+        )
+        assert response.status_code == 200, response.text
+        appraisal = response.json()
+    return appraisal
+
+
+async def advance(api: Api, appraisal: dict[str, Any], to_state: str) -> dict[str, Any]:
+    """Fire the happy-path triggers until the appraisal is in ``to_state``."""
+    for state, trigger, who, payload in PATH:
+        if appraisal["state"] == to_state:
+            return appraisal
+        assert appraisal["state"] == state, (appraisal["state"], state)
+        if trigger == "submit_targets" and not appraisal["targets"]:
+            appraisal = await add_target(api, appraisal)
+        if trigger == "submit_self_assessment":
+            appraisal = await realise_all(api, appraisal)
+        response = await api.act(appraisal, trigger, who, **payload)
+        assert response.status_code == 200, (trigger, response.text)
+        appraisal = response.json()
+    assert appraisal["state"] == to_state
+    return appraisal

@@ -1,0 +1,540 @@
+"""The audit trail: every change is an event, people see their cases' trails, tampering shows."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+import pytest
+from sqlalchemy import delete, insert, text, update
+
+from kinerja_flow.audit.models import AuditEvent
+from kinerja_flow.audit.service import event_hash
+from tests.support.api import ADMIN_EMAIL, AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
+from tests.support.flow import APPEAL, PATH, REVIEW, add_target, advance, realise_all, world
+
+STEP = timedelta(hours=5)
+
+
+async def trail(api: Api, appraisal_id: int, who: str = HR) -> list[dict[str, Any]]:
+    response = await api.get(f"/api/v1/appraisals/{appraisal_id}/audit", who)
+    assert response.status_code == 200, response.text
+    events: list[dict[str, Any]] = response.json()
+    return events
+
+
+async def verify(api: Api, who: str = AUDITOR) -> dict[str, Any]:
+    response = await api.get("/api/v1/audit/verify", who)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+@dataclass(frozen=True)
+class Stored:
+    seq: int
+    action: str
+    actor: str
+    appraisal_id: int | None
+    data: dict[str, Any]
+    reason: str | None
+    hash: str
+
+
+async def stored_events(api: Api) -> list[Stored]:
+    """The whole chain as it sits in the database."""
+    async with api.ctx.sessions() as session:
+        rows = await session.execute(
+            text(
+                "SELECT seq, action, actor, appraisal_id, data, reason, hash"
+                " FROM audit_events ORDER BY seq"
+            )
+        )
+        return [
+            Stored(
+                seq=row.seq,
+                action=row.action,
+                actor=row.actor,
+                appraisal_id=row.appraisal_id,
+                data=msgspec.json.decode(row.data),
+                reason=row.reason,
+                hash=row.hash,
+            )
+            for row in rows
+        ]
+
+
+async def execute(api: Api, statement: Any, params: dict[str, Any] | None = None) -> None:
+    """Change the database behind the application's back, as an intruder with SQL would."""
+    async with api.ctx.sessions() as session:
+        await session.execute(statement, params or {})
+        await session.commit()
+
+
+def at_of(event: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(event["at"])
+
+
+async def outbox_size(api: Api) -> int:
+    return len(await api.outbox())
+
+
+# -- every change is an event -------------------------------------------------------------
+
+
+async def test_each_step_of_an_appraisal_is_one_event_with_who_when_and_what(api: Api) -> None:
+    appraisal = await world(api)
+    seen_at: dict[str, datetime] = {}
+
+    api.clock.advance(STEP)
+    appraisal = await add_target(api, appraisal)
+    seen_at["target.added"] = api.clock.now()
+    extra = await api.post(
+        f"/api/v1/appraisals/{appraisal['id']}/targets",
+        EMPLOYEE,
+        {"title": "Draf yang dibuang", "indicator": "Dokumen", "target": "1 dokumen"},
+    )
+    assert extra.status_code == 201, extra.text
+    dropped = next(t for t in extra.json()["targets"] if t["title"] == "Draf yang dibuang")
+    api.clock.advance(STEP)
+    removed = await api.client.delete(
+        f"/api/v1/appraisals/{appraisal['id']}/targets/{dropped['id']}", headers=api.auth(EMPLOYEE)
+    )
+    assert removed.status_code == 200, removed.text
+    seen_at["target.removed"] = api.clock.now()
+    appraisal = removed.json()
+    api.clock.advance(STEP)
+    changed = await api.patch(
+        f"/api/v1/appraisals/{appraisal['id']}/targets/{appraisal['targets'][0]['id']}",
+        EMPLOYEE,
+        {"target": "15 layanan"},
+    )
+    assert changed.status_code == 200, changed.text
+    seen_at["target.updated"] = api.clock.now()
+    appraisal = changed.json()
+
+    for state, trigger, who, payload in PATH[:-1]:  # up to and including decide_appeal
+        assert appraisal["state"] == state
+        if trigger == "submit_self_assessment":
+            appraisal = await realise_all(api, appraisal)
+        api.clock.advance(STEP)
+        response = await api.act(appraisal, trigger, who, **payload)
+        assert response.status_code == 200, (trigger, response.text)
+        appraisal = response.json()
+        seen_at[f"appraisal.{trigger}"] = api.clock.now()
+
+    events = await trail(api, appraisal["id"])
+    assert [event["action"] for event in events] == [
+        "appraisal.opened",
+        "target.added",
+        "target.added",
+        "target.removed",
+        "target.updated",
+        "appraisal.submit_targets",
+        "appraisal.approve_targets",
+        "appraisal.start_self_assessment",
+        "target.updated",
+        "appraisal.submit_self_assessment",
+        "appraisal.submit_review",
+        "appraisal.file_appeal",
+        "appraisal.decide_appeal",
+    ]
+    by_action = {event["action"]: event for event in events}
+    for event in events:
+        assert set(event) >= {"actor", "at", "action", "from_state", "to_state", "data", "reason"}
+    assert by_action["appraisal.opened"]["actor"] == ADMIN_EMAIL
+    assert by_action["appraisal.opened"]["to_state"] == "planning"
+
+    emails = {EMPLOYEE: "budi", EVALUATOR: "siti", HEAD: "hendra", HR: "rina"}
+    for state, trigger, who, _payload in PATH[:-1]:
+        event = by_action[f"appraisal.{trigger}"]
+        assert event["actor"] == f"{emails[who]}@example.go.id", trigger
+        assert (event["from_state"], event["to_state"]) == (state, PATH_DEST[trigger]), trigger
+        assert at_of(event) == seen_at[f"appraisal.{trigger}"], trigger
+
+    assert by_action["target.removed"]["data"]["title"] == "Draf yang dibuang"
+    assert at_of(by_action["target.removed"]) == seen_at["target.removed"]
+    planned = next(e for e in events if e["action"] == "target.updated")
+    assert planned["actor"] == "budi@example.go.id"
+    assert planned["data"]["before"] == {"target": "12 layanan"}
+    assert planned["data"]["after"] == {"target": "15 layanan"}
+    assert at_of(planned) == seen_at["target.updated"]
+    review = by_action["appraisal.submit_review"]
+    assert review["data"]["results_rating"] == REVIEW["results_rating"]
+    assert review["data"]["behaviour_rating"] == REVIEW["behaviour_rating"]
+    assert review["data"]["predikat"] == "baik"
+    assert by_action["appraisal.file_appeal"]["reason"] == APPEAL["reason"]
+    assert by_action["appraisal.decide_appeal"]["reason"] == "Penilaian sudah sesuai bukti."
+
+    seqs = [event["seq"] for event in events]
+    assert seqs == sorted(seqs)
+    assert (await verify(api))["ok"] is True
+
+
+PATH_DEST = {
+    "submit_targets": "targets_submitted",
+    "approve_targets": "in_progress",
+    "start_self_assessment": "self_assessment",
+    "submit_self_assessment": "under_review",
+    "submit_review": "reviewed",
+    "file_appeal": "appealed",
+    "decide_appeal": "follow_up",
+    "close": "closed",
+}
+
+
+async def test_return_and_cancel_record_their_comment_and_reason(api: Api) -> None:
+    appraisal = await advance(api, await world(api), "targets_submitted")
+    returned = await api.act(appraisal, "return_targets", EVALUATOR, comment="Indikator kabur.")
+    assert returned.status_code == 200, returned.text
+    cancelled = await api.act(returned.json(), "cancel", HR, reason="Pegawai pindah instansi.")
+    assert cancelled.status_code == 200, cancelled.text
+    last_two = (await trail(api, appraisal["id"]))[-2:]
+    assert [(e["action"], e["actor"], e["from_state"], e["to_state"]) for e in last_two] == [
+        ("appraisal.return_targets", "siti@example.go.id", "targets_submitted", "planning"),
+        ("appraisal.cancel", "rina@example.go.id", "planning", "cancelled"),
+    ]
+    assert last_two[0]["reason"] == "Indikator kabur."
+    assert last_two[0]["data"]["comment"] == "Indikator kabur."
+    assert last_two[1]["reason"] == "Pegawai pindah instansi."
+
+
+async def test_organisation_import_and_account_events_are_recorded(api: Api) -> None:
+    await api.setup_org()
+    await api.sign_in_staff(EMPLOYEE, HR)
+    await api.open_cycle()
+    actions = Counter(event.action for event in await stored_events(api))
+    assert actions == Counter(
+        {
+            "account.admin_created": 1,
+            "unit.created": 2,
+            "employee.created": 6,
+            "account.invited": 6,
+            "employees.imported": 1,
+            "account.password_set": 2,
+            "account.login": 3,  # the admin, the employee and HR signed in once each
+            "cycle.created": 1,
+            "appraisal.opened": 6,
+        }
+    )
+    events = await stored_events(api)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    admin = next(e for e in events if e.action == "account.admin_created")
+    assert admin.actor == "system"
+    assert admin.data["email"] == ADMIN_EMAIL
+    budi_set = [e for e in events if e.action == "account.password_set"][0]
+    assert budi_set.actor == "budi@example.go.id"
+    created = [e for e in events if e.action == "employee.created"]
+    assert {e.data["name"] for e in created} >= {"Budi Santoso", "Siti Rahmawati"}
+    assert all(e.actor == ADMIN_EMAIL for e in created)
+
+    before = len(events)
+    same_again = await api.import_csv(ORG_LINES)
+    assert same_again.status_code == 200, same_again.text
+    assert len(await stored_events(api)) == before  # nothing changed, nothing to record
+
+    bad = await api.import_csv(ORG_LINES + "123,No NIP,x@example.go.id,BID1,Staf,,\n")
+    assert bad.status_code == 422, bad.text
+    assert len(await stored_events(api)) == before
+
+    moved = await api.import_csv(ORG_LINES.replace("Analis Kebijakan", "Analis Kebijakan Ahli"))
+    assert moved.status_code == 200, moved.text
+    new = (await stored_events(api))[before:]
+    assert [e.action for e in new] == ["employee.updated", "employees.imported"]
+    assert new[0].data["before"] == {"position": "Analis Kebijakan"}
+    assert new[0].data["after"] == {"position": "Analis Kebijakan Ahli"}
+    assert new[0].actor == ADMIN_EMAIL
+    assert (await verify(api, HR))["ok"] is True
+
+
+ORG_LINES = """nip,name,email,unit_code,position,supervisor_nip,roles
+197001011995031001,Hendra Wijaya,hendra@example.go.id,DINAS,Kepala Dinas,,
+198002022005012002,Siti Rahmawati,siti@example.go.id,BID1,Kepala Bidang,197001011995031001,
+199003032015031003,Budi Santoso,budi@example.go.id,BID1,Analis Kebijakan,198002022005012002,
+199104042016022004,Dewi Lestari,dewi@example.go.id,BID1,Pranata Komputer,198002022005012002,
+198505052010011005,Rina Hartati,rina@example.go.id,DINAS,Analis SDM,197001011995031001,hr
+198606062011061006,Agus Pratama,agus@example.go.id,DINAS,Auditor,197001011995031001,auditor
+"""
+
+
+async def test_refused_actions_write_no_event_and_no_email(api: Api) -> None:
+    appraisal = await world(api)
+    base = f"/api/v1/appraisals/{appraisal['id']}"
+    count = (await verify(api))["events"]
+    mails = await outbox_size(api)
+
+    refusals: list[tuple[int, Callable[[], Awaitable[Any]]]] = [
+        (404, lambda: api.act(appraisal, "submit_targets", PEER)),
+        (403, lambda: api.act(appraisal, "submit_targets", EVALUATOR)),
+        (409, lambda: api.act(appraisal, "approve_targets", EVALUATOR)),
+        (422, lambda: api.act(appraisal, "submit_targets", EMPLOYEE)),  # no targets yet
+        (404, lambda: api.act(appraisal, "promote_to_minister", EMPLOYEE)),
+        (403, lambda: api.post(f"{base}/targets", EVALUATOR, TARGET)),
+        (404, lambda: api.post(f"{base}/targets", PEER, TARGET)),
+        (422, lambda: api.post(f"{base}/targets", EMPLOYEE, {"title": "tanpa indikator"})),
+        (403, lambda: api.post("/api/v1/cycles", EMPLOYEE, CYCLE)),
+        (403, lambda: api.import_csv(ORG_LINES, who=EMPLOYEE)),
+    ]
+    for status, call in refusals:
+        response = await call()
+        assert response.status_code == status, response.text
+    appraisal = await add_target(api, appraisal)
+    count += 1
+    stale = await api.act({**appraisal, "version": appraisal["version"] - 1}, "submit_targets",
+                          EMPLOYEE)
+    assert stale.status_code == 409, stale.text
+
+    result = await verify(api)
+    assert result == {"ok": True, "events": count, "first_bad_event": None}
+    assert await outbox_size(api) == mails
+    actions = [e["action"] for e in await trail(api, appraisal["id"])]
+    assert actions == ["appraisal.opened", "target.added"]
+    submitted = await api.act(appraisal, "submit_targets", EMPLOYEE)
+    assert submitted.status_code == 200, submitted.text
+    last = (await stored_events(api))[-1]
+    assert (last.seq, last.action) == (count + 1, "appraisal.submit_targets")
+
+
+TARGET = {"title": "Layanan", "indicator": "Jumlah", "target": "1"}
+CYCLE = {"name": "X", "period_start": "2026-01-01", "period_end": "2026-06-30", "kind": "semester"}
+
+
+async def test_of_two_racing_submissions_one_wins_and_only_it_is_recorded(api: Api) -> None:
+    appraisal = await add_target(api, await world(api))
+    count = (await verify(api))["events"]
+    first, second = await asyncio.gather(
+        api.act(appraisal, "submit_targets", EMPLOYEE),
+        api.act(appraisal, "submit_targets", EMPLOYEE),
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 409], (first.text, second.text)
+    assert (await verify(api)) == {"ok": True, "events": count + 1, "first_bad_event": None}
+    submitted = [e for e in await trail(api, appraisal["id"]) if e["to_state"] == "targets_submitted"]
+    assert len(submitted) == 1
+    assert len(await api.outbox(kind="targets_submitted")) == 1
+
+
+# -- who sees a trail ---------------------------------------------------------------------
+
+
+async def test_parties_hr_and_auditor_see_the_trail_a_stranger_does_not(api: Api) -> None:
+    appraisal = await advance(api, await world(api), "appealed")
+    expected = await trail(api, appraisal["id"], HR)
+    assert expected[-1]["action"] == "appraisal.file_appeal"
+    for who in (EMPLOYEE, EVALUATOR, HEAD, HR, AUDITOR, "admin"):
+        assert await trail(api, appraisal["id"], who) == expected, who
+
+    stranger = await api.get(f"/api/v1/appraisals/{appraisal['id']}/audit", PEER)
+    assert stranger.status_code == 404, stranger.text
+    assert "Budi" not in stranger.text
+    nobody = await api.client.get(f"/api/v1/appraisals/{appraisal['id']}/audit")
+    assert nobody.status_code == 401
+    missing = await api.get("/api/v1/appraisals/999999/audit", HR)
+    assert missing.status_code == 404
+
+    peer_own = await api.appraisal_of(PEER, PEER)
+    own_trail = await trail(api, peer_own["id"], PEER)
+    assert [e["action"] for e in own_trail] == ["appraisal.opened"]
+    assert all(e["action"] != "appraisal.file_appeal" for e in own_trail)
+
+
+async def test_an_appeal_keeps_the_original_result_in_the_trail(api: Api) -> None:
+    appraisal = await advance(api, await world(api), "appealed")
+    decided = await api.act(
+        appraisal,
+        "decide_appeal",
+        HEAD,
+        decision="changed",
+        reason="Bukti dukung membuktikan perilaku di atas ekspektasi.",
+        results_rating="di_atas_ekspektasi",
+        behaviour_rating="di_atas_ekspektasi",
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["predikat"] == "sangat_baik"
+    assert decided.json()["appeal"]["original_predikat"] == "baik"
+
+    events = {e["action"]: e for e in await trail(api, appraisal["id"], EMPLOYEE)}
+    assert events["appraisal.submit_review"]["data"]["predikat"] == "baik"
+    filed = events["appraisal.file_appeal"]
+    assert (filed["actor"], filed["from_state"], filed["to_state"]) == (
+        "budi@example.go.id",
+        "reviewed",
+        "appealed",
+    )
+    assert filed["reason"] == APPEAL["reason"]
+    decision = events["appraisal.decide_appeal"]
+    assert decision["actor"] == "hendra@example.go.id"
+    assert decision["data"]["decision"] == "changed"
+    assert decision["data"]["before"]["predikat"] == "baik"
+    assert decision["data"]["predikat"] == "sangat_baik"
+    assert decision["data"]["behaviour_rating"] == "di_atas_ekspektasi"
+    assert decision["reason"] == "Bukti dukung membuktikan perilaku di atas ekspektasi."
+
+
+async def test_an_upheld_appeal_records_the_same_result_before_and_after(api: Api) -> None:
+    appraisal = await advance(api, await world(api), "follow_up")  # decided "upheld"
+    decision = (await trail(api, appraisal["id"]))[-1]
+    assert decision["action"] == "appraisal.decide_appeal"
+    assert decision["data"]["decision"] == "upheld"
+    assert decision["data"]["before"]["predikat"] == decision["data"]["predikat"] == "baik"
+
+
+# -- verifying the chain ------------------------------------------------------------------
+
+
+async def test_verify_is_for_hr_and_auditors_only(api: Api) -> None:
+    await advance(api, await world(api), "in_progress")
+    total = len(await stored_events(api))
+    for who in (HR, AUDITOR, "admin"):
+        assert await verify(api, who) == {"ok": True, "events": total, "first_bad_event": None}
+    for who in (EMPLOYEE, EVALUATOR, HEAD):
+        refused = await api.get("/api/v1/audit/verify", who)
+        assert refused.status_code == 403, (who, refused.text)
+    assert (await api.client.get("/api/v1/audit/verify")).status_code == 401
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A busy chain: Budi's appraisal under appeal, then Dewi's later work after it."""
+
+    appraisal_id: int
+    seq: dict[str, int]  # action of Budi's appraisal -> its event's seq
+    events: list[Stored]
+
+    @property
+    def last(self) -> Stored:
+        return self.events[-1]
+
+
+async def busy_chain(api: Api) -> Scene:
+    appraisal = await advance(api, await world(api), "appealed")
+    peer = await api.appraisal_of(PEER, PEER)
+    response = await api.post(f"/api/v1/appraisals/{peer['id']}/targets", PEER, TARGET)
+    assert response.status_code == 201, response.text
+    submitted = await api.act(response.json(), "submit_targets", PEER)
+    assert submitted.status_code == 200, submitted.text
+    events = await stored_events(api)
+    seq = {e.action: e.seq for e in events if e.appraisal_id == appraisal["id"]}
+    assert await verify(api) == {"ok": True, "events": len(events), "first_bad_event": None}
+    assert seq["appraisal.file_appeal"] < events[-1].seq - 1  # the appeal is mid-chain
+    return Scene(appraisal["id"], seq, events)
+
+
+async def forge_after_last(api: Api, scene: Scene, *, proper_hash: bool) -> int:
+    """Append a made-up decision to Budi's appraisal behind the application's back."""
+    last = scene.last
+    forged = AuditEvent(
+        seq=last.seq + 1,
+        at=api.clock.now(),
+        actor_id=None,
+        actor="hendra@example.go.id",
+        action="appraisal.decide_appeal",
+        subject_type="appraisal",
+        subject_id=str(scene.appraisal_id),
+        appraisal_id=scene.appraisal_id,
+        from_state="appealed",
+        to_state="follow_up",
+        data='{"decision":"changed","predikat":"sangat_baik"}',
+        reason="Dikabulkan.",
+        prev_hash=last.hash,
+    )
+    if proper_hash:  # an intruder who knows the hashing scheme
+        forged.hash = event_hash(forged)
+    else:  # something that looks like a SHA-256 of the content
+        forged.hash = hashlib.sha256(f"{last.hash}{forged.data}".encode()).hexdigest()
+    values = {c.key: getattr(forged, c.key) for c in AuditEvent.__table__.columns}
+    await execute(api, insert(AuditEvent.__table__).values(**values))
+    return forged.seq
+
+
+async def tamper_data(api: Api, scene: Scene) -> int:
+    k = scene.seq["appraisal.submit_review"]
+    forged = {**next(e for e in scene.events if e.seq == k).data, "predikat": "sangat_baik"}
+    await execute(
+        api,
+        text("UPDATE audit_events SET data = :data WHERE seq = :k"),
+        {"data": msgspec.json.encode(forged, order="sorted").decode(), "k": k},
+    )
+    return k
+
+
+async def tamper_reason(api: Api, scene: Scene) -> int:
+    k = scene.seq["appraisal.file_appeal"]
+    await execute(
+        api,
+        text("UPDATE audit_events SET reason = :reason WHERE seq = :k"),
+        {"reason": "Saya menerima hasilnya.", "k": k},
+    )
+    return k
+
+
+async def delete_middle(api: Api, scene: Scene) -> int:
+    k = scene.seq["appraisal.submit_targets"]
+    await execute(api, text("DELETE FROM audit_events WHERE seq = :k"), {"k": k})
+    return k
+
+
+async def delete_last(api: Api, scene: Scene) -> int:
+    await execute(api, delete(AuditEvent.__table__).where(AuditEvent.seq == scene.last.seq))
+    return scene.last.seq
+
+
+async def change_time(api: Api, scene: Scene) -> int:
+    k = scene.seq["appraisal.approve_targets"]
+    await execute(
+        api,
+        update(AuditEvent.__table__)
+        .where(AuditEvent.seq == k)
+        .values(at=api.clock.now() - timedelta(days=30)),
+    )
+    return k
+
+
+async def forge_looking_hash(api: Api, scene: Scene) -> int:
+    return await forge_after_last(api, scene, proper_hash=False)
+
+
+async def forge_recomputed_hash(api: Api, scene: Scene) -> int:
+    return await forge_after_last(api, scene, proper_hash=True)
+
+
+TAMPERINGS: list[Callable[[Api, Scene], Awaitable[int]]] = [
+    tamper_data,
+    tamper_reason,
+    delete_middle,
+    delete_last,
+    change_time,
+    forge_looking_hash,
+    forge_recomputed_hash,
+]
+
+
+@pytest.mark.parametrize("tamper", TAMPERINGS, ids=lambda tamper: tamper.__name__)
+async def test_tampering_is_detected_at_the_first_bad_event(
+    api: Api, tamper: Callable[[Api, Scene], Awaitable[int]]
+) -> None:
+    scene = await busy_chain(api)
+    first_bad = await tamper(api, scene)
+    for who in (AUDITOR, HR):
+        result = await verify(api, who)
+        assert result["ok"] is False, result
+        assert result["first_bad_event"] == first_bad, result
+
+
+async def test_a_tampered_event_shows_in_the_trail_and_the_chain_stays_broken(api: Api) -> None:
+    scene = await busy_chain(api)
+    k = await tamper_data(api, scene)
+    review = next(e for e in await trail(api, scene.appraisal_id) if e["seq"] == k)
+    assert review["data"]["predikat"] == "sangat_baik"  # the forgery is visible ...
+    assert (await verify(api))["first_bad_event"] == k  # ... and so is the break
+    # later, legitimate activity does not paper over the break
+    peer = await api.appraisal_of(PEER, PEER)
+    approved = await api.act(peer, "approve_targets", EVALUATOR)
+    assert approved.status_code == 200, approved.text
+    result = await verify(api)
+    assert (result["ok"], result["first_bad_event"]) == (False, k)

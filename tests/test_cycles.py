@@ -1,0 +1,90 @@
+"""Cycles: creation, opening (once), scope, and counts per state."""
+
+from __future__ import annotations
+
+from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
+from tests.support.flow import advance, world
+
+
+async def test_open_creates_one_appraisal_per_employee_with_evaluator_and_reviewer(api: Api) -> None:
+    await api.setup_org()
+    await api.sign_in_staff(EMPLOYEE, HR)
+    opened = await api.open_cycle()
+    assert opened["created"] == 6
+    assert opened["without_evaluator"] == [HEAD]
+    cycle = opened["cycle"]
+    assert cycle["counts"] == {"planning": 6}
+    assert cycle["total"] == 6
+    mine = await api.appraisal_of(EMPLOYEE, EMPLOYEE)
+    assert mine["evaluator"]["nip"] == EVALUATOR
+    assert mine["reviewer"]["nip"] == HEAD
+    assert mine["due"] == "2026-01-31"
+    invitations = await api.outbox(to="budi@example.go.id", kind="skp_open")
+    assert len(invitations) == 1
+    assert "SKP Tahunan 2026" in invitations[0].body_text
+
+
+async def test_opening_twice_creates_nothing_new(api: Api) -> None:
+    await api.setup_org()
+    opened = await api.open_cycle()
+    again = await api.post(f"/api/v1/cycles/{opened['cycle']['id']}/open", "admin")
+    assert again.status_code == 200
+    assert again.json()["created"] == 0
+    assert again.json()["already_open"] == 6
+    assert len(await api.outbox(kind="skp_open")) == 6
+
+
+async def test_evaluator_is_fixed_when_the_cycle_opens(api: Api) -> None:
+    await api.setup_org()
+    await api.sign_in_staff(EMPLOYEE)
+    await api.open_cycle()
+    moved = (await api.import_csv(
+        "nip,name,email,unit_code,position,supervisor_nip,roles\n"
+        "199003032015031003,Budi Santoso,budi@example.go.id,BID1,Analis Kebijakan,197001011995031001,\n"
+    )).json()
+    assert moved["updated"] == 1
+    mine = await api.appraisal_of(EMPLOYEE, EMPLOYEE)
+    assert mine["evaluator"]["nip"] == EVALUATOR
+
+
+async def test_scope_by_unit_includes_sub_units(api: Api) -> None:
+    await api.setup_org()
+    response = await api.post("/api/v1/units", "admin", {"code": "BID2", "name": "Bidang Lain", "parent_code": "DINAS"})
+    assert response.status_code == 201
+    scoped = await api.open_cycle(unit_codes=["BID1"])
+    assert scoped["created"] == 3  # the evaluator and two staff in BID1
+    whole = await api.open_cycle(name="Semua", unit_codes=["DINAS"])
+    assert whole["created"] == 6
+
+
+async def test_counts_follow_states(api: Api) -> None:
+    appraisal = await world(api)
+    await advance(api, appraisal, "in_progress")
+    cycle = (await api.get(f"/api/v1/cycles/{appraisal['cycle_id']}", HR)).json()
+    assert cycle["counts"] == {"planning": 5, "in_progress": 1}
+
+
+async def test_only_hr_creates_and_opens(api: Api) -> None:
+    await api.setup_org()
+    await api.sign_in_staff(EMPLOYEE, HR)
+    body = {"name": "X", "period_start": "2026-01-01", "period_end": "2026-06-30", "kind": "semester"}
+    assert (await api.post("/api/v1/cycles", EMPLOYEE, body)).status_code == 403
+    created = await api.post("/api/v1/cycles", HR, body)
+    assert created.status_code == 201
+    assert (await api.post(f"/api/v1/cycles/{created.json()['id']}/open", EMPLOYEE)).status_code == 403
+
+
+async def test_bad_cycles_are_refused_with_reasons(api: Api) -> None:
+    await api.setup_org()
+    bad = {"name": "X", "period_start": "2026-12-31", "period_end": "2026-01-01", "kind": "annual",
+           "unit_codes": ["NOPE"], "deadlines": {"targets_due": "2025-01-01"}}
+    response = await api.post("/api/v1/cycles", "admin", bad)
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields == {"period_end", "unit_codes", "deadlines.targets_due"}
+    wrong_kind = await api.post("/api/v1/cycles", "admin", {**bad, "kind": "weekly"})
+    assert wrong_kind.status_code == 422
+    listed = await api.get("/api/v1/cycles", "admin")
+    assert listed.json() == []
+    missing = await api.get("/api/v1/cycles/999", "admin")
+    assert missing.status_code == 404

@@ -1,0 +1,83 @@
+"""The whole life of one appraisal through the public API, start to finish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.api import AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
+
+
+async def test_full_lifecycle_with_appeal(api: Api) -> None:
+    await api.setup_org()
+    await api.sign_in_staff(EMPLOYEE, EVALUATOR, HEAD, HR, PEER, AUDITOR)
+    opened = await api.open_cycle()
+    assert opened["created"] == 6
+
+    appraisal = await api.appraisal_of(EMPLOYEE, EMPLOYEE)
+    assert appraisal["state"] == "planning"
+    assert appraisal["allowed_actions"] == ["submit_targets"]
+    response = await api.post(
+        f"/api/v1/appraisals/{appraisal['id']}/targets",
+        EMPLOYEE,
+        {
+            "title": "Aplikasi layanan perizinan daring",
+            "indicator": "Jumlah layanan",
+            "target": "12 layanan",
+        },
+    )
+    assert response.status_code == 201, response.text
+    appraisal = response.json()
+    steps: tuple[tuple[str, str, dict[str, Any]], ...] = (
+        ("submit_targets", EMPLOYEE, {}),
+        ("approve_targets", EVALUATOR, {}),
+        ("start_self_assessment", HR, {}),
+    )
+    for trigger, who, payload in steps:
+        response = await api.act(appraisal, trigger, who, **payload)
+        assert response.status_code == 200, response.text
+        appraisal = response.json()
+    target_id = appraisal["targets"][0]["id"]
+    response = await api.patch(
+        f"/api/v1/appraisals/{appraisal['id']}/targets/{target_id}",
+        EMPLOYEE,
+        {"realization": "12 layanan", "evidence_url": "https://drive.example.go.id/bukti/1"},
+    )
+    assert response.status_code == 200, response.text
+    appraisal = response.json()
+    for trigger, who, payload in (
+        ("submit_self_assessment", EMPLOYEE, {}),
+        (
+            "submit_review",
+            EVALUATOR,
+            {"results_rating": "di_atas_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"},
+        ),
+        (
+            "file_appeal",
+            EMPLOYEE,
+            {"reason": "Realisasi melebihi target; perilaku dinilai tanpa umpan balik."},
+        ),
+        (
+            "decide_appeal",
+            HEAD,
+            {
+                "decision": "changed",
+                "reason": "Bukti mendukung",
+                "results_rating": "di_atas_ekspektasi",
+                "behaviour_rating": "di_atas_ekspektasi",
+            },
+        ),
+        ("close", HR, {}),
+    ):
+        response = await api.act(appraisal, trigger, who, **payload)
+        assert response.status_code == 200, (trigger, response.text)
+        appraisal = response.json()
+    assert appraisal["state"] == "closed"
+    assert appraisal["predikat"] == "sangat_baik"
+    assert appraisal["appeal"]["original_predikat"] == "baik"
+
+    delivered = await api.deliver()
+    assert delivered > 0
+    subjects = [m["Subject"] for m in api.mail.to("budi@example.go.id")]
+    assert len(subjects) >= 5
+    verify = await api.get("/api/v1/audit/verify", AUDITOR)
+    assert verify.json()["ok"] is True
