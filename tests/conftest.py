@@ -46,7 +46,9 @@ def postgres_migrated() -> Iterator[str]:
     url = make_url(POSTGRES_URL)
 
     async def admin(statement: str) -> None:
-        engine = create_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+        engine = create_engine(
+            url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+        )
         async with engine.connect() as connection:
             await connection.execute(text(statement))
         await engine.dispose()
@@ -108,7 +110,9 @@ def settings(clean_database: str, mail: MailServer) -> Settings:
         smtp_port=mail.port,
         base_url="https://kinerja.example.go.id",
         embedded_worker=False,
-        database_pool="null",  # the test client runs the app on its own event loop
+        database_pool="null",
+        password_time_cost=1,  # still argon2id, at a cost that keeps the suite quick
+        password_memory_kib=1024,  # the test client runs the app on its own event loop
         secret_key="test-secret-key-with-enough-length-0123456789",
     )
 

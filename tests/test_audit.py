@@ -8,11 +8,11 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import pytest
-from sqlalchemy import delete, insert, text, update
+from sqlalchemy import Table, delete, insert, text, update
 
 from kinerja_flow.audit.models import AuditEvent
 from kinerja_flow.audit.service import event_hash
@@ -20,6 +20,7 @@ from tests.support.api import ADMIN_EMAIL, AUDITOR, EMPLOYEE, EVALUATOR, HEAD, H
 from tests.support.flow import APPEAL, PATH, REVIEW, add_target, advance, realise_all, world
 
 STEP = timedelta(hours=5)
+EVENTS = cast("Table", AuditEvent.__table__)
 
 
 async def trail(api: Api, appraisal_id: int, who: str = HR) -> list[dict[str, Any]]:
@@ -228,7 +229,7 @@ async def test_organisation_import_and_account_events_are_recorded(api: Api) -> 
     admin = next(e for e in events if e.action == "account.admin_created")
     assert admin.actor == "system"
     assert admin.data["email"] == ADMIN_EMAIL
-    budi_set = [e for e in events if e.action == "account.password_set"][0]
+    budi_set = next(e for e in events if e.action == "account.password_set")
     assert budi_set.actor == "budi@example.go.id"
     created = [e for e in events if e.action == "employee.created"]
     assert {e.data["name"] for e in created} >= {"Budi Santoso", "Siti Rahmawati"}
@@ -286,8 +287,9 @@ async def test_refused_actions_write_no_event_and_no_email(api: Api) -> None:
         assert response.status_code == status, response.text
     appraisal = await add_target(api, appraisal)
     count += 1
-    stale = await api.act({**appraisal, "version": appraisal["version"] - 1}, "submit_targets",
-                          EMPLOYEE)
+    stale = await api.act(
+        {**appraisal, "version": appraisal["version"] - 1}, "submit_targets", EMPLOYEE
+    )
     assert stale.status_code == 409, stale.text
 
     result = await verify(api)
@@ -314,7 +316,9 @@ async def test_of_two_racing_submissions_one_wins_and_only_it_is_recorded(api: A
     )
     assert sorted([first.status_code, second.status_code]) == [200, 409], (first.text, second.text)
     assert (await verify(api)) == {"ok": True, "events": count + 1, "first_bad_event": None}
-    submitted = [e for e in await trail(api, appraisal["id"]) if e["to_state"] == "targets_submitted"]
+    submitted = [
+        e for e in await trail(api, appraisal["id"]) if e["to_state"] == "targets_submitted"
+    ]
     assert len(submitted) == 1
     assert len(await api.outbox(kind="targets_submitted")) == 1
 
@@ -447,8 +451,8 @@ async def forge_after_last(api: Api, scene: Scene, *, proper_hash: bool) -> int:
         forged.hash = event_hash(forged)
     else:  # something that looks like a SHA-256 of the content
         forged.hash = hashlib.sha256(f"{last.hash}{forged.data}".encode()).hexdigest()
-    values = {c.key: getattr(forged, c.key) for c in AuditEvent.__table__.columns}
-    await execute(api, insert(AuditEvent.__table__).values(**values))
+    values = {c.key: getattr(forged, c.key) for c in EVENTS.columns}
+    await execute(api, insert(EVENTS).values(**values))
     return forged.seq
 
 
@@ -480,7 +484,7 @@ async def delete_middle(api: Api, scene: Scene) -> int:
 
 
 async def delete_last(api: Api, scene: Scene) -> int:
-    await execute(api, delete(AuditEvent.__table__).where(AuditEvent.seq == scene.last.seq))
+    await execute(api, delete(EVENTS).where(AuditEvent.seq == scene.last.seq))
     return scene.last.seq
 
 
@@ -488,9 +492,7 @@ async def change_time(api: Api, scene: Scene) -> int:
     k = scene.seq["appraisal.approve_targets"]
     await execute(
         api,
-        update(AuditEvent.__table__)
-        .where(AuditEvent.seq == k)
-        .values(at=api.clock.now() - timedelta(days=30)),
+        update(EVENTS).where(AuditEvent.seq == k).values(at=api.clock.now() - timedelta(days=30)),
     )
     return k
 

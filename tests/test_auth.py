@@ -302,6 +302,19 @@ async def test_repeated_failed_sign_ins_are_throttled(api: Api) -> None:
     assert again.status_code == 200, again.text
 
 
+async def test_changing_the_case_of_the_email_does_not_escape_the_throttle(api: Api) -> None:
+    await api.setup_org()
+    await api.accept_invitation(BUDI)
+    for attempt, username in enumerate(
+        (BUDI, BUDI.upper(), "Budi@Example.go.id", f" {BUDI}", "bUdI@eXaMpLe.Go.Id")
+    ):
+        assert (await login(api, username, f"tebakan-salah-{attempt}")).status_code == 401
+
+    assert (await login(api, BUDI, PASSWORD)).status_code == 429
+    api.clock.advance(timedelta(minutes=16))
+    assert (await login(api, BUDI, PASSWORD)).status_code == 200
+
+
 async def test_retry_after_is_truthful(api: Api) -> None:
     await api.setup_org()
     await api.accept_invitation(BUDI)

@@ -90,7 +90,9 @@ async def postgres_tables(url: str) -> tuple[set[str], int]:
     async with engine.connect() as connection:
         tables = (
             await connection.execute(
-                text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+                text(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+                )
             )
         ).scalars()
         names = set(tables)
@@ -151,8 +153,15 @@ async def test_admin_create_makes_an_hr_admin_who_can_sign_in(
     tmp_path: Path, sqlite_file: Path
 ) -> None:
     created = await asyncio.to_thread(
-        cli, tmp_path, sqlite_file, "admin", "create", "--email", " HR@Example.go.id ",
-        "--password", STRONG,
+        cli,
+        tmp_path,
+        sqlite_file,
+        "admin",
+        "create",
+        "--email",
+        " HR@Example.go.id ",
+        "--password",
+        STRONG,
     )
     assert created.code == 0, created.err
     assert "hr@example.go.id" in created.out
@@ -161,12 +170,28 @@ async def test_admin_create_makes_an_hr_admin_who_can_sign_in(
 
 
 def test_admin_create_refuses_an_existing_email(tmp_path: Path, sqlite_file: Path) -> None:
-    first = cli(tmp_path, sqlite_file, "admin", "create", "--email", "hr@example.go.id",
-                "--password", STRONG)
+    first = cli(
+        tmp_path,
+        sqlite_file,
+        "admin",
+        "create",
+        "--email",
+        "hr@example.go.id",
+        "--password",
+        STRONG,
+    )
     assert first.code == 0, first.err
     for email in ("hr@example.go.id", "HR@EXAMPLE.GO.ID"):
-        again = cli(tmp_path, sqlite_file, "admin", "create", "--email", email,
-                    "--password", "another-" + STRONG)
+        again = cli(
+            tmp_path,
+            sqlite_file,
+            "admin",
+            "create",
+            "--email",
+            email,
+            "--password",
+            "another-" + STRONG,
+        )
         assert again.code != 0
         assert "hr@example.go.id" in again.err
         assert "already exists" in again.err
@@ -182,16 +207,32 @@ def test_admin_create_refuses_an_existing_email(tmp_path: Path, sqlite_file: Pat
 def test_admin_create_refuses_a_weak_password(
     tmp_path: Path, sqlite_file: Path, password: str, reason: str
 ) -> None:
-    weak = cli(tmp_path, sqlite_file, "admin", "create", "--email", "hr@example.go.id",
-               "--password", password)
+    weak = cli(
+        tmp_path,
+        sqlite_file,
+        "admin",
+        "create",
+        "--email",
+        "hr@example.go.id",
+        "--password",
+        password,
+    )
     assert weak.code != 0
     assert reason in weak.err
     assert "Traceback" not in weak.err
     with closing(sqlite3.connect(sqlite_file)) as db:
         assert db.execute("SELECT COUNT(*) FROM accounts").fetchone() == (0,)
         assert db.execute("SELECT COUNT(*) FROM audit_events").fetchone() == (0,)
-    strong = cli(tmp_path, sqlite_file, "admin", "create", "--email", "hr@example.go.id",
-                 "--password", STRONG)
+    strong = cli(
+        tmp_path,
+        sqlite_file,
+        "admin",
+        "create",
+        "--email",
+        "hr@example.go.id",
+        "--password",
+        STRONG,
+    )
     assert strong.code == 0, strong.err  # nothing half-written blocks a correct retry
 
 
@@ -243,27 +284,64 @@ guards = ["reason_given"]
 
 # (name, what replaces what in VALID, the line that must be blamed, words of the reason)
 BREAKAGES: list[tuple[str, tuple[str, str], str, tuple[str, ...]]] = [
-    ("unknown top-level key", ('initial = "planning"', 'initial = "planning"\ncolour = "blue"'),
-     'colour = "blue"', ("unknown", "colour")),
-    ("unknown key in a state", ('deadline = "targets_due"', 'deadline = "targets_due"\ntimeout = "3d"'),
-     'timeout = "3d"', ("unknown", "timeout")),
-    ("unknown key in a transition", ('who = ["evaluator"]', 'who = ["evaluator"]\npriority = 1'),
-     "priority = 1", ("unknown", "priority")),
-    ("unknown source state", ('source = "review"', 'source = "reveiw"'),
-     'source = "reveiw"', ("unknown state", "reveiw")),
-    ("unknown dest state", ('dest = "done"\nwho = ["evaluator"]', 'dest = "dun"\nwho = ["evaluator"]'),
-     'dest = "dun"', ("unknown state", "dun")),
-    ("unknown guard", ('guards = ["has_targets"]', 'guards = ["has_targets", "bribe_paid"]'),
-     'guards = ["has_targets", "bribe_paid"]', ("unknown guard", "bribe_paid")),
-    ("unknown effect", ('effects = ["record_ratings"]', 'effects = ["record_ratings", "rm_rf"]'),
-     'effects = ["record_ratings", "rm_rf"]', ("unknown effect", "rm_rf")),
-    ("unknown role", ('who = ["employee"]', 'who = ["employee", "minister"]'),
-     'who = ["employee", "minister"]', ("unknown role", "minister")),
-    ("unreachable state", ("[states.done]", '[states.limbo]\ndescription = "x"\n\n[states.done]'),
-     "[states.limbo]", ("unreachable", "limbo")),
+    (
+        "unknown top-level key",
+        ('initial = "planning"', 'initial = "planning"\ncolour = "blue"'),
+        'colour = "blue"',
+        ("unknown", "colour"),
+    ),
+    (
+        "unknown key in a state",
+        ('deadline = "targets_due"', 'deadline = "targets_due"\ntimeout = "3d"'),
+        'timeout = "3d"',
+        ("unknown", "timeout"),
+    ),
+    (
+        "unknown key in a transition",
+        ('who = ["evaluator"]', 'who = ["evaluator"]\npriority = 1'),
+        "priority = 1",
+        ("unknown", "priority"),
+    ),
+    (
+        "unknown source state",
+        ('source = "review"', 'source = "reveiw"'),
+        'source = "reveiw"',
+        ("unknown state", "reveiw"),
+    ),
+    (
+        "unknown dest state",
+        ('dest = "done"\nwho = ["evaluator"]', 'dest = "dun"\nwho = ["evaluator"]'),
+        'dest = "dun"',
+        ("unknown state", "dun"),
+    ),
+    (
+        "unknown guard",
+        ('guards = ["has_targets"]', 'guards = ["has_targets", "bribe_paid"]'),
+        'guards = ["has_targets", "bribe_paid"]',
+        ("unknown guard", "bribe_paid"),
+    ),
+    (
+        "unknown effect",
+        ('effects = ["record_ratings"]', 'effects = ["record_ratings", "rm_rf"]'),
+        'effects = ["record_ratings", "rm_rf"]',
+        ("unknown effect", "rm_rf"),
+    ),
+    (
+        "unknown role",
+        ('who = ["employee"]', 'who = ["employee", "minister"]'),
+        'who = ["employee", "minister"]',
+        ("unknown role", "minister"),
+    ),
+    (
+        "unreachable state",
+        ("[states.done]", '[states.limbo]\ndescription = "x"\n\n[states.done]'),
+        "[states.limbo]",
+        ("unreachable", "limbo"),
+    ),
     ("invalid TOML", ('dest = "review"', "dest = review"), "dest = review", ("invalid toml",)),
 ]
 
+UNKNOWN_KEY = "unknown key in a transition"
 LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+): (?P<reason>.+)$")
 
 
@@ -315,10 +393,23 @@ def test_workflows_check_blames_the_right_line(
         assert word in reason.lower(), reason
 
 
+RECALL = """
+[[transitions]]
+trigger = "recall"
+source = "review"
+dest = "planning"
+who = ["employee"]
+"""
+
+
 def test_workflows_check_reports_every_problem_of_a_file(tmp_path: Path, sqlite_file: Path) -> None:
+    # every breakage but the syntax error; the unknown transition key goes to a transition
+    # of its own, so each problem stands on a different line and none hides another
     source = VALID
-    for _name, (old, new), _blamed, _words in BREAKAGES[:-1]:  # all but the syntax error
+    broken = [case for case in BREAKAGES if case[0] not in {"invalid TOML", UNKNOWN_KEY}]
+    for _name, (old, new), _blamed, _words in broken:
         source = source.replace(old, new)
+    source += RECALL.replace('who = ["employee"]\n', 'who = ["employee"]\nhops = 2\n')
     file = tmp_path / "many.toml"
     file.write_text(source, encoding="utf-8")
     good = tmp_path / "good.toml"
@@ -327,11 +418,29 @@ def test_workflows_check_reports_every_problem_of_a_file(tmp_path: Path, sqlite_
     assert result.code == 1, (result.out, result.err)
     assert f"{good}: ok" in result.out  # the other file is still checked
     found = problems_of(result, file)
-    expected = {line_number(source, blamed): words for _n, _r, blamed, words in BREAKAGES[:-1]}
+    expected = {line_number(source, blamed): words for _n, _r, blamed, words in broken}
+    expected[line_number(source, "hops = 2")] = ("unknown", "hops")
     assert sorted(line for line, _reason in found) == sorted(expected), found
     for line, reason in found:
         for word in expected[line]:
             assert word in reason.lower(), (line, reason)
+
+
+def test_an_unknown_key_does_not_hide_other_problems_of_its_transition(
+    tmp_path: Path, sqlite_file: Path
+) -> None:
+    source = VALID + RECALL.replace(
+        'who = ["employee"]\n', 'who = ["employee", "minister"]\nhops = 2\n'
+    )
+    file = tmp_path / "hidden.toml"
+    file.write_text(source, encoding="utf-8")
+    result = cli(tmp_path, sqlite_file, "workflows", "check", str(file))
+    assert result.code == 1, (result.out, result.err)
+    found = problems_of(result, file)
+    assert sorted(line for line, _reason in found) == [
+        line_number(source, 'who = ["employee", "minister"]'),
+        line_number(source, "hops = 2"),
+    ], found
 
 
 def test_workflows_check_reports_a_missing_file(tmp_path: Path, sqlite_file: Path) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
+from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, Api
 from tests.support.flow import advance, world
 
 
-async def test_open_creates_one_appraisal_per_employee_with_evaluator_and_reviewer(api: Api) -> None:
+async def test_open_creates_one_appraisal_per_employee_with_evaluator_and_reviewer(
+    api: Api,
+) -> None:
     await api.setup_org()
     await api.sign_in_staff(EMPLOYEE, HR)
     opened = await api.open_cycle()
@@ -38,10 +40,13 @@ async def test_evaluator_is_fixed_when_the_cycle_opens(api: Api) -> None:
     await api.setup_org()
     await api.sign_in_staff(EMPLOYEE)
     await api.open_cycle()
-    moved = (await api.import_csv(
-        "nip,name,email,unit_code,position,supervisor_nip,roles\n"
-        "199003032015031003,Budi Santoso,budi@example.go.id,BID1,Analis Kebijakan,197001011995031001,\n"
-    )).json()
+    moved = (
+        await api.import_csv(
+            "nip,name,email,unit_code,position,supervisor_nip,roles\n"
+            "199003032015031003,Budi Santoso,budi@example.go.id,BID1,Analis Kebijakan,"
+            "197001011995031001,\n"
+        )
+    ).json()
     assert moved["updated"] == 1
     mine = await api.appraisal_of(EMPLOYEE, EMPLOYEE)
     assert mine["evaluator"]["nip"] == EVALUATOR
@@ -49,7 +54,9 @@ async def test_evaluator_is_fixed_when_the_cycle_opens(api: Api) -> None:
 
 async def test_scope_by_unit_includes_sub_units(api: Api) -> None:
     await api.setup_org()
-    response = await api.post("/api/v1/units", "admin", {"code": "BID2", "name": "Bidang Lain", "parent_code": "DINAS"})
+    response = await api.post(
+        "/api/v1/units", "admin", {"code": "BID2", "name": "Bidang Lain", "parent_code": "DINAS"}
+    )
     assert response.status_code == 201
     scoped = await api.open_cycle(unit_codes=["BID1"])
     assert scoped["created"] == 3  # the evaluator and two staff in BID1
@@ -67,17 +74,30 @@ async def test_counts_follow_states(api: Api) -> None:
 async def test_only_hr_creates_and_opens(api: Api) -> None:
     await api.setup_org()
     await api.sign_in_staff(EMPLOYEE, HR)
-    body = {"name": "X", "period_start": "2026-01-01", "period_end": "2026-06-30", "kind": "semester"}
+    body = {
+        "name": "X",
+        "period_start": "2026-01-01",
+        "period_end": "2026-06-30",
+        "kind": "semester",
+    }
     assert (await api.post("/api/v1/cycles", EMPLOYEE, body)).status_code == 403
     created = await api.post("/api/v1/cycles", HR, body)
     assert created.status_code == 201
-    assert (await api.post(f"/api/v1/cycles/{created.json()['id']}/open", EMPLOYEE)).status_code == 403
+    assert (
+        await api.post(f"/api/v1/cycles/{created.json()['id']}/open", EMPLOYEE)
+    ).status_code == 403
 
 
 async def test_bad_cycles_are_refused_with_reasons(api: Api) -> None:
     await api.setup_org()
-    bad = {"name": "X", "period_start": "2026-12-31", "period_end": "2026-01-01", "kind": "annual",
-           "unit_codes": ["NOPE"], "deadlines": {"targets_due": "2025-01-01"}}
+    bad = {
+        "name": "X",
+        "period_start": "2026-12-31",
+        "period_end": "2026-01-01",
+        "kind": "annual",
+        "unit_codes": ["NOPE"],
+        "deadlines": {"targets_due": "2025-01-01"},
+    }
     response = await api.post("/api/v1/cycles", "admin", bad)
     assert response.status_code == 422
     fields = {error["field"] for error in response.json()["errors"]}

@@ -120,23 +120,55 @@ class Notice:
 
 NOTICES = [
     Notice("submit_targets", "planning", EMPLOYEE, "targets_submitted", frozenset({SITI})),
-    Notice("return_targets", "targets_submitted", EVALUATOR, "targets_returned",
-           frozenset({BUDI}), {"comment": "Indikator belum terukur."}),
-    Notice("approve_targets", "targets_submitted", EVALUATOR, "targets_approved",
-           frozenset({BUDI})),
+    Notice(
+        "return_targets",
+        "targets_submitted",
+        EVALUATOR,
+        "targets_returned",
+        frozenset({BUDI}),
+        {"comment": "Indikator belum terukur."},
+    ),
+    Notice(
+        "approve_targets", "targets_submitted", EVALUATOR, "targets_approved", frozenset({BUDI})
+    ),
     Notice("start_self_assessment", "in_progress", HR, "self_assessment_open", frozenset({BUDI})),
-    Notice("submit_self_assessment", "self_assessment", EMPLOYEE, "review_requested",
-           frozenset({SITI})),
-    Notice("submit_review", "under_review", EVALUATOR, "review_released", frozenset({BUDI}),
-           {"results_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"}),
+    Notice(
+        "submit_self_assessment", "self_assessment", EMPLOYEE, "review_requested", frozenset({SITI})
+    ),
+    Notice(
+        "submit_review",
+        "under_review",
+        EVALUATOR,
+        "review_released",
+        frozenset({BUDI}),
+        {"results_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"},
+    ),
     Notice("acknowledge", "reviewed", EMPLOYEE, "result_acknowledged", frozenset({SITI})),
-    Notice("file_appeal", "reviewed", EMPLOYEE, "appeal_filed", frozenset({HENDRA, SITI}),
-           {"reason": "Bukti dukung tidak dipertimbangkan."}),
-    Notice("decide_appeal", "appealed", HEAD, "appeal_decided", frozenset({BUDI, SITI}),
-           {"decision": "upheld", "reason": "Penilaian sesuai bukti."}),
+    Notice(
+        "file_appeal",
+        "reviewed",
+        EMPLOYEE,
+        "appeal_filed",
+        frozenset({HENDRA, SITI}),
+        {"reason": "Bukti dukung tidak dipertimbangkan."},
+    ),
+    Notice(
+        "decide_appeal",
+        "appealed",
+        HEAD,
+        "appeal_decided",
+        frozenset({BUDI, SITI}),
+        {"decision": "upheld", "reason": "Penilaian sesuai bukti."},
+    ),
     Notice("close", "follow_up", HR, "appraisal_closed", frozenset({BUDI})),
-    Notice("cancel", "in_progress", HR, "appraisal_cancelled", frozenset({BUDI, SITI}),
-           {"reason": "Pegawai pindah instansi."}),
+    Notice(
+        "cancel",
+        "in_progress",
+        HR,
+        "appraisal_cancelled",
+        frozenset({BUDI, SITI}),
+        {"reason": "Pegawai pindah instansi."},
+    ),
 ]
 
 
@@ -259,7 +291,8 @@ async def test_messages_are_multipart_text_and_html_with_the_outbox_message_id(a
         assert lines(MailServer.text_of(message)) == lines(row.body_text)
         assert lines(html_of(message)) == lines(row.body_html)
     siti = [m for m in received if rows[message_id(m)].kind == "targets_submitted"]
-    assert "<" in html_of(siti[0]) and "Budi Santoso" in html_of(siti[0])
+    assert "<" in html_of(siti[0])
+    assert "Budi Santoso" in html_of(siti[0])
 
 
 async def test_messages_declare_their_language(api: Api) -> None:
@@ -378,8 +411,11 @@ async def test_nothing_is_lost_when_many_messages_wait_through_an_outage(api: Ap
     assert await api.deliver() == 0
     api.clock.advance(timedelta(minutes=10))
     assert await api.deliver() == 0  # the first two fail a second time
-    target = await api.post(f"/api/v1/appraisals/{peer['id']}/targets", PEER,
-                            {"title": "Jaringan", "indicator": "Uptime", "target": "99%"})
+    target = await api.post(
+        f"/api/v1/appraisals/{peer['id']}/targets",
+        PEER,
+        {"title": "Jaringan", "indicator": "Uptime", "target": "99%"},
+    )
     assert target.status_code == 201, target.text
     assert (await api.act(target.json(), "submit_targets", PEER)).status_code == 200
     cancelled = await api.act(appraisal, "cancel", HR, reason="Mutasi.")
@@ -412,7 +448,9 @@ async def test_the_outbox_never_holds_two_rows_for_one_dedupe_key(api: Api) -> N
     assert len(await api.outbox(kind="skp_open")) == 6
     assert await api.deliver() == 0
 
-    newcomer = "199205052017031007,Eko Saputra,eko@example.go.id,BID1,Analis Data,198002022005012002,\n"
+    newcomer = (
+        "199205052017031007,Eko Saputra,eko@example.go.id,BID1,Analis Data,198002022005012002,\n"
+    )
     header = "nip,name,email,unit_code,position,supervisor_nip,roles\n"
     imported = await api.import_csv(header + newcomer)
     assert imported.status_code == 200, imported.text
@@ -428,8 +466,7 @@ async def test_the_outbox_never_holds_two_rows_for_one_dedupe_key(api: Api) -> N
         duplicates = (
             await session.execute(
                 text(
-                    "SELECT dedupe_key FROM outbox_messages GROUP BY dedupe_key"
-                    " HAVING COUNT(*) > 1"
+                    "SELECT dedupe_key FROM outbox_messages GROUP BY dedupe_key HAVING COUNT(*) > 1"
                 )
             )
         ).all()
@@ -477,7 +514,11 @@ class _OffersStartTls:
         self.messages: list[EmailMessage] = []
 
     async def handle_EHLO(  # noqa: N802
-        self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
         responses: list[str],
     ) -> list[str]:
         session.host_name = hostname
@@ -529,7 +570,8 @@ async def test_starttls_mode_refuses_a_server_without_tls_instead_of_sending_pla
     assert len(rows) == 6
     for row in rows:
         assert (row.status, row.attempts) == ("pending", 1)
-        assert row.last_error and "tls" in row.last_error.lower()
+        assert row.last_error
+        assert "tls" in row.last_error.lower()
     # the same queue goes out once the configuration is right
     api.clock.advance(BACKOFF + timedelta(seconds=1))
     assert await api.deliver() == 6

@@ -41,11 +41,17 @@ async def test_list_filters_by_state_and_paginates(api: Api) -> None:
     rest = (await api.get("/api/v1/appraisals", HR, params={"limit": 10, "offset": 2})).json()
     assert len(rest["items"]) == 4
     assert not {i["id"] for i in page["items"]} & {i["id"] for i in rest["items"]}
-    assert (await api.get("/api/v1/appraisals", HR, params={"state": "closed"})).json()["total"] == 0
+    assert (await api.get("/api/v1/appraisals", HR, params={"state": "closed"})).json()[
+        "total"
+    ] == 0
 
 
 async def test_other_employees_targets_cannot_be_touched(api: Api) -> None:
     appraisal = await world(api)
     body = {"title": "Sabotase", "indicator": "x", "target": "y"}
-    assert (await api.post(f"/api/v1/appraisals/{appraisal['id']}/targets", PEER, body)).status_code == 404
-    assert (await api.post(f"/api/v1/appraisals/{appraisal['id']}/targets", EVALUATOR, body)).status_code == 403
+    assert (
+        await api.post(f"/api/v1/appraisals/{appraisal['id']}/targets", PEER, body)
+    ).status_code == 404
+    assert (
+        await api.post(f"/api/v1/appraisals/{appraisal['id']}/targets", EVALUATOR, body)
+    ).status_code == 403

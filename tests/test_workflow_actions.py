@@ -1,4 +1,4 @@
-"""Every row of the appraisal workflow: allowed, wrong person, wrong state, stale version, guards."""
+"""Each workflow row: allowed, wrong person, wrong state, stale version, guards."""
 
 from __future__ import annotations
 
@@ -24,24 +24,65 @@ class Row:
 
 ROWS = [
     Row("submit_targets", "planning", "targets_submitted", EMPLOYEE, EVALUATOR),
-    Row("return_targets", "targets_submitted", "planning", EVALUATOR, EMPLOYEE,
-        {"comment": "Indikator belum terukur."}, ({}, {"comment": "   "})),
+    Row(
+        "return_targets",
+        "targets_submitted",
+        "planning",
+        EVALUATOR,
+        EMPLOYEE,
+        {"comment": "Indikator belum terukur."},
+        ({}, {"comment": "   "}),
+    ),
     Row("approve_targets", "targets_submitted", "in_progress", EVALUATOR, HR),
     Row("start_self_assessment", "in_progress", "self_assessment", HR, EVALUATOR),
     Row("submit_self_assessment", "self_assessment", "under_review", EMPLOYEE, EVALUATOR),
-    Row("submit_review", "under_review", "reviewed", EVALUATOR, EMPLOYEE,
+    Row(
+        "submit_review",
+        "under_review",
+        "reviewed",
+        EVALUATOR,
+        EMPLOYEE,
         {"results_rating": "sesuai_ekspektasi", "behaviour_rating": "di_atas_ekspektasi"},
-        ({}, {"results_rating": "sesuai_ekspektasi"}, {"results_rating": "x", "behaviour_rating": "y"})),
+        (
+            {},
+            {"results_rating": "sesuai_ekspektasi"},
+            {"results_rating": "x", "behaviour_rating": "y"},
+        ),
+    ),
     Row("acknowledge", "reviewed", "follow_up", EMPLOYEE, EVALUATOR),
-    Row("file_appeal", "reviewed", "appealed", EMPLOYEE, EVALUATOR,
-        {"reason": "Bukti dukung tidak dipertimbangkan."}, ({}, {"reason": ""})),
-    Row("decide_appeal", "appealed", "follow_up", HEAD, EVALUATOR,
+    Row(
+        "file_appeal",
+        "reviewed",
+        "appealed",
+        EMPLOYEE,
+        EVALUATOR,
+        {"reason": "Bukti dukung tidak dipertimbangkan."},
+        ({}, {"reason": ""}),
+    ),
+    Row(
+        "decide_appeal",
+        "appealed",
+        "follow_up",
+        HEAD,
+        EVALUATOR,
         {"decision": "upheld", "reason": "Penilaian sesuai bukti."},
-        ({"reason": "tanpa keputusan"}, {"decision": "changed", "reason": "tanpa rating baru"},
-         {"decision": "upheld"}, {"decision": "maybe", "reason": "x"})),
+        (
+            {"reason": "tanpa keputusan"},
+            {"decision": "changed", "reason": "tanpa rating baru"},
+            {"decision": "upheld"},
+            {"decision": "maybe", "reason": "x"},
+        ),
+    ),
     Row("close", "follow_up", "closed", HR, EMPLOYEE),
-    Row("cancel", "in_progress", "cancelled", HR, EVALUATOR, {"reason": "Pegawai pindah instansi."},
-        ({}, {"reason": " "})),
+    Row(
+        "cancel",
+        "in_progress",
+        "cancelled",
+        HR,
+        EVALUATOR,
+        {"reason": "Pegawai pindah instansi."},
+        ({}, {"reason": " "}),
+    ),
 ]
 
 
@@ -63,7 +104,9 @@ async def test_transition(api: Api, row: Row) -> None:
     appraisal = await advance(api, await world(api), row.source)
     events = len(await trail(api, appraisal["id"]))
 
-    stale = await api.act({**appraisal, "version": appraisal["version"] - 1}, row.trigger, row.who, **row.payload)
+    stale = await api.act(
+        {**appraisal, "version": appraisal["version"] - 1}, row.trigger, row.who, **row.payload
+    )
     assert stale.status_code == 409, stale.text
     await assert_unchanged(api, appraisal, events)
 
@@ -101,7 +144,11 @@ async def test_transition(api: Api, row: Row) -> None:
     assert after["state"] == row.dest
     assert after["version"] == appraisal["version"] + 1
     last = (await trail(api, appraisal["id"]))[-1]
-    assert (last["action"], last["from_state"], last["to_state"]) == (f"appraisal.{row.trigger}", row.source, row.dest)
+    assert (last["action"], last["from_state"], last["to_state"]) == (
+        f"appraisal.{row.trigger}",
+        row.source,
+        row.dest,
+    )
     assert len(await trail(api, appraisal["id"])) == events + 1
 
     again = await api.act(after, row.trigger, row.who, **row.payload)
@@ -111,8 +158,10 @@ async def test_transition(api: Api, row: Row) -> None:
 
 async def test_allowed_actions_follow_role_and_state(api: Api) -> None:
     appraisal = await world(api)
-    allowed = {who: (await api.get(f"/api/v1/appraisals/{appraisal['id']}", who)).json()["allowed_actions"]
-               for who in (EMPLOYEE, EVALUATOR, HEAD, HR)}
+    allowed = {
+        who: (await api.get(f"/api/v1/appraisals/{appraisal['id']}", who)).json()["allowed_actions"]
+        for who in (EMPLOYEE, EVALUATOR, HEAD, HR)
+    }
     assert allowed == {EMPLOYEE: ["submit_targets"], EVALUATOR: [], HEAD: [], HR: ["cancel"]}
     appraisal = await advance(api, appraisal, "targets_submitted")
     evaluator_view = (await api.get(f"/api/v1/appraisals/{appraisal['id']}", EVALUATOR)).json()
@@ -128,6 +177,8 @@ async def test_unknown_trigger_is_404(api: Api) -> None:
 
 async def test_missing_version_is_422(api: Api) -> None:
     appraisal = await world(api)
-    response = await api.post(f"/api/v1/appraisals/{appraisal['id']}/actions/submit_targets", EMPLOYEE, {})
+    response = await api.post(
+        f"/api/v1/appraisals/{appraisal['id']}/actions/submit_targets", EMPLOYEE, {}
+    )
     assert response.status_code == 422
-    assert any(error["field"] == "version" for error in response.json()["errors"])
+    assert any(error["field"] == "version" for error in response.json()["errors"]), response.text

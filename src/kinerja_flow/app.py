@@ -118,6 +118,9 @@ def create_app(
             ValidationException: validation_error_handler,
             HTTPException: http_error_handler,
         },
-        logging_config=LoggingConfig(log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 422, 429}),
+        logging_config=LoggingConfig(
+            log_exceptions="always",
+            disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 422, 429},
+        ),
         openapi_config=OpenAPIConfig(title="kinerja-flow", version="0.1.0", path="/schema"),
     )

@@ -33,6 +33,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_timeout: float = 10.0
     mail_from: str = "kinerja-flow <no-reply@kinerja-flow.local>"
     default_locale: str = "id"
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
     access_token_minutes: int = 480
     invitation_days: int = 7
     login_max_failures: int = 5

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from kinerja_flow.accounts.passwords import Passwords
 from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
 from kinerja_flow.i18n import LOCALES
@@ -26,6 +27,7 @@ class AppContext:
     sessions: async_sessionmaker[AsyncSession]
     workflows: dict[str, WorkflowEngine[Any]]
     outbox: Outbox
+    passwords: Passwords
 
     def link(self, path: str) -> str:
         return f"{self.settings.base_url.rstrip('/')}{path}"
@@ -50,4 +52,5 @@ def build_context(settings: Settings, clock: Clock) -> AppContext:
             for name, definition in definitions.items()
         },
         outbox=Outbox(EmailRenderer(templates), settings.mail_from),
+        passwords=Passwords(settings.password_time_cost, settings.password_memory_kib),
     )

@@ -31,7 +31,9 @@ async def world(api: Api) -> dict[str, Any]:
     return await api.appraisal_of(EMPLOYEE, EMPLOYEE)
 
 
-async def add_target(api: Api, appraisal: dict[str, Any], title: str = "Layanan perizinan daring") -> dict[str, Any]:
+async def add_target(
+    api: Api, appraisal: dict[str, Any], title: str = "Layanan perizinan daring"
+) -> dict[str, Any]:
     response = await api.post(
         f"/api/v1/appraisals/{appraisal['id']}/targets",
         EMPLOYEE,

@@ -9,34 +9,35 @@ from zxcvbn import zxcvbn
 from kinerja_flow.i18n import _
 
 MIN_LENGTH = 10
+MAX_LENGTH = 256
 MIN_SCORE = 3
-_hasher = PasswordHasher()
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+class Passwords:
+    """Argon2id hashing with configurable cost (the defaults are argon2-cffi's)."""
 
+    def __init__(self, time_cost: int = 3, memory_kib: int = 65536) -> None:
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        self._dummy = self._hasher.hash("timing-equaliser-not-a-real-password")
 
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
 
-
-_DUMMY_HASH = hash_password("timing-equaliser-not-a-real-password")
-
-
-def burn_verification_time(password: str) -> None:
-    """Spend the time of a real check, so unknown users are not told apart by timing."""
-    verify_password(_DUMMY_HASH, password)
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """Check ``password``; with no hash, spend the same time so unknown users do not show."""
+        try:
+            return self._hasher.verify(password_hash or self._dummy, password) and bool(
+                password_hash
+            )
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def weakness(password: str, personal: list[str]) -> str | None:
     """Why ``password`` is too weak, or ``None`` when it is acceptable."""
     if len(password) < MIN_LENGTH:
         return _("The password must be at least 10 characters long.")
-    if len(password) > 256:
+    if len(password) > MAX_LENGTH:
         return _("The password must be at most 256 characters long.")
     if zxcvbn(password[:100], user_inputs=personal)["score"] < MIN_SCORE:
         return _("The password is too easy to guess; use a longer phrase of unrelated words.")

@@ -10,12 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.invitations import INVITATION, token_digest
 from kinerja_flow.accounts.models import Account, AccountToken, LoginFailure
-from kinerja_flow.accounts.passwords import (
-    burn_verification_time,
-    hash_password,
-    verify_password,
-    weakness,
-)
+from kinerja_flow.accounts.passwords import weakness
 from kinerja_flow.accounts.schemas import SetPassword, TokenRequest, TokenResponse
 from kinerja_flow.audit.service import AuditEntry, append
 from kinerja_flow.authz import Principal
@@ -48,7 +43,7 @@ class AccountService:
             roles="hr",
             locale=self.ctx.settings.default_locale,
             active=True,
-            password_hash=hash_password(password),
+            password_hash=self.ctx.passwords.hash(password),
             password_set_at=now,
             created_at=now,
             updated_at=now,
@@ -93,7 +88,7 @@ class AccountService:
             personal += [employee.nip, *employee.name.split()]
         if problem := weakness(data.password, personal):
             raise Invalid(problem, errors=[FieldError("password", problem)])
-        account.password_hash = hash_password(data.password)
+        account.password_hash = self.ctx.passwords.hash(data.password)
         account.password_set_at = now
         account.updated_at = now
         record.used_at = now
@@ -110,22 +105,27 @@ class AccountService:
         now = self.ctx.clock.now()
         await self._throttle(username, client, now)
         account = await self._find(username)
-        identity = (account.id, account.email, account.password_hash) if account and account.active else None
+        identity = (
+            (account.id, account.email, account.password_hash)
+            if account and account.active
+            else None
+        )
         await self.session.rollback()  # the slow hash check runs outside any transaction
-        if identity is None or identity[2] is None:
-            burn_verification_time(data.password)
-            ok = False
-        else:
-            ok = verify_password(identity[2], data.password)
+        ok = self.ctx.passwords.verify(identity[2] if identity else None, data.password)
         await begin_write(self.session)
         if not ok or identity is None:
             self.session.add_all(
-                [LoginFailure(key=f"user:{username}", at=now), LoginFailure(key=f"ip:{client}", at=now)]
+                [
+                    LoginFailure(key=f"user:{username}", at=now),
+                    LoginFailure(key=f"ip:{client}", at=now),
+                ]
             )
             await self.session.commit()
             raise NotAuthenticated(_("Wrong username or password."))
         account_id, email, _hash = identity
-        await self.session.execute(delete(LoginFailure).where(LoginFailure.key == f"user:{username}"))
+        await self.session.execute(
+            delete(LoginFailure).where(LoginFailure.key == f"user:{username}")
+        )
         await append(
             self.session,
             Actor(account_id, email),

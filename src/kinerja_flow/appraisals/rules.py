@@ -136,7 +136,8 @@ def appeal_decision_given(facts: AppraisalFacts) -> FieldError | None:
 
 def _ratings(payload: ActionRequest) -> tuple[Rating, Rating]:
     """The two ratings of a payload whose guards already required them."""
-    assert payload.results_rating is not None and payload.behaviour_rating is not None
+    assert payload.results_rating is not None
+    assert payload.behaviour_rating is not None
     return payload.results_rating, payload.behaviour_rating
 
 

@@ -7,15 +7,55 @@ import io
 import random
 from dataclasses import dataclass
 
-FIRST = ["Budi", "Siti", "Agus", "Dewi", "Hendra", "Rina", "Joko", "Sri", "Ahmad", "Nur", "Eko", "Wulan",
-         "Bambang", "Lestari", "Rizky", "Putri", "Andi", "Fitri", "Dedi", "Ratna", "Yusuf", "Indah"]
-LAST = ["Santoso", "Rahmawati", "Pratama", "Lestari", "Wijaya", "Hartati", "Saputra", "Susanti",
-        "Hidayat", "Kurniawan", "Nugroho", "Permata", "Siregar", "Nasution", "Simanjuntak", "Tanjung"]
-UNITS = [("DINAS", "Dinas Komunikasi dan Informatika", None),
-         ("SEKRE", "Sekretariat", "DINAS"),
-         ("APTIKA", "Bidang Aplikasi Informatika", "DINAS"),
-         ("IKP", "Bidang Informasi dan Komunikasi Publik", "DINAS"),
-         ("STATISTIK", "Bidang Statistik dan Persandian", "DINAS")]
+FIRST = [
+    "Budi",
+    "Siti",
+    "Agus",
+    "Dewi",
+    "Hendra",
+    "Rina",
+    "Joko",
+    "Sri",
+    "Ahmad",
+    "Nur",
+    "Eko",
+    "Wulan",
+    "Bambang",
+    "Lestari",
+    "Rizky",
+    "Putri",
+    "Andi",
+    "Fitri",
+    "Dedi",
+    "Ratna",
+    "Yusuf",
+    "Indah",
+]
+LAST = [
+    "Santoso",
+    "Rahmawati",
+    "Pratama",
+    "Lestari",
+    "Wijaya",
+    "Hartati",
+    "Saputra",
+    "Susanti",
+    "Hidayat",
+    "Kurniawan",
+    "Nugroho",
+    "Permata",
+    "Siregar",
+    "Nasution",
+    "Simanjuntak",
+    "Tanjung",
+]
+UNITS = [
+    ("DINAS", "Dinas Komunikasi dan Informatika", None),
+    ("SEKRE", "Sekretariat", "DINAS"),
+    ("APTIKA", "Bidang Aplikasi Informatika", "DINAS"),
+    ("IKP", "Bidang Informasi dan Komunikasi Publik", "DINAS"),
+    ("STATISTIK", "Bidang Statistik dan Persandian", "DINAS"),
+]
 TEAM_SIZE = 12
 
 
@@ -69,7 +109,11 @@ def generate(count: int, seed: int = 2026, domain: str = "demo.go.id") -> list[P
         for _member in range(TEAM_SIZE):
             if len(people) >= count:
                 break
-            add(lead.unit_code, rng.choice(["Analis Kebijakan", "Pranata Komputer", "Pengelola Data"]), lead.nip)
+            add(
+                lead.unit_code,
+                rng.choice(["Analis Kebijakan", "Pranata Komputer", "Pengelola Data"]),
+                lead.nip,
+            )
     return people[:count]
 
 
@@ -78,5 +122,7 @@ def to_csv(people: list[Person]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["nip", "name", "email", "unit_code", "position", "supervisor_nip", "roles"])
     for p in people:
-        writer.writerow([p.nip, p.name, p.email, p.unit_code, p.position, p.supervisor_nip, p.roles])
+        writer.writerow(
+            [p.nip, p.name, p.email, p.unit_code, p.position, p.supervisor_nip, p.roles]
+        )
     return buffer.getvalue()

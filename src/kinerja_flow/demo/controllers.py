@@ -11,7 +11,9 @@ from litestar.params import FromPath
 
 from kinerja_flow.demo.mailcatcher import read_mailbox
 
-_pages = Environment(loader=PackageLoader("kinerja_flow.demo", "pages"), autoescape=select_autoescape())
+_pages = Environment(
+    loader=PackageLoader("kinerja_flow.demo", "pages"), autoescape=select_autoescape()
+)
 
 
 def mail_controller(directory: Path) -> type[Controller]:

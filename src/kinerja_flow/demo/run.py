@@ -25,9 +25,16 @@ def run_demo(host: str, port: int, employees: int) -> None:
     catcher = MailCatcher(mail_dir, port=free_port())
     base_url = f"http://{host}:{port}"
     settings = load_settings(
-        database_url=os.environ.get("KINERJA_DATABASE_URL", "sqlite+aiosqlite:///./kinerja-flow-demo.sqlite3"),
-        smtp_host=catcher.host, smtp_port=catcher.port, smtp_tls="none",
-        base_url=base_url, embedded_worker=True, demo=True, worker_poll_seconds=1.0,
+        database_url=os.environ.get(
+            "KINERJA_DATABASE_URL", "sqlite+aiosqlite:///./kinerja-flow-demo.sqlite3"
+        ),
+        smtp_host=catcher.host,
+        smtp_port=catcher.port,
+        smtp_tls="none",
+        base_url=base_url,
+        embedded_worker=True,
+        demo=True,
+        worker_poll_seconds=1.0,
     )
     migrate.upgrade(settings.database_url)
 
@@ -38,7 +45,7 @@ def run_demo(host: str, port: int, employees: int) -> None:
         finally:
             await ctx.engine.dispose()
 
-    click.echo("Preparing the demo agency ..." )
+    click.echo("Preparing the demo agency ...")
     seeded = asyncio.run(fill())
     catcher.start()
     click.echo(
@@ -50,6 +57,8 @@ def run_demo(host: str, port: int, employees: int) -> None:
         f"   Sign in:         POST {base_url}/api/v1/auth/token\n"
     )
     try:
-        uvicorn.run(create_app(settings, route_handlers=[mail_controller(mail_dir)]), host=host, port=port)
+        uvicorn.run(
+            create_app(settings, route_handlers=[mail_controller(mail_dir)]), host=host, port=port
+        )
     finally:
         catcher.stop()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from kinerja_flow.accounts.models import Account
-from kinerja_flow.accounts.passwords import hash_password
 from kinerja_flow.accounts.service import AccountService, load_principal
 from kinerja_flow.appraisals.models import Appraisal
+from kinerja_flow.appraisals.predikat import Rating
 from kinerja_flow.appraisals.schemas import ActionRequest, TargetCreate, TargetUpdate
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.authz import Principal
@@ -20,12 +20,14 @@ from kinerja_flow.org.schemas import UnitCreate
 from kinerja_flow.org.service import OrgService
 
 ADMIN_EMAIL = "admin@demo.go.id"
-DEMO_PASSWORD = "demo-kinerja-flow-2026"
+DEMO_PASSWORD = "demo-kinerja-flow-2026"  # noqa: S105 (printed for the demo user)
 
 
 async def _principal(ctx: AppContext, employee_id: int) -> Principal:
     async with ctx.sessions() as session:
-        account_id = await session.scalar(select(Account.id).where(Account.employee_id == employee_id))
+        account_id = await session.scalar(
+            select(Account.id).where(Account.employee_id == employee_id)
+        )
         assert account_id is not None
         principal = await load_principal(session, account_id)
         assert principal is not None
@@ -44,18 +46,26 @@ async def seed(ctx: AppContext, employees: int) -> bool:
     assert hr is not None
     for code, name, parent in UNITS:
         async with ctx.sessions() as session:
-            await OrgService(session, ctx, hr).create_unit(UnitCreate(code=code, name=name, parent_code=parent))
+            await OrgService(session, ctx, hr).create_unit(
+                UnitCreate(code=code, name=name, parent_code=parent)
+            )
     async with ctx.sessions() as session:
         await OrgService(session, ctx, hr).import_csv(to_csv(generate(employees)))
     async with ctx.sessions() as session:  # demo convenience: everyone shares one known password
-        await session.execute(update(Account).values(password_hash=hash_password(DEMO_PASSWORD)))
+        await session.execute(
+            update(Account).values(password_hash=ctx.passwords.hash(DEMO_PASSWORD))
+        )
         await session.commit()
     async with ctx.sessions() as session:
-        cycle = await CycleService(session, ctx, hr).create(CycleCreate(
-            name="SKP Tahunan 2026", kind="annual", period_start=ctx.clock.now().date().replace(month=1, day=1),
-            period_end=ctx.clock.now().date().replace(month=12, day=31),
-            deadlines=Deadlines(),
-        ))
+        cycle = await CycleService(session, ctx, hr).create(
+            CycleCreate(
+                name="SKP Tahunan 2026",
+                kind="annual",
+                period_start=ctx.clock.now().date().replace(month=1, day=1),
+                period_end=ctx.clock.now().date().replace(month=12, day=31),
+                deadlines=Deadlines(),
+            )
+        )
     async with ctx.sessions() as session:
         await CycleService(session, ctx, hr).open(cycle.id)
     await _advance_some(ctx, cycle.id)
@@ -65,30 +75,44 @@ async def seed(ctx: AppContext, employees: int) -> bool:
 async def _advance_some(ctx: AppContext, cycle_id: int) -> None:
     """Move a few appraisals along so every role has something to look at."""
     async with ctx.sessions() as session:
-        rows = (await session.execute(
-            select(Appraisal.id, Appraisal.employee_id, Appraisal.evaluator_id)
-            .join(Employee, Employee.id == Appraisal.employee_id)
-            .where(Appraisal.cycle_id == cycle_id, Appraisal.evaluator_id.is_not(None))
-            .order_by(Appraisal.id.desc()).limit(6)
-        )).tuples().all()
+        rows = (
+            (
+                await session.execute(
+                    select(Appraisal.id, Appraisal.employee_id, Appraisal.evaluator_id)
+                    .join(Employee, Employee.id == Appraisal.employee_id)
+                    .where(Appraisal.cycle_id == cycle_id, Appraisal.evaluator_id.is_not(None))
+                    .order_by(Appraisal.id.desc())
+                    .limit(6)
+                )
+            )
+            .tuples()
+            .all()
+        )
     for step, (appraisal_id, employee_id, evaluator_id) in enumerate(rows):
         assert evaluator_id is not None
         employee = await _principal(ctx, employee_id)
         evaluator = await _principal(ctx, evaluator_id)
         async with ctx.sessions() as session:
-            out = await AppraisalService(session, ctx, employee).add_target(appraisal_id, TargetCreate(
-                title="Layanan perizinan daring terintegrasi", indicator="Jumlah layanan terintegrasi",
-                target="12 layanan"))
+            out = await AppraisalService(session, ctx, employee).add_target(
+                appraisal_id,
+                TargetCreate(
+                    title="Layanan perizinan daring terintegrasi",
+                    indicator="Jumlah layanan terintegrasi",
+                    target="12 layanan",
+                ),
+            )
         if step == 0:
             continue
         async with ctx.sessions() as session:
             out = await AppraisalService(session, ctx, employee).fire(
-                appraisal_id, "submit_targets", ActionRequest(version=out.version))
+                appraisal_id, "submit_targets", ActionRequest(version=out.version)
+            )
         if step == 1:
             continue
         async with ctx.sessions() as session:
             out = await AppraisalService(session, ctx, evaluator).fire(
-                appraisal_id, "approve_targets", ActionRequest(version=out.version))
+                appraisal_id, "approve_targets", ActionRequest(version=out.version)
+            )
         if step == 2:
             continue
         async with ctx.sessions() as session:
@@ -96,16 +120,26 @@ async def _advance_some(ctx: AppContext, cycle_id: int) -> None:
         assert hr is not None
         async with ctx.sessions() as session:
             out = await AppraisalService(session, ctx, hr).fire(
-                appraisal_id, "start_self_assessment", ActionRequest(version=out.version))
+                appraisal_id, "start_self_assessment", ActionRequest(version=out.version)
+            )
         async with ctx.sessions() as session:
             out = await AppraisalService(session, ctx, employee).update_target(
-                appraisal_id, out.targets[0].id, TargetUpdate(realization="12 layanan terintegrasi"))
+                appraisal_id, out.targets[0].id, TargetUpdate(realization="12 layanan terintegrasi")
+            )
         async with ctx.sessions() as session:
             out = await AppraisalService(session, ctx, employee).fire(
-                appraisal_id, "submit_self_assessment", ActionRequest(version=out.version))
+                appraisal_id, "submit_self_assessment", ActionRequest(version=out.version)
+            )
         if step == 3:
             continue
         async with ctx.sessions() as session:
-            await AppraisalService(session, ctx, evaluator).fire(appraisal_id, "submit_review", ActionRequest(
-                version=out.version, results_rating="di_atas_ekspektasi", behaviour_rating="sesuai_ekspektasi",
-                comment="Target tercapai tepat waktu."))
+            await AppraisalService(session, ctx, evaluator).fire(
+                appraisal_id,
+                "submit_review",
+                ActionRequest(
+                    version=out.version,
+                    results_rating=Rating.ABOVE,
+                    behaviour_rating=Rating.MEETS,
+                    comment="Target tercapai tepat waktu.",
+                ),
+            )

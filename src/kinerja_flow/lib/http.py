@@ -43,7 +43,7 @@ _NAMED_FIELD = re.compile(r"field `([^`]+)`")
 def _field_of(item: dict[str, Any]) -> str:
     """The body field a msgspec message is about, else the parameter Litestar names."""
     message = str(item.get("message", ""))
-    if item.get("key") == "data" or item.get("source") == "body":
+    if item.get("key") == "data":
         path = found.group(1) if (found := _AT_PATH.search(message)) else ""
         named = found.group(1) if (found := _NAMED_FIELD.search(message)) else ""
         return ".".join(part for part in (path, named) if part) or "data"
@@ -56,7 +56,7 @@ def validation_error_handler(
     """Malformed or invalid input is a 422 naming each field, not Litestar's default 400."""
     errors = [
         {
-            "field": str(item.get("key") or item.get("source") or ""),
+            "field": _field_of(item),
             "message": str(item.get("message")),
         }
         for item in (exc.extra if isinstance(exc.extra, list) else [])

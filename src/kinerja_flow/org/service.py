@@ -79,7 +79,6 @@ class OrgService:
             ],
         )
         await self.session.commit()
-        print("EXPIRE", self.session.sync_session.expire_on_commit, self.session.sync_session.bind)
         return UnitOut(id=unit.id, code=unit.code, name=unit.name, parent_code=data.parent_code)
 
     async def list_units(self) -> list[UnitOut]:
