@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def run_demo(host: str, port: int, employees: int) -> None:
         worker_poll_seconds=1.0,
     )
     migrate.upgrade(settings.database_url)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd narrates every command
 
     async def fill() -> bool:
         ctx = build_context(settings, SystemClock())
