@@ -111,17 +111,13 @@ async def bench(url: str, employees: int, sample: int) -> None:
             await session.commit()
             boss = aliased(Employee)
             rows = (
-                (
-                    await session.execute(
-                        select(Employee.nip, boss.nip)
-                        .join(boss, Employee.supervisor_id == boss.id)
-                        .order_by(Employee.id.desc())
-                        .limit(sample)
-                    )
+                await session.execute(
+                    select(Employee.nip, boss.nip)
+                    .join(boss, Employee.supervisor_id == boss.id)
+                    .order_by(Employee.id.desc())
+                    .limit(sample)
                 )
-                .tuples()
-                .all()
-            )
+            ).all()
         people = {nip: await token(nip) for pair in rows for nip in pair}
         evaluator_of = {nip: people[boss_nip] for nip, boss_nip in rows}
         appraisal_of = {}

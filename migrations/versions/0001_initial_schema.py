@@ -184,6 +184,7 @@ def upgrade() -> None:
         ),
         sa.Column("password_hash", sa.String(length=255), nullable=True),
         sa.Column("roles", sa.String(length=255), nullable=False),
+        sa.Column("granted_roles", sa.String(length=255), nullable=False),
         sa.Column("locale", sa.String(length=8), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("password_set_at", DateTimeUTC(timezone=True), nullable=True),

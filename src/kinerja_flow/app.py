@@ -10,7 +10,7 @@ from typing import Any
 from litestar import Litestar, get
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -43,7 +43,7 @@ PUBLIC_PATHS = [
 
 
 @get("/health", tags=["health"], summary="200 when the database answers")
-async def health(db_session: AsyncSession) -> dict[str, str]:
+async def health(db_session: NamedDependency[AsyncSession]) -> dict[str, str]:
     try:
         await db_session.execute(text("SELECT 1"))
     except Exception as exc:
@@ -54,7 +54,7 @@ async def health(db_session: AsyncSession) -> dict[str, str]:
 async def _retrieve_principal(
     token: Token, connection: ASGIConnection[Any, Any, Any, Any]
 ) -> Principal | None:
-    ctx: AppContext = connection.app.state.ctx
+    ctx: NamedDependency[AppContext] = connection.app.state.ctx
     try:
         account_id = int(token.sub)
     except ValueError:

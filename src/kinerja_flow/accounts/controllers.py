@@ -17,7 +17,9 @@ from kinerja_flow.context import AppContext
 from kinerja_flow.org.models import Employee
 
 
-def provide_account_service(db_session: AsyncSession, ctx: AppContext) -> AccountService:
+def provide_account_service(
+    db_session: NamedDependency[AsyncSession], ctx: NamedDependency[AppContext]
+) -> AccountService:
     return AccountService(db_session, ctx)
 
 
@@ -45,7 +47,9 @@ class AuthController(Controller):
         return await account_service.login(data, client)
 
     @get("/me", summary="Who am I")
-    async def me(self, principal: NamedDependency[Principal], db_session: AsyncSession) -> Me:
+    async def me(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession]
+    ) -> Me:
         employee = None
         if principal.employee_id is not None:
             employee = await db_session.scalar(

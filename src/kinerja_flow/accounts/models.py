@@ -17,6 +17,7 @@ class Account(IdMixin, Base):
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     roles: Mapped[str] = mapped_column(String(255), default="")
+    granted_roles: Mapped[str] = mapped_column(String(255), default="")
     locale: Mapped[str] = mapped_column(String(8), default="id")
     active: Mapped[bool] = mapped_column(default=True)
     password_set_at: Mapped[datetime | None]
@@ -25,7 +26,8 @@ class Account(IdMixin, Base):
 
     @property
     def role_set(self) -> frozenset[str]:
-        return frozenset(role for role in self.roles.split(";") if role)
+        """Roles from the employee import plus roles granted on the command line."""
+        return frozenset(role for role in f"{self.roles};{self.granted_roles}".split(";") if role)
 
 
 class AccountToken(IdMixin, Base):

@@ -40,7 +40,8 @@ class AccountService:
         now = self.ctx.clock.now()
         account = Account(
             email=email,
-            roles="hr",
+            roles="",
+            granted_roles="hr",
             locale=self.ctx.settings.default_locale,
             active=True,
             password_hash=self.ctx.passwords.hash(password),
@@ -103,8 +104,10 @@ class AccountService:
     async def login(self, data: TokenRequest, client: str) -> TokenResponse:
         username = data.username.strip().lower()
         now = self.ctx.clock.now()
-        await self._throttle(username, client, now)
         account = await self._find(username)
+        # Failures count per account, so the NIP and the email of one person share a limit.
+        key = f"account:{account.id}" if account else f"user:{username}"
+        await self._throttle(key, client, now)
         identity = (
             (account.id, account.email, account.password_hash)
             if account and account.active
@@ -116,16 +119,14 @@ class AccountService:
         if not ok or identity is None:
             self.session.add_all(
                 [
-                    LoginFailure(key=f"user:{username}", at=now),
+                    LoginFailure(key=key, at=now),
                     LoginFailure(key=f"ip:{client}", at=now),
                 ]
             )
             await self.session.commit()
             raise NotAuthenticated(_("Wrong username or password."))
         account_id, email, _hash = identity
-        await self.session.execute(
-            delete(LoginFailure).where(LoginFailure.key == f"user:{username}")
-        )
+        await self.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
         await append(
             self.session,
             Actor(account_id, email),
@@ -151,12 +152,12 @@ class AccountService:
             .where(Employee.nip == username)
         )
 
-    async def _throttle(self, username: str, client: str, now: datetime) -> None:
+    async def _throttle(self, account_key: str, client: str, now: datetime) -> None:
         settings = self.ctx.settings
         window = timedelta(minutes=settings.login_window_minutes)
         since = now - window
         for key, limit in (
-            (f"user:{username}", settings.login_max_failures),
+            (account_key, settings.login_max_failures),
             (f"ip:{client}", settings.login_max_failures * IP_LIMIT_FACTOR),
         ):
             count, oldest = (

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.appraisals.schemas import (
@@ -23,7 +23,9 @@ from kinerja_flow.context import AppContext
 
 
 def provide_appraisal_service(
-    db_session: AsyncSession, ctx: AppContext, principal: Principal
+    db_session: NamedDependency[AsyncSession],
+    ctx: NamedDependency[AppContext],
+    principal: NamedDependency[Principal],
 ) -> AppraisalService:
     return AppraisalService(db_session, ctx, principal)
 
@@ -38,10 +40,10 @@ class AppraisalController(Controller):
         self,
         appraisal_service: NamedDependency[AppraisalService],
         cycle_id: FromQuery[int | None] = None,
-        state_filter: Annotated[str | None, Parameter(query="state")] = None,
+        state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
         role: FromQuery[Literal["employee", "evaluator", "reviewer"] | None] = None,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> AppraisalPage:
         return await appraisal_service.list(cycle_id, state_filter, role, limit, offset)
 

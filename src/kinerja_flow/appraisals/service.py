@@ -173,7 +173,7 @@ class AppraisalService:
                 reviewer_id=a.reviewer_id,
                 predikat=a.predikat,  # type: ignore[arg-type]
             )
-            for a, e in rows.tuples().all()
+            for a, e in rows.all()
         ]
         return AppraisalPage(items=items, total=total or 0, limit=limit, offset=offset)
 
@@ -388,9 +388,7 @@ class AppraisalService:
                         Account.employee_id.in_(people)
                     )
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
         holder = {

@@ -16,7 +16,7 @@ class AuditController(Controller):
 
     @get("/verify", summary="Check every event of the hash chain (HR, auditor)")
     async def verify_chain(
-        self, principal: NamedDependency[Principal], db_session: AsyncSession
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession]
     ) -> VerifyResult:
         require(principal, "hr", "auditor")
         return await verify(db_session)

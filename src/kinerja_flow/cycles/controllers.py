@@ -14,7 +14,9 @@ from kinerja_flow.cycles.service import CycleService
 
 
 def provide_cycle_service(
-    db_session: AsyncSession, ctx: AppContext, principal: Principal
+    db_session: NamedDependency[AsyncSession],
+    ctx: NamedDependency[AppContext],
+    principal: NamedDependency[Principal],
 ) -> CycleService:
     return CycleService(db_session, ctx, principal)
 

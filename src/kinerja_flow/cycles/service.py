@@ -123,9 +123,7 @@ class CycleService:
                     .where(Appraisal.cycle_id == cycle_id)
                     .group_by(Appraisal.state)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         return CycleOut(
             id=cycle.id,
@@ -162,7 +160,7 @@ class CycleService:
             query = query.where(Employee.unit_id.in_(scope))
         employees = list((await self.session.scalars(query.order_by(Employee.nip))).all())
         supervisor_of = dict(
-            (await self.session.execute(select(Employee.id, Employee.supervisor_id))).tuples().all()
+            (await self.session.execute(select(Employee.id, Employee.supervisor_id))).all()
         )
         existing = set(
             (
@@ -178,9 +176,7 @@ class CycleService:
                         Account.employee_id.is_not(None)
                     )
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         now = self.ctx.clock.now()
         new = [e for e in employees if e.id not in existing]

@@ -76,18 +76,14 @@ async def _advance_some(ctx: AppContext, cycle_id: int) -> None:
     """Move a few appraisals along so every role has something to look at."""
     async with ctx.sessions() as session:
         rows = (
-            (
-                await session.execute(
-                    select(Appraisal.id, Appraisal.employee_id, Appraisal.evaluator_id)
-                    .join(Employee, Employee.id == Appraisal.employee_id)
-                    .where(Appraisal.cycle_id == cycle_id, Appraisal.evaluator_id.is_not(None))
-                    .order_by(Appraisal.id.desc())
-                    .limit(6)
-                )
+            await session.execute(
+                select(Appraisal.id, Appraisal.employee_id, Appraisal.evaluator_id)
+                .join(Employee, Employee.id == Appraisal.employee_id)
+                .where(Appraisal.cycle_id == cycle_id, Appraisal.evaluator_id.is_not(None))
+                .order_by(Appraisal.id.desc())
+                .limit(6)
             )
-            .tuples()
-            .all()
-        )
+        ).all()
     for step, (appraisal_id, employee_id, evaluator_id) in enumerate(rows):
         assert evaluator_id is not None
         employee = await _principal(ctx, employee_id)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException
-from litestar.params import FromQuery, JSONBody, Parameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.authz import Principal
@@ -19,7 +19,9 @@ MAX_IMPORT_BYTES = 64 * 1024 * 1024
 
 
 def provide_org_service(
-    db_session: AsyncSession, ctx: AppContext, principal: Principal
+    db_session: NamedDependency[AsyncSession],
+    ctx: NamedDependency[AppContext],
+    principal: NamedDependency[Principal],
 ) -> OrgService:
     return OrgService(db_session, ctx, principal)
 
@@ -45,8 +47,8 @@ class OrgController(Controller):
         org_service: NamedDependency[OrgService],
         unit_code: FromQuery[str | None] = None,
         q: FromQuery[str | None] = None,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> EmployeePage:
         return await org_service.list_employees(unit_code, q, limit, offset)
 

@@ -95,7 +95,7 @@ class OrgService:
     ) -> EmployeePage:
         supervisor = aliased(Employee)
         query = (
-            select(Employee, Unit.code, supervisor.nip, Account.roles)
+            select(Employee, Unit.code, supervisor.nip, Account)
             .join(Unit, Employee.unit_id == Unit.id)
             .outerjoin(supervisor, Employee.supervisor_id == supervisor.id)
             .outerjoin(Account, Account.employee_id == Employee.id)
@@ -122,10 +122,10 @@ class OrgService:
                 unit_code=code,
                 position=employee.position,
                 supervisor_nip=supervisor_nip,
-                roles=[role for role in (roles or "").split(";") if role],
+                roles=sorted(account.role_set) if account else [],
                 active=employee.active,
             )
-            for employee, code, supervisor_nip, roles in rows.all()
+            for employee, code, supervisor_nip, account in rows.all()
         ]
         return EmployeePage(items=items, total=total or 0, limit=limit, offset=offset)
 
@@ -134,7 +134,7 @@ class OrgService:
         require(self.principal, "hr")
         rows, problems = importer.parse(text)
         await begin_write(self.session)
-        units = dict((await self.session.execute(select(Unit.code, Unit.id))).tuples().all())
+        units = dict((await self.session.execute(select(Unit.code, Unit.id))).all())
         employees = {e.nip: e for e in (await self.session.scalars(select(Employee))).all()}
         by_id = {e.id: e for e in employees.values()}
         accounts = (await self.session.scalars(select(Account))).all()
@@ -212,9 +212,8 @@ class OrgService:
             roles = ";".join(row.roles)
             if account is None:
                 account = bare_account.pop(row.email, None)
-                if account is not None:  # an admin created before the import keeps their roles
+                if account is not None:  # an admin created on the command line keeps that grant
                     account.employee_id = employee.id
-                    roles = ";".join(sorted(set(row.roles) | account.role_set))
                 else:
                     account = Account(
                         email=row.email,
