@@ -1,45 +1,52 @@
 """Benchmark: import N employees, open a cycle for them, run a full lifecycle for a sample.
 
-    .venv/bin/python bench/open_cycle.py [--employees 10000] [--sample 200] [--database-url URL]
+    .venv/bin/python bench/open_cycle.py [--employees 10000] [--sample 200] [--concurrency 8]
+                                         [--database-url URL] [--deliver]
 
-Everything goes through the real HTTP app (in-process ASGI client). Prints the rates measured.
+It starts the real service (`kinerja-flow serve`) on a fresh database (SQLite by default; a
+PostgreSQL URL is emptied first), drives it over HTTP and prints the rates it measured. With
+--deliver it also starts `kinerja-flow worker` against a local SMTP catcher and times delivery.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from litestar.testing import AsyncTestClient
-from sqlalchemy import select, text, update
+import httpx
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import aliased
 
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.accounts.service import AccountService
-from kinerja_flow.app import create_app
 from kinerja_flow.clock import SystemClock
 from kinerja_flow.config import load_settings
-from kinerja_flow.context import AppContext
+from kinerja_flow.context import build_context
 from kinerja_flow.demo.agency import UNITS, generate, to_csv
+from kinerja_flow.demo.mailcatcher import MailCatcher
 from kinerja_flow.lib.db import create_engine
 from kinerja_flow.lib.migrate import upgrade
+from kinerja_flow.lib.sockets import free_port
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.org.models import Employee
 
 PASSWORD = "bench-kinerja-flow-password"
+CLI = str(Path(sys.executable).parent / "kinerja-flow")
 
 
 async def timed(label: str, count: int, unit: str, work: Callable[[], Awaitable[Any]]) -> Any:
     start = time.perf_counter()
     result = await work()
     elapsed = time.perf_counter() - start
-    print(f"{label:<38} {count:>7} {unit:<12} {elapsed:8.2f} s  {count / elapsed:10.1f} {unit}/s")
+    print(f"{label:<40} {count:>7} {unit:<11} {elapsed:8.2f} s {count / elapsed:9.1f} {unit}/s")
     return result
 
 
@@ -51,66 +58,107 @@ async def reset_postgres(url: str) -> None:
     await engine.dispose()
 
 
-async def bench(url: str, employees: int, sample: int) -> None:
-    settings = load_settings({}, database_url=url, embedded_worker=False)
-    app = create_app(settings, SystemClock())
-    ctx: AppContext = app.state.ctx
-    async with ctx.sessions() as session:
-        await AccountService(session, ctx).create_admin("bench@example.go.id", PASSWORD)
-    async with AsyncTestClient(app) as client:
+class Bench:
+    def __init__(self, url: str, base: str, concurrency: int) -> None:
+        self.url = url
+        self.client = httpx.AsyncClient(base_url=base, timeout=120)
+        self.limit = asyncio.Semaphore(concurrency)
+        self.ctx = build_context(load_settings({}, database_url=url), SystemClock())
+        self.tokens: dict[str, dict[str, str]] = {}
 
-        async def token(username: str) -> dict[str, str]:
-            response = await client.post(
+    async def token(self, username: str) -> dict[str, str]:
+        if username not in self.tokens:
+            response = await self.client.post(
                 "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
             )
             assert response.status_code == 200, response.text
-            return {"Authorization": f"Bearer {response.json()['access_token']}"}
+            self.tokens[username] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return self.tokens[username]
 
-        admin = await token("bench@example.go.id")
+    async def call(self, method: str, path: str, who: str, **kwargs: Any) -> dict[str, Any]:
+        response = await self.client.request(method, path, headers=await self.token(who), **kwargs)
+        assert response.status_code < 300, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def lifecycle(self, appraisal_id: int, nip: str, boss: str) -> None:
+        async with self.limit:
+            path = f"/api/v1/appraisals/{appraisal_id}"
+            out = await self.call(
+                "POST",
+                f"{path}/targets",
+                nip,
+                json={"title": "Layanan", "indicator": "Jumlah", "target": "10"},
+            )
+            review = {
+                "results_rating": "sesuai_ekspektasi",
+                "behaviour_rating": "sesuai_ekspektasi",
+            }
+            steps: list[tuple[str, str, dict[str, str]]] = [
+                ("submit_targets", nip, {}),
+                ("approve_targets", boss, {}),
+                ("start_self_assessment", "hr", {}),
+                ("", nip, {}),  # record the realisation
+                ("submit_self_assessment", nip, {}),
+                ("submit_review", boss, review),
+                ("acknowledge", nip, {}),
+                ("close", "hr", {}),
+            ]
+            for trigger, who, payload in steps:
+                if not trigger:
+                    target = f"{path}/targets/{out['targets'][0]['id']}"
+                    out = await self.call("PATCH", target, who, json={"realization": "10"})
+                    continue
+                body = {"version": out["version"], **payload}
+                out = await self.call("POST", f"{path}/actions/{trigger}", who, json=body)
+
+    async def run(self, employees: int, sample: int) -> None:
+        async with self.ctx.sessions() as session:
+            await AccountService(session, self.ctx).create_admin("bench@example.go.id", PASSWORD)
+        self.tokens["hr"] = await self.token("bench@example.go.id")
         for code, name, parent in UNITS:
-            await client.post(
+            await self.call(
+                "POST",
                 "/api/v1/units",
-                headers=admin,
+                "hr",
                 json={"code": code, "name": name, "parent_code": parent},
             )
-        csv_body = to_csv(generate(employees)).encode()
+        body = to_csv(generate(employees)).encode()
+        csv_headers = {**self.tokens["hr"], "Content-Type": "text/csv"}
 
         async def do_import() -> None:
-            response = await client.post(
-                "/api/v1/employees/import",
-                content=csv_body,
-                headers={**admin, "Content-Type": "text/csv"},
+            response = await self.client.post(
+                "/api/v1/employees/import", content=body, headers=csv_headers
             )
             assert response.status_code == 200, response.text
 
-        await timed("import employees (CSV, new)", employees, "employees", do_import)
-        await timed("re-import same file (no change)", employees, "employees", do_import)
-        cycle = (
-            await client.post(
-                "/api/v1/cycles",
-                headers=admin,
-                json={
-                    "name": "Bench",
-                    "period_start": "2026-01-01",
-                    "period_end": "2026-12-31",
-                    "kind": "annual",
-                },
-            )
-        ).json()
+        await timed("import employees (CSV, all new)", employees, "employees", do_import)
+        await timed("re-import the same file (no change)", employees, "employees", do_import)
+        cycle = await self.call(
+            "POST",
+            "/api/v1/cycles",
+            "hr",
+            json={
+                "name": "Bench",
+                "period_start": "2026-01-01",
+                "period_end": "2026-12-31",
+                "kind": "annual",
+            },
+        )
+        await timed(
+            "open cycle (appraisal + audit + email)",
+            employees,
+            "appraisals",
+            lambda: self.call("POST", f"/api/v1/cycles/{cycle['id']}/open", "hr"),
+        )
 
-        async def do_open() -> None:
-            response = await client.post(f"/api/v1/cycles/{cycle['id']}/open", headers=admin)
-            assert response.status_code == 200, response.text
-
-        await timed("open cycle (appraisal+audit+email)", employees, "appraisals", do_open)
-
-        async with ctx.sessions() as session:
+        async with self.ctx.sessions() as session:  # give the sample a known password
             await session.execute(
-                update(Account).values(password_hash=ctx.passwords.hash(PASSWORD))
+                update(Account).values(password_hash=self.ctx.passwords.hash(PASSWORD))
             )
             await session.commit()
             boss = aliased(Employee)
-            rows = (
+            pairs = (
                 await session.execute(
                     select(Employee.nip, boss.nip)
                     .join(boss, Employee.supervisor_id == boss.id)
@@ -118,105 +166,95 @@ async def bench(url: str, employees: int, sample: int) -> None:
                     .limit(sample)
                 )
             ).all()
-        people = {nip: await token(nip) for pair in rows for nip in pair}
-        evaluator_of = {nip: people[boss_nip] for nip, boss_nip in rows}
-        appraisal_of = {}
-        page = (
-            await client.get(
+        ids: dict[str, int] = {}
+        for offset in range(0, employees, 1000):
+            page = await self.call(
+                "GET",
                 "/api/v1/appraisals",
-                headers=admin,
-                params={"cycle_id": cycle["id"], "limit": 1000, "state": "planning"},
+                "hr",
+                params={"cycle_id": cycle["id"], "limit": 1000, "offset": offset},
             )
-        ).json()
-        total = page["total"]
-        for offset in range(0, total, 1000):
-            page = (
-                await client.get(
-                    "/api/v1/appraisals",
-                    headers=admin,
-                    params={"cycle_id": cycle["id"], "limit": 1000, "offset": offset},
-                )
-            ).json()
-            appraisal_of.update({item["employee"]["nip"]: item["id"] for item in page["items"]})
+            ids.update({item["employee"]["nip"]: item["id"] for item in page["items"]})
+        for nip, boss_nip in pairs:
+            await self.token(nip)
+            await self.token(boss_nip)
 
-        async def lifecycle() -> None:
-            for nip, _sup in rows:
-                me, boss, aid = people[nip], evaluator_of[nip], appraisal_of[nip]
-                out = (
-                    await client.post(
-                        f"/api/v1/appraisals/{aid}/targets",
-                        headers=me,
-                        json={"title": "Layanan", "indicator": "Jumlah", "target": "10"},
-                    )
-                ).json()
-                steps: list[tuple[str, dict[str, str], dict[str, Any]]] = [
-                    ("submit_targets", me, {}),
-                    ("approve_targets", boss, {}),
-                    ("start_self_assessment", admin, {}),
-                ]
-                for trigger, who, payload in steps:
-                    out = (
-                        await client.post(
-                            f"/api/v1/appraisals/{aid}/actions/{trigger}",
-                            headers=who,
-                            json={"version": out["version"], **payload},
-                        )
-                    ).json()
-                out = (
-                    await client.patch(
-                        f"/api/v1/appraisals/{aid}/targets/{out['targets'][0]['id']}",
-                        headers=me,
-                        json={"realization": "10"},
-                    )
-                ).json()
-                steps = [
-                    ("submit_self_assessment", me, {}),
-                    (
-                        "submit_review",
-                        boss,
-                        {
-                            "results_rating": "sesuai_ekspektasi",
-                            "behaviour_rating": "sesuai_ekspektasi",
-                        },
-                    ),
-                    ("acknowledge", me, {}),
-                    ("close", admin, {}),
-                ]
-                for trigger, who, payload in steps:
-                    response = await client.post(
-                        f"/api/v1/appraisals/{aid}/actions/{trigger}",
-                        headers=who,
-                        json={"version": out["version"], **payload},
-                    )
-                    assert response.status_code == 200, response.text
-                    out = response.json()
+        async def lifecycles() -> None:
+            await asyncio.gather(*(self.lifecycle(ids[nip], nip, b) for nip, b in pairs))
 
-        await timed("full lifecycle (9 writes each)", len(rows) * 9, "requests", lifecycle)
+        await timed("full lifecycle: HTTP writes", len(pairs) * 9, "requests", lifecycles)
+
+        async def reads() -> None:
+            async def one(nip: str) -> None:
+                async with self.limit:
+                    await self.call("GET", f"/api/v1/appraisals/{ids[nip]}", nip)
+
+            await asyncio.gather(*(one(nip) for nip, _b in pairs))
+
+        await timed("GET one appraisal", len(pairs), "requests", reads)
+        async with self.ctx.sessions() as session:
+            events = await session.scalar(text("SELECT count(*) FROM audit_events")) or 0
         await timed(
-            "  = appraisals taken start to close", len(rows), "appraisals", lambda: asyncio.sleep(0)
+            "audit verify (whole chain)",
+            int(events),
+            "events",
+            lambda: self.call("GET", "/api/v1/audit/verify", "hr"),
         )
+        await self.client.aclose()
 
-        async def read_detail() -> None:
-            for nip, _sup in rows:
-                response = await client.get(
-                    f"/api/v1/appraisals/{appraisal_of[nip]}", headers=people[nip]
-                )
-                assert response.status_code == 200
-
-        await timed("GET one appraisal", len(rows), "requests", read_detail)
-
-        async def verify() -> Any:
-            response = await client.get("/api/v1/audit/verify", headers=admin)
-            assert response.json()["ok"], response.text
-            return response.json()
-
-        async with ctx.sessions() as session:
-            events = await session.scalar(text("SELECT count(*) FROM audit_events"))
-            emails = await session.scalar(
-                select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1)
+    async def pending_mail(self) -> int:
+        async with self.ctx.sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == "pending")
             )
-        await timed("audit verify (whole chain)", int(events or 0), "events", verify)
-        print(f"outbox holds {emails} rendered emails")
+            return int(count or 0)
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603
+        [CLI, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+async def main_async(args: argparse.Namespace, url: str) -> None:
+    port = free_port()
+    catcher = MailCatcher(Path(tempfile.mkdtemp()), port=free_port())
+    env = {
+        **os.environ,
+        "KINERJA_DATABASE_URL": url,
+        "KINERJA_EMBEDDED_WORKER": "false",
+        "KINERJA_SMTP_PORT": str(catcher.port),
+        "KINERJA_WORKER_POLL_SECONDS": "0.2",
+    }
+    server = start(["serve", "--port", str(port)], env)
+    try:
+        async with httpx.AsyncClient() as probe:
+            for _attempt in range(100):
+                try:
+                    if (await probe.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.2)
+        bench = Bench(url, f"http://127.0.0.1:{port}", args.concurrency)
+        await bench.run(args.employees, args.sample)
+        if args.deliver:
+            catcher.start()
+            pending = await bench.pending_mail()
+            worker = start(["worker"], env)
+
+            async def drained() -> None:
+                while await bench.pending_mail():  # noqa: ASYNC110 (the outbox is in the database)
+                    await asyncio.sleep(0.5)
+
+            await timed("worker delivers the outbox over SMTP", pending, "emails", drained)
+            worker.terminate()
+            catcher.stop()
+        await bench.ctx.engine.dispose()
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def main() -> None:
@@ -225,17 +263,19 @@ def main() -> None:
     )
     parser.add_argument("--employees", type=int, default=10_000)
     parser.add_argument("--sample", type=int, default=200)
-    parser.add_argument(
-        "--database-url", help="default: a fresh SQLite file; a PostgreSQL URL is emptied first"
-    )
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--deliver", action="store_true", help="also time mail delivery")
     args = parser.parse_args()
     url = args.database_url or f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
     if url.startswith("postgresql"):
         asyncio.run(reset_postgres(url))
     upgrade(url)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    print(f"database: {url.split('@')[-1]}  employees: {args.employees}  sample: {args.sample}")
-    asyncio.run(bench(url, args.employees, args.sample))
+    print(
+        f"database: {url.split('@')[-1]}  employees: {args.employees}  sample: {args.sample}  "
+        f"concurrency: {args.concurrency}"
+    )
+    asyncio.run(main_async(args, url))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ async def test_health_is_ok_with_a_database(api: Api) -> None:
 
 async def test_health_is_503_without_a_database() -> None:
     unreachable = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nowhere"
-    app = create_app(load_settings({}, database_url=unreachable, embedded_worker=False), SystemClock())
+    app = create_app(
+        load_settings({}, database_url=unreachable, embedded_worker=False), SystemClock()
+    )
     async with AsyncTestClient(app) as client:
         response = await client.get("/health")
     assert response.status_code == 503

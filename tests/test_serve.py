@@ -35,15 +35,20 @@ def environment(database_url: str, mail: MailServer, **extra: str) -> dict[str, 
 
 
 @pytest.fixture
-def server(tmp_path: Path, mail: MailServer, request: pytest.FixtureRequest) -> Iterator[tuple[str, dict[str, str]]]:
+def server(
+    tmp_path: Path, mail: MailServer, request: pytest.FixtureRequest
+) -> Iterator[tuple[str, dict[str, str]]]:
     """`kinerja-flow serve` on a fresh SQLite file (it migrates the file itself)."""
     embedded = getattr(request, "param", "true")
-    env = environment(f"sqlite+aiosqlite:///{tmp_path / 'served.sqlite3'}", mail,
-                      KINERJA_EMBEDDED_WORKER=embedded)
+    env = environment(
+        f"sqlite+aiosqlite:///{tmp_path / 'served.sqlite3'}", mail, KINERJA_EMBEDDED_WORKER=embedded
+    )
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -65,17 +70,26 @@ def prepare(base: str, env: dict[str, str]) -> dict[str, str]:
     """An HR admin (made with the CLI), a unit tree and the standard agency imported."""
     subprocess.run(  # noqa: S603
         [CLI, "admin", "create", "--email", "hr@example.go.id", "--password", PASSWORD],
-        env=env, check=True, capture_output=True,
+        env=env,
+        check=True,
+        capture_output=True,
     )
-    token = httpx.post(f"{base}/api/v1/auth/token",
-                       json={"username": "hr@example.go.id", "password": PASSWORD}).json()["access_token"]
+    token = httpx.post(
+        f"{base}/api/v1/auth/token", json={"username": "hr@example.go.id", "password": PASSWORD}
+    ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     for code, parent in (("DINAS", None), ("BID1", "DINAS")):
-        created = httpx.post(f"{base}/api/v1/units", headers=headers,
-                             json={"code": code, "name": code, "parent_code": parent})
+        created = httpx.post(
+            f"{base}/api/v1/units",
+            headers=headers,
+            json={"code": code, "name": code, "parent_code": parent},
+        )
         assert created.status_code == 201, created.text
-    imported = httpx.post(f"{base}/api/v1/employees/import", content=ORG_CSV.encode(),
-                          headers={**headers, "Content-Type": "text/csv"})
+    imported = httpx.post(
+        f"{base}/api/v1/employees/import",
+        content=ORG_CSV.encode(),
+        headers={**headers, "Content-Type": "text/csv"},
+    )
     assert imported.status_code == 200, imported.text
     return headers
 
@@ -98,7 +112,9 @@ def test_serve_migrates_answers_health_and_openapi_and_delivers_mail(
     assert httpx.get(f"{base}/api/v1/appraisals").status_code == 401
     prepare(base, env)
     wait_for_mail(mail, 6)  # one invitation per imported employee, sent by the in-process loop
-    assert {str(m["To"]).split("<")[-1].rstrip(">") for m in mail.messages} >= {"budi@example.go.id"}
+    assert {str(m["To"]).split("<")[-1].rstrip(">") for m in mail.messages} >= {
+        "budi@example.go.id"
+    }
 
 
 @pytest.mark.parametrize("server", ["false"], indirect=True)
@@ -109,7 +125,9 @@ def test_worker_command_delivers_what_the_web_process_queued(
     prepare(base, env)
     time.sleep(1)
     assert mail.messages == []  # the web process does not deliver when told not to
-    worker = subprocess.Popen([CLI, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+    worker = subprocess.Popen(
+        [CLI, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
         wait_for_mail(mail, 6)
     finally:
