@@ -22,6 +22,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 POSTGRES = ("127.0.0.1", 5432)
+CHROMIUM = "/usr/bin/chromium"
 
 
 def run(*args: str | Path, **kwargs: object) -> None:
@@ -77,6 +78,19 @@ def ensure_postgres() -> None:
         )
 
 
+def ensure_chromium() -> None:
+    """Browser tests drive Debian's Chromium; install it when we may (root with apt-get)."""
+    if Path(CHROMIUM).exists():
+        return
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        print("installing chromium (browser tests) ...", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
+        return
+    sys.exit(f"The browser tests need Chromium at {CHROMIUM}: install Debian's 'chromium' package.")
+
+
 def main() -> None:
     command = sys.argv[1] if len(sys.argv) > 1 else "help"
     rest = sys.argv[2:]
@@ -86,6 +100,7 @@ def main() -> None:
     elif command == "test":
         ensure_venv("test")
         ensure_postgres()
+        ensure_chromium()
         os.execv(PYTHON, [str(PYTHON), "-m", "pytest", *rest])  # noqa: S606
     elif command == "lint":
         ensure_venv("test")

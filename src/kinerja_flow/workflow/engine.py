@@ -7,6 +7,7 @@ person would act on; the service applies the decision in one transaction.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Generic, cast
 
@@ -16,6 +17,8 @@ from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from kinerja_flow.workflow.definition import Notify, TransitionDef, WorkflowDef
 from kinerja_flow.workflow.registry import FactsT, Registry
+
+logging.getLogger("transitions").setLevel(logging.WARNING)  # it logs every callback at INFO
 
 
 @dataclass(frozen=True)
