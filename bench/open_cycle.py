@@ -213,7 +213,7 @@ class Bench:
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # noqa: S603
+    return subprocess.Popen(
         [CLI, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
 

@@ -25,7 +25,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("demo")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KINERJA_")}
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [CLI, "demo", "--port", str(port), "--employees", "30"],
         cwd=folder,
         env=env,

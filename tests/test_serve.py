@@ -44,7 +44,7 @@ def server(
         f"sqlite+aiosqlite:///{tmp_path / 'served.sqlite3'}", mail, KINERJA_EMBEDDED_WORKER=embedded
     )
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
@@ -68,7 +68,7 @@ def server(
 
 def prepare(base: str, env: dict[str, str]) -> dict[str, str]:
     """An HR admin (made with the CLI), a unit tree and the standard agency imported."""
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [CLI, "admin", "create", "--email", "hr@example.go.id", "--password", PASSWORD],
         env=env,
         check=True,

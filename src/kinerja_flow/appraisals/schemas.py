@@ -25,6 +25,23 @@ class ActionRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     decision: Literal["upheld", "changed"] | None = None
 
 
+class BulkActionRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Body of ``POST /cycles/{id}/actions/{trigger}``: the payload for every appraisal."""
+
+    comment: LongText | None = None
+    reason: LongText | None = None
+
+
+class BulkRefusal(msgspec.Struct):
+    appraisal_id: int
+    status_code: int
+
+
+class BulkActionResult(msgspec.Struct):
+    fired: int
+    refused: list[BulkRefusal]
+
+
 class TargetCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     title: ShortText
     indicator: ShortText

@@ -22,6 +22,9 @@ from kinerja_flow.appraisals.schemas import (
     AppraisalOut,
     AppraisalPage,
     AppraisalSummary,
+    BulkActionRequest,
+    BulkActionResult,
+    BulkRefusal,
     Person,
     TargetCreate,
     TargetOut,
@@ -34,7 +37,7 @@ from kinerja_flow.context import AppContext
 from kinerja_flow.cycles.models import Cycle
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
-from kinerja_flow.lib.errors import Conflict, Forbidden, NotFound
+from kinerja_flow.lib.errors import AppError, Conflict, Forbidden, NotFound
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee
 from kinerja_flow.workflow.engine import Decision, WorkflowEngine
@@ -43,6 +46,7 @@ PLANNING_FIELDS = ("title", "indicator", "target")
 REALISATION_FIELDS = ("realization", "evidence_url", "note")
 PLANNING_STATE = "planning"
 SELF_ASSESSMENT_STATE = "self_assessment"
+BULK_BATCH = 200
 
 
 def _person(employee: Employee | None) -> Person | None:
@@ -332,9 +336,70 @@ class AppraisalService:
         await begin_write(self.session)
         appraisal = await self._load(appraisal_id, lock=True)
         engine = self._engine(appraisal)
-        roles = appraisal_roles(self.principal, appraisal)
-        engine.authorise(appraisal.state, trigger, roles)
+        engine.authorise(appraisal.state, trigger, appraisal_roles(self.principal, appraisal))
         self._check_version(appraisal, payload.version)
+        await self._transition(appraisal, trigger, payload)
+        return await self._commit(appraisal)
+
+    async def fire_all(
+        self, cycle_id: int, trigger: str, data: BulkActionRequest
+    ) -> BulkActionResult:
+        """Fire ``trigger`` on every appraisal of a cycle where the caller may fire it now.
+
+        Each batch is one transaction; an appraisal a guard refuses is listed, not fatal.
+        """
+        cycle = await self.session.get(Cycle, cycle_id)
+        if cycle is None:
+            raise NotFound(_("Cycle {id} does not exist."), id=cycle_id)
+        engine = self.ctx.workflows[cycle.workflow]
+        sources = engine.sources_of(trigger)
+        if not sources:
+            raise NotFound(_("There is no action named '{trigger}'."), trigger=trigger)
+        ids = list(
+            (
+                await self.session.scalars(
+                    select(Appraisal.id)
+                    .where(
+                        Appraisal.cycle_id == cycle_id,
+                        Appraisal.state.in_(sources),
+                        visible_appraisals(self.principal),
+                    )
+                    .order_by(Appraisal.id)
+                )
+            ).all()
+        )
+        await self.session.rollback()
+        result = BulkActionResult(fired=0, refused=[])
+        for start in range(0, len(ids), BULK_BATCH):
+            await begin_write(self.session)
+            query = (
+                select(Appraisal)
+                .where(Appraisal.id.in_(ids[start : start + BULK_BATCH]))
+                .options(selectinload(Appraisal.targets), selectinload(Appraisal.appeal))
+                .order_by(Appraisal.id)
+            )
+            if is_postgres(self.session):
+                query = query.with_for_update(of=Appraisal)
+            for appraisal in (await self.session.scalars(query)).all():
+                payload = ActionRequest(
+                    version=appraisal.version, reason=data.reason, comment=data.comment
+                )
+                try:
+                    engine.authorise(
+                        appraisal.state, trigger, appraisal_roles(self.principal, appraisal)
+                    )
+                    async with self.session.begin_nested():
+                        await self._transition(appraisal, trigger, payload)
+                    result.fired += 1
+                except AppError as refusal:
+                    result.refused.append(BulkRefusal(appraisal.id, refusal.status_code))
+            await self.session.commit()
+        return result
+
+    async def _transition(self, appraisal: Appraisal, trigger: str, payload: ActionRequest) -> None:
+        """Decide, apply effects, move the state, audit and queue the emails (no commit)."""
+        engine = self._engine(appraisal)
+        roles = appraisal_roles(self.principal, appraisal)
         now = self.ctx.clock.now()
         facts = AppraisalFacts(
             now=now,
@@ -355,29 +420,22 @@ class AppraisalService:
         appraisal.state = decision.dest
         appraisal.state_changed_at = now
         self._touch(appraisal, now)
-        await append(
-            self.session,
-            self.principal.actor,
-            now,
-            [
-                AuditEntry(
-                    f"appraisal.{trigger}",
-                    "appraisal",
-                    appraisal.id,
-                    appraisal_id=appraisal.id,
-                    from_state=decision.source,
-                    to_state=decision.dest,
-                    data=data,
-                    reason=payload.reason or payload.comment,
-                )
-            ],
+        event = AuditEntry(
+            f"appraisal.{trigger}",
+            "appraisal",
+            appraisal.id,
+            appraisal_id=appraisal.id,
+            from_state=decision.source,
+            to_state=decision.dest,
+            data=data,
+            reason=payload.reason or payload.comment,
         )
+        await append(self.session, self.principal.actor, now, [event])
         try:
             await self.session.flush()
         except StaleDataError as exc:
             raise Conflict(_("The appraisal was changed by someone else; reload it.")) from exc
         await self.ctx.outbox.enqueue(self.session, now, await self._emails(appraisal, decision))
-        return await self._commit(appraisal)
 
     async def _emails(self, appraisal: Appraisal, decision: Decision) -> Sequence[Email]:
         people = await self._people(appraisal)

@@ -7,6 +7,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kinerja_flow.appraisals.controllers import provide_appraisal_service
+from kinerja_flow.appraisals.schemas import BulkActionRequest, BulkActionResult
+from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.authz import Principal
 from kinerja_flow.context import AppContext
 from kinerja_flow.cycles.schemas import CycleCreate, CycleOut, OpenResult
@@ -24,7 +27,10 @@ def provide_cycle_service(
 class CycleController(Controller):
     path = "/api/v1/cycles"
     tags = ["cycles"]
-    dependencies = {"cycle_service": Provide(provide_cycle_service, sync_to_thread=False)}
+    dependencies = {
+        "appraisal_service": Provide(provide_appraisal_service, sync_to_thread=False),
+        "cycle_service": Provide(provide_cycle_service, sync_to_thread=False),
+    }
 
     @post("/", summary="Create a cycle (HR)")
     async def create(
@@ -51,3 +57,17 @@ class CycleController(Controller):
         self, cycle_service: NamedDependency[CycleService], cycle_id: FromPath[int]
     ) -> OpenResult:
         return await cycle_service.open(cycle_id)
+
+    @post(
+        "/{cycle_id:int}/actions/{trigger:str}",
+        status_code=200,
+        summary="Fire a trigger on every appraisal of the cycle where the caller may (e.g. HR)",
+    )
+    async def fire_all(
+        self,
+        appraisal_service: NamedDependency[AppraisalService],
+        cycle_id: FromPath[int],
+        trigger: FromPath[str],
+        data: JSONBody[BulkActionRequest],
+    ) -> BulkActionResult:
+        return await appraisal_service.fire_all(cycle_id, trigger, data)

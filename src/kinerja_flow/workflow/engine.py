@@ -85,6 +85,10 @@ class WorkflowEngine(Generic[FactsT]):
             if source == state and roles.intersection(transition.who)
         ]
 
+    def sources_of(self, trigger: str) -> list[str]:
+        """The states ``trigger`` can leave."""
+        return [source for (name, source) in self._routes if name == trigger]
+
     def is_final(self, state: str) -> bool:
         return self.definition.states[state].final
 
