@@ -41,7 +41,7 @@ def run_cli(
         }
     )
     environ.update(env or {})
-    completed = subprocess.run(  # noqa: S603 - a fixed executable and arguments from the test
+    completed = subprocess.run( - a fixed executable and arguments from the test
         [str(CLI), *args],
         cwd=cwd,
         env=environ,

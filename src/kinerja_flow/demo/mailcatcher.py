@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,14 +17,17 @@ class MailCatcher:
         self.host = host
         self.port = port
         self._controller = Controller(self, hostname=host, port=port)
+        self._numbers = itertools.count(1)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        number = len(list(self.directory.glob("*.eml"))) + 1
-        (self.directory / f"{number:06d}.eml").write_bytes(envelope.original_content or b"")
+        (self.directory / f"{next(self._numbers):06d}.eml").write_bytes(
+            envelope.original_content or b""
+        )
         return "250 Message accepted for delivery"
 
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._numbers = itertools.count(len(list(self.directory.glob("*.eml"))) + 1)
         self._controller.start()
 
     def stop(self) -> None:
