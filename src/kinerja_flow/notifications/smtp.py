@@ -18,9 +18,9 @@ def build_message(row: OutboxMessage, mail_from: str) -> EmailMessage:
     message["Subject"] = row.subject
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = row.message_id
-    message["Content-Language"] = row.locale
     message.set_content(row.body_text)
     message.add_alternative(row.body_html, subtype="html")
+    message["Content-Language"] = row.locale  # after set_content, which clears Content-* headers
     return message
 
 

@@ -113,7 +113,8 @@ class OutboxWorker:
         rows = await self.claim()
         if not rows:
             return 0
-        sent = handled = 0
+        sent: list[int] = []
+        handled = 0
         try:
             async with smtp_client(self.settings) as smtp:
                 for row in rows:
@@ -122,15 +123,33 @@ class OutboxWorker:
                     except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPDataError) as error:
                         await self._failed(row, error)
                     else:
-                        await self._finish(
-                            row, {"status": "sent", "sent_at": self.clock.now(), "last_error": None}
-                        )
-                        sent += 1
+                        sent.append(row.id)
                     handled += 1
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             for row in rows[handled:]:
                 await self._failed(row, error)
-        return sent
+        finally:
+            await self._mark_sent(sent)
+        return len(sent)
+
+    async def _mark_sent(self, ids: list[int]) -> None:
+        """Record a batch as delivered in one statement; only rows this worker still leases."""
+        if not ids:
+            return
+        async with self.sessions() as session:
+            await begin_write(session)
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.lease_owner == self.worker_id)
+                .values(
+                    status="sent",
+                    sent_at=self.clock.now(),
+                    last_error=None,
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+            await session.commit()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set, polling when the outbox is empty."""
