@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -31,13 +30,13 @@ from kinerja_flow.appraisals.schemas import (
     TargetUpdate,
 )
 from kinerja_flow.audit.schemas import AuditEventOut
-from kinerja_flow.audit.service import AuditEntry, append, events_of_appraisal
-from kinerja_flow.authz import Principal, appraisal_roles, visible_appraisals
-from kinerja_flow.context import AppContext
+from kinerja_flow.audit.service import AuditEntry, events_of_appraisal
+from kinerja_flow.authz import appraisal_roles, visible_appraisals
 from kinerja_flow.cycles.models import Cycle
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import AppError, Conflict, Forbidden, NotFound
+from kinerja_flow.lib.service import Service
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee
 from kinerja_flow.workflow.engine import Decision, WorkflowEngine
@@ -50,30 +49,14 @@ BULK_BATCH = 200
 
 
 def _person(employee: Employee | None) -> Person | None:
-    if employee is None:
-        return None
-    return Person(id=employee.id, nip=employee.nip, name=employee.name, position=employee.position)
+    return msgspec.convert(employee, Person, from_attributes=True) if employee else None
 
 
 def _target_out(target: Target) -> TargetOut:
-    return TargetOut(
-        id=target.id,
-        position=target.position,
-        title=target.title,
-        indicator=target.indicator,
-        target=target.target,
-        realization=target.realization,
-        evidence_url=target.evidence_url,
-        note=target.note,
-    )
+    return msgspec.convert(target, TargetOut, from_attributes=True)
 
 
-class AppraisalService:
-    def __init__(self, session: AsyncSession, ctx: AppContext, principal: Principal) -> None:
-        self.session = session
-        self.ctx = ctx
-        self.principal = principal
-
+class AppraisalService(Service):
     # -- reading -------------------------------------------------------------------------
 
     async def _load(self, appraisal_id: int, *, lock: bool = False) -> Appraisal:
@@ -238,24 +221,20 @@ class AppraisalService:
         appraisal.targets.append(target)
         self._touch(appraisal, now)
         await self.session.flush()
-        await append(
-            self.session,
-            self.principal.actor,
+        await self.audit(
             now,
-            [
-                AuditEntry(
-                    "target.added",
-                    "appraisal",
-                    appraisal.id,
-                    appraisal_id=appraisal.id,
-                    data={
-                        "target_id": target.id,
-                        "title": data.title,
-                        "indicator": data.indicator,
-                        "target": data.target,
-                    },
-                )
-            ],
+            AuditEntry(
+                "target.added",
+                "appraisal",
+                appraisal.id,
+                appraisal_id=appraisal.id,
+                data={
+                    "target_id": target.id,
+                    "title": data.title,
+                    "indicator": data.indicator,
+                    "target": data.target,
+                },
+            ),
         )
         return await self._commit(appraisal)
 
@@ -283,23 +262,19 @@ class AppraisalService:
                 setattr(target, name, value)
             target.updated_at = now
             self._touch(appraisal, now)
-            await append(
-                self.session,
-                self.principal.actor,
+            await self.audit(
                 now,
-                [
-                    AuditEntry(
-                        "target.updated",
-                        "appraisal",
-                        appraisal.id,
-                        appraisal_id=appraisal.id,
-                        data={
-                            "target_id": target.id,
-                            "before": {k: before[k] for k in changes},
-                            "after": changes,
-                        },
-                    )
-                ],
+                AuditEntry(
+                    "target.updated",
+                    "appraisal",
+                    appraisal.id,
+                    appraisal_id=appraisal.id,
+                    data={
+                        "target_id": target.id,
+                        "before": {k: before[k] for k in changes},
+                        "after": changes,
+                    },
+                ),
             )
         return await self._commit(appraisal)
 
@@ -315,19 +290,15 @@ class AppraisalService:
         appraisal.targets.remove(target)
         await self.session.delete(target)
         self._touch(appraisal, now)
-        await append(
-            self.session,
-            self.principal.actor,
+        await self.audit(
             now,
-            [
-                AuditEntry(
-                    "target.removed",
-                    "appraisal",
-                    appraisal.id,
-                    appraisal_id=appraisal.id,
-                    data={"target_id": target_id, "title": target.title},
-                )
-            ],
+            AuditEntry(
+                "target.removed",
+                "appraisal",
+                appraisal.id,
+                appraisal_id=appraisal.id,
+                data={"target_id": target_id, "title": target.title},
+            ),
         )
         return await self._commit(appraisal)
 
@@ -430,7 +401,7 @@ class AppraisalService:
             data=data,
             reason=payload.reason or payload.comment,
         )
-        await append(self.session, self.principal.actor, now, [event])
+        await self.audit(now, event)
         try:
             await self.session.flush()
         except StaleDataError as exc:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.appraisals.models import Appraisal
-from kinerja_flow.audit.service import AuditEntry, append
-from kinerja_flow.authz import Principal, require
-from kinerja_flow.context import AppContext
+from kinerja_flow.audit.service import AuditEntry
+from kinerja_flow.authz import require
 from kinerja_flow.cycles.models import Cycle
 from kinerja_flow.cycles.schemas import CycleCreate, CycleOut, Deadlines, OpenResult
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
+from kinerja_flow.lib.service import Service
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee, Unit
 
@@ -33,12 +32,7 @@ def _with_descendants(units: list[Unit], roots: set[int]) -> set[int]:
     return scope
 
 
-class CycleService:
-    def __init__(self, session: AsyncSession, ctx: AppContext, principal: Principal) -> None:
-        self.session = session
-        self.ctx = ctx
-        self.principal = principal
-
+class CycleService(Service):
     async def create(self, data: CycleCreate) -> CycleOut:
         require(self.principal, "hr")
         errors = []
@@ -85,24 +79,20 @@ class CycleService:
         )
         self.session.add(cycle)
         await self.session.flush()
-        await append(
-            self.session,
-            self.principal.actor,
+        await self.audit(
             now,
-            [
-                AuditEntry(
-                    "cycle.created",
-                    "cycle",
-                    cycle.id,
-                    data={
-                        "name": data.name,
-                        "kind": data.kind,
-                        "period": [str(data.period_start), str(data.period_end)],
-                        "unit_codes": sorted(u.code for u in units),
-                        "workflow": data.workflow,
-                    },
-                )
-            ],
+            AuditEntry(
+                "cycle.created",
+                "cycle",
+                cycle.id,
+                data={
+                    "name": data.name,
+                    "kind": data.kind,
+                    "period": [str(data.period_start), str(data.period_end)],
+                    "unit_codes": sorted(u.code for u in units),
+                    "workflow": data.workflow,
+                },
+            ),
         )
         await self.session.commit()
         return await self.get(cycle.id)
@@ -200,11 +190,9 @@ class CycleService:
             cycle.opened_at = now
         await self.session.flush()
         by_id = {e.id: e for e in employees}
-        await append(
-            self.session,
-            self.principal.actor,
+        await self.audit(
             now,
-            [
+            *[
                 AuditEntry(
                     "appraisal.opened",
                     "appraisal",

@@ -6,17 +6,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from kinerja_flow.accounts.invitations import invite
 from kinerja_flow.accounts.models import Account, AccountToken
-from kinerja_flow.audit.service import AuditEntry, append
-from kinerja_flow.authz import Principal, require
-from kinerja_flow.context import AppContext
+from kinerja_flow.audit.service import AuditEntry
+from kinerja_flow.authz import require
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import Conflict, FieldError, Invalid
+from kinerja_flow.lib.service import Service
 from kinerja_flow.org import importer
 from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.org.nip import check_nip
@@ -31,12 +30,7 @@ from kinerja_flow.org.schemas import (
 _EMPLOYEE_FIELDS = ("name", "email", "position", "unit_id", "supervisor_id")
 
 
-class OrgService:
-    def __init__(self, session: AsyncSession, ctx: AppContext, principal: Principal) -> None:
-        self.session = session
-        self.ctx = ctx
-        self.principal = principal
-
+class OrgService(Service):
     async def create_unit(self, data: UnitCreate) -> UnitOut:
         require(self.principal, "hr")
         await begin_write(self.session)
@@ -65,18 +59,14 @@ class OrgService:
         )
         self.session.add(unit)
         await self.session.flush()
-        await append(
-            self.session,
-            self.principal.actor,
+        await self.audit(
             now,
-            [
-                AuditEntry(
-                    "unit.created",
-                    "unit",
-                    unit.id,
-                    data={"code": data.code, "name": data.name, "parent_code": data.parent_code},
-                )
-            ],
+            AuditEntry(
+                "unit.created",
+                "unit",
+                unit.id,
+                data={"code": data.code, "name": data.name, "parent_code": data.parent_code},
+            ),
         )
         await self.session.commit()
         return UnitOut(id=unit.id, code=unit.code, name=unit.name, parent_code=data.parent_code)
@@ -288,7 +278,7 @@ class OrgService:
                     },
                 )
             )
-        await append(self.session, self.principal.actor, now, entries)
+        await self.audit(now, *entries)
         await self.ctx.outbox.enqueue(self.session, now, emails)
         await self.session.commit()
         return result
