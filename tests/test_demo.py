@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
 from kinerja_flow.lib.sockets import free_port
+from tests.support.server import CLI, wait_until_healthy
 
-CLI = str(Path(sys.executable).parent / "kinerja-flow")
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -33,16 +31,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        raise AssertionError(process.communicate()[0].decode())
+    wait_until_healthy(base, process)
     yield base
     process.terminate()
     process.wait(timeout=15)

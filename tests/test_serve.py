@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +14,7 @@ import pytest
 from kinerja_flow.lib.sockets import free_port
 from tests.support.api import ORG_CSV, PASSWORD
 from tests.support.mailserver import MailServer
-
-CLI = str(Path(sys.executable).parent / "kinerja-flow")
+from tests.support.server import CLI, wait_until_healthy
 
 
 def environment(database_url: str, mail: MailServer, **extra: str) -> dict[str, str]:
@@ -51,16 +49,7 @@ def server(
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise AssertionError(process.communicate()[0].decode())
+    wait_until_healthy(base, process)
     yield base, env
     process.terminate()
     process.wait(timeout=10)

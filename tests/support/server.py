@@ -1,0 +1,26 @@
+"""Start the real console script and wait until it answers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+CLI = str(Path(sys.executable).parent / "kinerja-flow")
+
+
+def wait_until_healthy(base: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    """Poll ``/health`` until 200; on timeout, kill the process and show what it printed."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    output = process.communicate()[0]
+    raise AssertionError(output.decode() if output else "the service never became healthy")
