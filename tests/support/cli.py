@@ -41,7 +41,8 @@ def run_cli(
         }
     )
     environ.update(env or {})
-    completed = subprocess.run( - a fixed executable and arguments from the test
+    # a fixed executable with arguments chosen by the test itself
+    completed = subprocess.run(
         [str(CLI), *args],
         cwd=cwd,
         env=environ,
