@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import msgspec
 import pytest
-from sqlalchemy import Table, delete, insert, text, update
+from sqlalchemy import Table, delete, insert, select, text, update
 
 from kinerja_flow.audit.models import AuditEvent
 from kinerja_flow.audit.service import event_hash
@@ -448,7 +448,7 @@ async def forge_after_last(api: Api, scene: Scene, *, proper_hash: bool) -> int:
         prev_hash=last.hash,
     )
     if proper_hash:  # an intruder who knows the hashing scheme
-        forged.hash = event_hash(forged)
+        forged.hash = event_hash(forged, api.ctx.audit_key)
     else:  # something that looks like a SHA-256 of the content
         forged.hash = hashlib.sha256(f"{last.hash}{forged.data}".encode()).hexdigest()
     values = {c.key: getattr(forged, c.key) for c in EVENTS.columns}
@@ -505,7 +505,32 @@ async def forge_recomputed_hash(api: Api, scene: Scene) -> int:
     return await forge_after_last(api, scene, proper_hash=True)
 
 
+async def rewrite_tail_without_the_key(api: Api, scene: Scene) -> int:
+    """An intruder with database access rewrites an event, every later hash and the head,
+    using the published scheme but a key of their own: only the server's key tells."""
+    k = scene.seq["appraisal.submit_review"]
+    stolen_key = hashlib.sha256(b"the intruder's guess").digest()
+    previous = next(e.hash for e in scene.events if e.seq == k - 1)
+    async with api.ctx.sessions() as session:
+        query = select(AuditEvent).where(AuditEvent.seq >= k).order_by(AuditEvent.seq)
+        rows = list((await session.scalars(query)).all())
+    for event in rows:
+        if event.seq == k:
+            event.data = event.data.replace("di_atas_ekspektasi", "di_bawah_ekspektasi")
+        event.prev_hash = previous
+        event.hash = event_hash(event, stolen_key)
+        previous = event.hash
+        await execute(
+            api,
+            text("UPDATE audit_events SET data = :d, prev_hash = :p, hash = :h WHERE seq = :s"),
+            {"d": event.data, "p": event.prev_hash, "h": event.hash, "s": event.seq},
+        )
+    await execute(api, text("UPDATE audit_head SET last_hash = :h"), {"h": previous})
+    return k
+
+
 TAMPERINGS: list[Callable[[Api, Scene], Awaitable[int]]] = [
+    rewrite_tail_without_the_key,
     tamper_data,
     tamper_reason,
     delete_middle,

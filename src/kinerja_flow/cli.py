@@ -149,7 +149,7 @@ def audit_verify() -> None:
 
     async def check(ctx: AppContext) -> VerifyResult:
         async with ctx.sessions() as session:
-            return await verify(session)
+            return await verify(session, ctx.audit_key)
 
     result = _with_context(load_settings(), check)
     if result.ok:

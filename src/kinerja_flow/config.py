@@ -25,6 +25,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_pool: Literal["queue", "null"] = "queue"
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = "dev-only-secret-change-me-in-production-0123456789"  # noqa: S105
+    audit_secret: str | None = None
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_tls: SmtpTls = SmtpTls.NONE

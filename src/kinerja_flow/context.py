@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from kinerja_flow.accounts.passwords import Passwords
+from kinerja_flow.audit.service import audit_key
 from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
 from kinerja_flow.i18n import LOCALES
@@ -28,6 +29,7 @@ class AppContext:
     workflows: dict[str, WorkflowEngine[Any]]
     outbox: Outbox
     passwords: Passwords
+    audit_key: bytes
 
     def link(self, path: str) -> str:
         return f"{self.settings.base_url.rstrip('/')}{path}"
@@ -53,4 +55,5 @@ def build_context(settings: Settings, clock: Clock) -> AppContext:
         },
         outbox=Outbox(EmailRenderer(templates), settings.mail_from),
         passwords=Passwords(settings.password_time_cost, settings.password_memory_kib),
+        audit_key=audit_key(settings.audit_secret or settings.secret_key),
     )

@@ -53,6 +53,7 @@ class AccountService:
         await self.session.flush()
         await append(
             self.session,
+            self.ctx.audit_key,
             SYSTEM,
             now,
             [
@@ -95,6 +96,7 @@ class AccountService:
         record.used_at = now
         await append(
             self.session,
+            self.ctx.audit_key,
             Actor(account.id, account.email),
             now,
             [AuditEntry("account.password_set", "account", account.id)],
@@ -129,6 +131,7 @@ class AccountService:
         await self.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
         await append(
             self.session,
+            self.ctx.audit_key,
             Actor(account_id, email),
             now,
             [AuditEntry("account.login", "account", account_id, data={"client": client})],

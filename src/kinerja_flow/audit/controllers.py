@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.audit.service import VerifyResult, verify
 from kinerja_flow.authz import Principal, require
+from kinerja_flow.context import AppContext
 
 
 class AuditController(Controller):
@@ -16,7 +17,10 @@ class AuditController(Controller):
 
     @get("/verify", summary="Check every event of the hash chain (HR, auditor)")
     async def verify_chain(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession]
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        ctx: NamedDependency[AppContext],
     ) -> VerifyResult:
         require(principal, "hr", "auditor")
-        return await verify(db_session)
+        return await verify(db_session, ctx.audit_key)

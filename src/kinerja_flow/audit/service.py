@@ -1,8 +1,15 @@
-"""Append events to the hash chain and verify it."""
+"""Append events to the hash chain and verify it.
+
+Each event's hash is an HMAC-SHA256, keyed with a server secret, over the event's content and
+the previous event's hash. Editing, removing or inserting an event breaks the chain; and
+because the key never sits in the database, someone who can write to the database cannot
+recompute a consistent chain after tampering.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,8 +48,8 @@ def _canonical(value: Any) -> str:
     return msgspec.json.encode(value, order="sorted").decode()
 
 
-def event_hash(event: AuditEvent) -> str:
-    """SHA-256 over every stored field of ``event`` and the previous event's hash."""
+def event_hash(event: AuditEvent, key: bytes) -> str:
+    """HMAC-SHA256 over every stored field of ``event`` and the previous event's hash."""
     at = event.at.astimezone(UTC).isoformat(timespec="microseconds")
     content = _canonical(
         [
@@ -61,11 +68,16 @@ def event_hash(event: AuditEvent) -> str:
             event.prev_hash,
         ]
     )
-    return hashlib.sha256(content.encode()).hexdigest()
+    return hmac.new(key, content.encode(), hashlib.sha256).hexdigest()
+
+
+def audit_key(secret: str) -> bytes:
+    """The chain's key, derived from the service secret (KINERJA_SECRET_KEY)."""
+    return hashlib.sha256(f"kinerja-flow audit chain:{secret}".encode()).digest()
 
 
 async def append(
-    session: AsyncSession, actor: Actor, now: datetime, entries: Sequence[AuditEntry]
+    session: AsyncSession, key: bytes, actor: Actor, now: datetime, entries: Sequence[AuditEntry]
 ) -> None:
     """Chain ``entries`` onto the trail inside the caller's transaction.
 
@@ -95,7 +107,7 @@ async def append(
             reason=entry.reason,
             prev_hash=head.last_hash,
         )
-        event.hash = event_hash(event)
+        event.hash = event_hash(event, key)
         session.add(event)
         head.last_seq = event.seq
         head.last_hash = event.hash
@@ -108,7 +120,7 @@ async def events_of_appraisal(session: AsyncSession, appraisal_id: int) -> Seque
     return result.all()
 
 
-async def verify(session: AsyncSession, batch: int = 5000) -> VerifyResult:
+async def verify(session: AsyncSession, key: bytes, batch: int = 5000) -> VerifyResult:
     """Walk the whole chain; report the first event that was changed, removed or inserted."""
     head = await session.get(AuditHead, HEAD_ID)
     expected_seq, previous = 1, GENESIS_HASH
@@ -121,7 +133,7 @@ async def verify(session: AsyncSession, batch: int = 5000) -> VerifyResult:
         if (
             event.seq != expected_seq
             or event.prev_hash != previous
-            or event_hash(event) != event.hash
+            or not hmac.compare_digest(event_hash(event, key), event.hash)
         ):
             await stream.close()
             return VerifyResult(ok=False, events=count, first_bad_event=expected_seq)
@@ -129,5 +141,7 @@ async def verify(session: AsyncSession, batch: int = 5000) -> VerifyResult:
     last_seq = head.last_seq if head else 0
     last_hash = head.last_hash if head else GENESIS_HASH
     if last_seq != expected_seq - 1 or last_hash != previous:
-        return VerifyResult(ok=False, events=count, first_bad_event=expected_seq)
+        # Events past the head were added behind its back; events short of it were removed.
+        first_bad = last_seq + 1 if expected_seq - 1 > last_seq else expected_seq
+        return VerifyResult(ok=False, events=count, first_bad_event=first_bad)
     return VerifyResult(ok=True, events=count, first_bad_event=None)

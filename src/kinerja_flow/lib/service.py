@@ -21,4 +21,4 @@ class Service:
 
     async def audit(self, now: datetime, *entries: AuditEntry) -> None:
         """Append ``entries`` to the audit trail in this unit of work, as the caller."""
-        await append(self.session, self.principal.actor, now, entries)
+        await append(self.session, self.ctx.audit_key, self.principal.actor, now, entries)

@@ -56,6 +56,12 @@ class _Checker:
         self.problems.append(Problem(self.file, line_of(self.lines, path), message))
 
     def convert(self, raw: Any, kind: type[Any], path: tuple[PathPart, ...]) -> Any:
+        """Convert one table; unknown keys are reported and set aside so the rest is checked."""
+        if isinstance(raw, dict):
+            known = {field.name for field in msgspec.structs.fields(kind)}
+            for key in sorted(raw.keys() - known):
+                self.report((*path, key), f"unknown key `{key}`")
+            raw = {key: value for key, value in raw.items() if key in known}
         try:
             return msgspec.convert(raw, kind)
         except msgspec.ValidationError as exc:
@@ -71,7 +77,7 @@ class _Checker:
     def check(
         self, raw: dict[str, Any], registries: Mapping[str, Registry[Any]]
     ) -> WorkflowDef | None:
-        for key in raw.keys() - TOP_LEVEL_KEYS:
+        for key in sorted(raw.keys() - TOP_LEVEL_KEYS):
             self.report((key,), f"unknown key `{key}`")
         missing = [
             key for key in ("name", "kind", "initial", "states", "transitions") if key not in raw
