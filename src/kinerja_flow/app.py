@@ -27,6 +27,7 @@ from kinerja_flow.clock import Clock, SystemClock
 from kinerja_flow.config import Settings, load_settings
 from kinerja_flow.context import AppContext, build_context
 from kinerja_flow.cycles.controllers import CycleController
+from kinerja_flow.feedback.controllers import IkmController, SurveyController
 from kinerja_flow.lib.deps import provide_ctx, provide_db_session, provide_principal
 from kinerja_flow.lib.errors import AppError
 from kinerja_flow.lib.http import app_error_handler, http_error_handler, validation_error_handler
@@ -39,6 +40,7 @@ PUBLIC_PATHS = [
     "^/api/v1/auth/token$",
     "^/api/v1/auth/set-password$",
     "^/demo/",
+    "^/public/",
 ]
 
 
@@ -102,6 +104,8 @@ def create_app(
             CycleController,
             AppraisalController,
             AuditController,
+            SurveyController,
+            IkmController,
             *(route_handlers or []),
         ],
         dependencies={

@@ -40,6 +40,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     invitation_days: int = 7
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    survey_max_per_hour: int = 10
+    survey_duplicate_hours: int = 24
+    trust_forwarded_for: bool = False
     embedded_worker: bool | None = None
     worker_poll_seconds: float = 2.0
     workflows_dir: str | None = None

@@ -12,9 +12,7 @@ from kinerja_flow.feedback.ikm import ELEMENT_COUNT, SCALE
 COMMENT_MAX_LENGTH = 2000
 
 Answer = Annotated[int, msgspec.Meta(ge=SCALE[0], le=SCALE[-1])]
-Answers = Annotated[
-    list[Answer], msgspec.Meta(min_length=ELEMENT_COUNT, max_length=ELEMENT_COUNT)
-]
+Answers = Annotated[list[Answer], msgspec.Meta(min_length=ELEMENT_COUNT, max_length=ELEMENT_COUNT)]
 Comment = Annotated[str, msgspec.Meta(max_length=COMMENT_MAX_LENGTH)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -36,11 +37,15 @@ from kinerja_flow.lib.service import Service
 from kinerja_flow.org.models import Unit
 
 THROTTLE_WINDOW = timedelta(hours=1)
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def client_hash(secret: str, client: str) -> str:
-    """A keyed hash of the client address: stable for throttling, not reversible without the
-    secret (a plain hash of an IPv4 address is undone by trying all 2**32 of them)."""
+    """A keyed hash (HMAC-SHA256) of the client address, stable enough to throttle by.
+
+    Keyed with the server secret because a plain hash of an IPv4 address is undone by trying
+    all 2**32 of them.
+    """
     return hmac.new(secret.encode(), f"survey-client:{client}".encode(), hashlib.sha256).hexdigest()
 
 
@@ -151,13 +156,9 @@ class IkmService(Service):
     """The report; any signed-in person may read a unit's index (an input, not a rating)."""
 
     async def report(
-        self, code: str, start: date | None, end: date | None, locale: str
+        self, code: str, start_text: str | None, end_text: str | None, locale: str
     ) -> IkmReport:
-        if start is not None and end is not None and start > end:
-            raise Invalid(
-                _("The period is not valid."),
-                errors=[FieldError("from", _("'from' must not be after 'to'."))],
-            )
+        start, end = _period(start_text, end_text)
         unit_id = await self.session.scalar(select(Unit.id).where(Unit.code == code))
         if unit_id is None:
             raise NotFound(_("Unknown unit code '{code}'."), code=code)
@@ -184,6 +185,28 @@ class IkmService(Service):
             responses=result.responses,
             elements=[float(m) for m in means] if means else [None] * ikm.ELEMENT_COUNT,
         )
+
+
+def _period(start_text: str | None, end_text: str | None) -> tuple[date | None, date | None]:
+    """The inclusive dates ``from`` and ``to``, each optional, as ``YYYY-MM-DD``."""
+    errors: list[FieldError] = []
+    days: list[date | None] = []
+    for field, text in (("from", start_text), ("to", end_text)):
+        day = None
+        if text:
+            try:
+                day = date.fromisoformat(text) if _DAY.fullmatch(text) else None
+            except ValueError:
+                day = None
+            if day is None:
+                errors.append(FieldError(field, _("Give a date as YYYY-MM-DD.")))
+        days.append(day)
+    start, end = days
+    if start is not None and end is not None and start > end:
+        errors.append(FieldError("from", _("'from' must not be after 'to'.")))
+    if errors:
+        raise Invalid(_("The period is not valid."), errors=errors)
+    return start, end
 
 
 def _midnight(day: date) -> datetime:

@@ -4,6 +4,7 @@ from kinerja_flow.accounts.models import Account, AccountToken, LoginFailure
 from kinerja_flow.appraisals.models import Appeal, Appraisal, Target
 from kinerja_flow.audit.models import AuditEvent, AuditHead
 from kinerja_flow.cycles.models import Cycle, cycle_units
+from kinerja_flow.feedback.models import SurveyResponse
 from kinerja_flow.lib.db import Base
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.org.models import Employee, Unit
@@ -21,6 +22,7 @@ __all__ = [
     "Employee",
     "LoginFailure",
     "OutboxMessage",
+    "SurveyResponse",
     "Target",
     "Unit",
     "cycle_units",

@@ -1,0 +1,119 @@
+"""HTTP endpoints: the public survey of a unit (no account) and the signed-in IKM report."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja_flow.authz import Principal
+from kinerja_flow.config import Settings
+from kinerja_flow.context import AppContext
+from kinerja_flow.feedback.schemas import IkmReport, Questionnaire, SurveyReceipt, SurveySubmit
+from kinerja_flow.feedback.service import IkmService, SurveyService
+from kinerja_flow.i18n import _
+from kinerja_flow.lib.errors import FieldError, Invalid
+from kinerja_flow.lib.http import request_locale
+
+MAX_BODY_BYTES = 16 * 1024  # nine answers and 2000 characters of comment fit many times over
+FROM = "First day, YYYY-MM-DD (UTC), inclusive"
+TO = "Last day, YYYY-MM-DD (UTC), inclusive"
+
+
+def client_address(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """The caller's address; behind a trusted reverse proxy, the one it saw connecting.
+
+    With ``trust_forwarded_for`` the last ``X-Forwarded-For`` entry is used: it is the one our
+    own proxy appended, while earlier entries are whatever the client chose to send.
+    """
+    if settings.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return request.client.host if request.client else "unknown"
+
+
+def coerced_answers(raw: Any) -> list[FieldError]:
+    """Answers that are not JSON integers (``"3"``, ``3.0``).
+
+    Litestar converts request bodies leniently and would take them as 3; a survey answer must
+    be one of the integers 1-4 exactly as the questionnaire shows them.
+    """
+    answers = raw.get("answers") if isinstance(raw, dict) else None
+    if not isinstance(answers, list):
+        return []
+    return [
+        FieldError(f"answers[{position}]", _("Each answer must be a whole number from 1 to 4."))
+        for position, answer in enumerate(answers)
+        if type(answer) is not int
+    ]
+
+
+def provide_survey_service(
+    db_session: NamedDependency[AsyncSession], ctx: NamedDependency[AppContext]
+) -> SurveyService:
+    return SurveyService(db_session, ctx)
+
+
+def provide_ikm_service(
+    db_session: NamedDependency[AsyncSession],
+    ctx: NamedDependency[AppContext],
+    principal: NamedDependency[Principal],
+) -> IkmService:
+    return IkmService(db_session, ctx, principal)
+
+
+class SurveyController(Controller):
+    """Public: citizens read the questionnaire and send a response without an account."""
+
+    path = "/public/units"
+    tags = ["public satisfaction"]
+    dependencies = {"survey_service": Provide(provide_survey_service, sync_to_thread=False)}
+
+    @get("/{code:str}/survey", summary="The IKM questionnaire of a unit (public)")
+    async def questionnaire(
+        self,
+        survey_service: NamedDependency[SurveyService],
+        code: FromPath[str],
+        request: Request[Any, Any, Any],
+    ) -> Questionnaire:
+        return await survey_service.questionnaire(code, request_locale(request))
+
+    @post(
+        "/{code:str}/survey",
+        summary="Send an anonymous IKM response (public, throttled)",
+        request_max_body_size=MAX_BODY_BYTES,
+    )
+    async def submit(
+        self,
+        survey_service: NamedDependency[SurveyService],
+        ctx: NamedDependency[AppContext],
+        code: FromPath[str],
+        data: JSONBody[SurveySubmit],
+        request: Request[Any, Any, Any],
+    ) -> SurveyReceipt:
+        if errors := coerced_answers(await request.json()):
+            raise Invalid(_("The request is not valid."), errors=errors)
+        client = client_address(request, ctx.settings)
+        return await survey_service.submit(code, data, client, request_locale(request))
+
+
+class IkmController(Controller):
+    path = "/api/v1/units"
+    tags = ["public satisfaction"]
+    dependencies = {"ikm_service": Provide(provide_ikm_service, sync_to_thread=False)}
+
+    @get("/{code:str}/ikm", summary="A unit's public satisfaction index (IKM) over a period")
+    async def report(
+        self,
+        ikm_service: NamedDependency[IkmService],
+        code: FromPath[str],
+        request: Request[Any, Any, Any],
+        start: Annotated[str | None, QueryParameter(name="from", description=FROM)] = None,
+        end: Annotated[str | None, QueryParameter(name="to", description=TO)] = None,
+    ) -> IkmReport:
+        return await ikm_service.report(code, start, end, request_locale(request))
