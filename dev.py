@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Bootstrap and run kinerja-flow with nothing but Python 3.11+.
 
-    python3 dev.py demo    install into .venv, then start the demo service on SQLite
-    python3 dev.py test    install into .venv (with test tools), then run the whole test suite
-    python3 dev.py lint    ruff and mypy --strict
+python3 dev.py demo    install into .venv, then start the demo service on SQLite
+python3 dev.py test    install into .venv (with test tools), then run the whole test suite
+python3 dev.py lint    ruff and mypy --strict
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def run(*args: str | Path, **kwargs: object) -> None:
-    subprocess.run([str(arg) for arg in args], check=True, cwd=ROOT, **kwargs)  # type: ignore[call-overload]  # noqa: S603
+    subprocess.run([str(arg) for arg in args], check=True, cwd=ROOT, **kwargs)  # type: ignore[call-overload]
 
 
 def ensure_venv(extras: str) -> None:
@@ -68,7 +68,8 @@ def ensure_postgres() -> None:
     if shutil.which("pg_ctlcluster") and clusters.is_dir():
         for version in sorted(p.name for p in clusters.iterdir()):
             subprocess.run(
-                ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"], check=False
+                ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+                check=False,
             )
     if not postgres_up():
         sys.exit(
@@ -96,12 +97,12 @@ def main() -> None:
     rest = sys.argv[2:]
     if command == "demo":
         ensure_venv("")
-        os.execv(BIN / "kinerja-flow", [str(BIN / "kinerja-flow"), "demo", *rest])  # noqa: S606
+        os.execv(BIN / "kinerja-flow", [str(BIN / "kinerja-flow"), "demo", *rest])
     elif command == "test":
         ensure_venv("test")
         ensure_postgres()
         ensure_chromium()
-        os.execv(PYTHON, [str(PYTHON), "-m", "pytest", *rest])  # noqa: S606
+        os.execv(PYTHON, [str(PYTHON), "-m", "pytest", *rest])
     elif command == "lint":
         ensure_venv("test")
         run(BIN / "ruff", "check", ".")
