@@ -14,6 +14,7 @@ from kinerja_flow.accounts.schemas import Me, SetPassword, TokenRequest, TokenRe
 from kinerja_flow.accounts.service import AccountService
 from kinerja_flow.authz import Principal
 from kinerja_flow.context import AppContext
+from kinerja_flow.lib.http import client_address
 from kinerja_flow.org.models import Employee
 
 
@@ -42,9 +43,9 @@ class AuthController(Controller):
         account_service: NamedDependency[AccountService],
         data: JSONBody[TokenRequest],
         request: Request[Any, Any, Any],
+        ctx: NamedDependency[AppContext],
     ) -> TokenResponse:
-        client = request.client.host if request.client else "unknown"
-        return await account_service.login(data, client)
+        return await account_service.login(data, client_address(request, ctx.settings))
 
     @get("/me", summary="Who am I")
     async def me(

@@ -10,31 +10,16 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.authz import Principal
-from kinerja_flow.config import Settings
 from kinerja_flow.context import AppContext
 from kinerja_flow.feedback.schemas import IkmReport, Questionnaire, SurveyReceipt, SurveySubmit
 from kinerja_flow.feedback.service import IkmService, SurveyService
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import FieldError, Invalid
-from kinerja_flow.lib.http import request_locale
+from kinerja_flow.lib.http import client_address, request_locale
 
 MAX_BODY_BYTES = 16 * 1024  # nine answers and 2000 characters of comment fit many times over
 FROM = "First day, YYYY-MM-DD (UTC), inclusive"
 TO = "Last day, YYYY-MM-DD (UTC), inclusive"
-
-
-def client_address(request: Request[Any, Any, Any], settings: Settings) -> str:
-    """The caller's address; behind a trusted reverse proxy, the one it saw connecting.
-
-    With ``trust_forwarded_for`` the last ``X-Forwarded-For`` entry is used: it is the one our
-    own proxy appended, while earlier entries are whatever the client chose to send.
-    """
-    if settings.trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
-    return request.client.host if request.client else "unknown"
 
 
 def coerced_answers(raw: Any) -> list[FieldError]:

@@ -9,8 +9,23 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
+from kinerja_flow.config import Settings
 from kinerja_flow.i18n import _, pick_locale, translate
 from kinerja_flow.lib.errors import AppError, TooManyRequests
+
+
+def client_address(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """The caller's address; behind a trusted reverse proxy, the one it saw connecting.
+
+    With ``trust_forwarded_for`` the last ``X-Forwarded-For`` entry is used: it is the one our
+    own proxy appended, while earlier entries are whatever the client chose to send.
+    """
+    if settings.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return request.client.host if request.client else "unknown"
 
 
 def request_locale(request: Request[Any, Any, Any]) -> str:
