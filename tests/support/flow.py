@@ -58,7 +58,8 @@ async def realise_all(api: Api, appraisal: dict[str, Any]) -> dict[str, Any]:
 
 async def advance(api: Api, appraisal: dict[str, Any], to_state: str) -> dict[str, Any]:
     """Fire the happy-path triggers until the appraisal is in ``to_state``."""
-    for state, trigger, who, payload in PATH:
+    states = [state for state, *_rest in PATH]
+    for state, trigger, who, payload in PATH[states.index(appraisal["state"]) :]:
         if appraisal["state"] == to_state:
             return appraisal
         assert appraisal["state"] == state, (appraisal["state"], state)

@@ -1,0 +1,66 @@
+"""HTTP endpoints for continuous feedback and coaching sessions of an appraisal."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja_flow.authz import Principal
+from kinerja_flow.coaching.schemas import (
+    DialogueOut,
+    FeedbackCreate,
+    FeedbackOut,
+    SessionCreate,
+    SessionOut,
+)
+from kinerja_flow.coaching.service import CoachingService
+from kinerja_flow.context import AppContext
+
+
+def provide_coaching_service(
+    db_session: NamedDependency[AsyncSession],
+    ctx: NamedDependency[AppContext],
+    principal: NamedDependency[Principal],
+) -> CoachingService:
+    return CoachingService(db_session, ctx, principal)
+
+
+class CoachingController(Controller):
+    path = "/api/v1/appraisals"
+    tags = ["dialogue"]
+    dependencies = {"coaching_service": Provide(provide_coaching_service, sync_to_thread=False)}
+
+    @post(
+        "/{appraisal_id:int}/targets/{target_id:int}/feedback",
+        status_code=201,
+        summary="Add a feedback note on a planned result (employee or evaluator, in progress)",
+    )
+    async def add_feedback(
+        self,
+        coaching_service: NamedDependency[CoachingService],
+        appraisal_id: FromPath[int],
+        target_id: FromPath[int],
+        data: JSONBody[FeedbackCreate],
+    ) -> FeedbackOut:
+        return await coaching_service.add_feedback(appraisal_id, target_id, data)
+
+    @post(
+        "/{appraisal_id:int}/coaching",
+        status_code=201,
+        summary="Record a coaching, mentoring or counselling session (employee or evaluator)",
+    )
+    async def record_session(
+        self,
+        coaching_service: NamedDependency[CoachingService],
+        appraisal_id: FromPath[int],
+        data: JSONBody[SessionCreate],
+    ) -> SessionOut:
+        return await coaching_service.record_session(appraisal_id, data)
+
+    @get("/{appraisal_id:int}/dialogue", summary="Feedback notes and coaching sessions")
+    async def dialogue(
+        self, coaching_service: NamedDependency[CoachingService], appraisal_id: FromPath[int]
+    ) -> DialogueOut:
+        return await coaching_service.dialogue(appraisal_id)
