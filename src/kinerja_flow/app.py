@@ -24,9 +24,11 @@ from kinerja_flow.appraisals.controllers import AppraisalController
 from kinerja_flow.audit.controllers import AuditController
 from kinerja_flow.authz import Principal
 from kinerja_flow.clock import Clock, SystemClock
+from kinerja_flow.coaching.controllers import CoachingController
 from kinerja_flow.config import Settings, load_settings
 from kinerja_flow.context import AppContext, build_context
 from kinerja_flow.cycles.controllers import CycleController
+from kinerja_flow.distribution.controllers import DistributionController
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
 from kinerja_flow.lib.deps import provide_ctx, provide_db_session, provide_principal
 from kinerja_flow.lib.errors import AppError
@@ -103,9 +105,11 @@ def create_app(
             OrgController,
             CycleController,
             AppraisalController,
+            CoachingController,
             AuditController,
             SurveyController,
             IkmController,
+            DistributionController,
             *(route_handlers or []),
         ],
         dependencies={

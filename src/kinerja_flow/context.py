@@ -11,11 +11,13 @@ from kinerja_flow.accounts.passwords import Passwords
 from kinerja_flow.audit.service import audit_key
 from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
+from kinerja_flow.distribution.policy import DistributionPolicy, load_policy
 from kinerja_flow.i18n import LOCALES
 from kinerja_flow.kinds import REGISTRIES
 from kinerja_flow.lib.db import create_engine
 from kinerja_flow.notifications.outbox import Outbox
 from kinerja_flow.notifications.render import EmailRenderer
+from kinerja_flow.resources import data_dir
 from kinerja_flow.workflow.engine import WorkflowEngine
 from kinerja_flow.workflow.loader import MessageCheck, load_dir
 
@@ -30,19 +32,21 @@ class AppContext:
     outbox: Outbox
     passwords: Passwords
     audit_key: bytes
+    distribution_policy: DistributionPolicy
 
     def link(self, path: str) -> str:
         return f"{self.settings.base_url.rstrip('/')}{path}"
 
 
 def build_context(settings: Settings, clock: Clock) -> AppContext:
-    """Load and check the workflows and templates; create the database engine."""
+    """Load and check the workflows, templates and policies; create the database engine."""
     templates = settings.templates_path
     definitions = load_dir(
         settings.workflows_path,
         REGISTRIES,
         MessageCheck(templates, LOCALES),
     )
+    distribution_policy = load_policy(data_dir("policies") / "distribution.toml")
     engine = create_engine(settings.database_url, pooled=settings.database_pool == "queue")
     return AppContext(
         settings=settings,
@@ -56,4 +60,5 @@ def build_context(settings: Settings, clock: Clock) -> AppContext:
         outbox=Outbox(EmailRenderer(templates), settings.mail_from),
         passwords=Passwords(settings.password_time_cost, settings.password_memory_kib),
         audit_key=audit_key(settings.audit_secret or settings.secret_key),
+        distribution_policy=distribution_policy,
     )

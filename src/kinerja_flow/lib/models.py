@@ -3,7 +3,9 @@
 from kinerja_flow.accounts.models import Account, AccountToken, LoginFailure
 from kinerja_flow.appraisals.models import Appeal, Appraisal, Target
 from kinerja_flow.audit.models import AuditEvent, AuditHead
+from kinerja_flow.coaching.models import CoachingSession, FeedbackNote
 from kinerja_flow.cycles.models import Cycle, cycle_units
+from kinerja_flow.distribution.models import UnitResult
 from kinerja_flow.feedback.models import SurveyResponse
 from kinerja_flow.lib.db import Base
 from kinerja_flow.notifications.models import OutboxMessage
@@ -18,13 +20,16 @@ __all__ = [
     "Appraisal",
     "AuditEvent",
     "AuditHead",
+    "CoachingSession",
     "Cycle",
     "Employee",
+    "FeedbackNote",
     "LoginFailure",
     "OutboxMessage",
     "SurveyResponse",
     "Target",
     "Unit",
+    "UnitResult",
     "cycle_units",
     "metadata",
 ]

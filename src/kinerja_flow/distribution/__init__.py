@@ -1,0 +1,1 @@
+"""Organisation results and the distribution curve of employee predikat (SE MenPANRB 3/2023)."""
