@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.appraisals.schemas import (
     ActionRequest,
@@ -18,22 +17,13 @@ from kinerja_flow.appraisals.schemas import (
 )
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.audit.schemas import AuditEventOut
-from kinerja_flow.authz import Principal
-from kinerja_flow.context import AppContext
-
-
-def provide_appraisal_service(
-    db_session: NamedDependency[AsyncSession],
-    ctx: NamedDependency[AppContext],
-    principal: NamedDependency[Principal],
-) -> AppraisalService:
-    return AppraisalService(db_session, ctx, principal)
+from kinerja_flow.lib.deps import service_provider
 
 
 class AppraisalController(Controller):
     path = "/api/v1/appraisals"
     tags = ["appraisals"]
-    dependencies = {"appraisal_service": Provide(provide_appraisal_service, sync_to_thread=False)}
+    dependencies = {"appraisal_service": service_provider(AppraisalService)}
 
     @get("/", summary="Appraisals the caller may see")
     async def list_appraisals(

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.authz import Principal
 from kinerja_flow.coaching.schemas import (
     DialogueOut,
     FeedbackCreate,
@@ -16,21 +14,13 @@ from kinerja_flow.coaching.schemas import (
     SessionOut,
 )
 from kinerja_flow.coaching.service import CoachingService
-from kinerja_flow.context import AppContext
-
-
-def provide_coaching_service(
-    db_session: NamedDependency[AsyncSession],
-    ctx: NamedDependency[AppContext],
-    principal: NamedDependency[Principal],
-) -> CoachingService:
-    return CoachingService(db_session, ctx, principal)
+from kinerja_flow.lib.deps import service_provider
 
 
 class CoachingController(Controller):
     path = "/api/v1/appraisals"
     tags = ["dialogue"]
-    dependencies = {"coaching_service": Provide(provide_coaching_service, sync_to_thread=False)}
+    dependencies = {"coaching_service": service_provider(CoachingService)}
 
     @post(
         "/{appraisal_id:int}/targets/{target_id:int}/feedback",

@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.appraisals.controllers import provide_appraisal_service
 from kinerja_flow.appraisals.schemas import BulkActionRequest, BulkActionResult
 from kinerja_flow.appraisals.service import AppraisalService
-from kinerja_flow.authz import Principal
-from kinerja_flow.context import AppContext
 from kinerja_flow.cycles.schemas import CycleCreate, CycleOut, OpenResult
 from kinerja_flow.cycles.service import CycleService
-
-
-def provide_cycle_service(
-    db_session: NamedDependency[AsyncSession],
-    ctx: NamedDependency[AppContext],
-    principal: NamedDependency[Principal],
-) -> CycleService:
-    return CycleService(db_session, ctx, principal)
+from kinerja_flow.lib.deps import service_provider
 
 
 class CycleController(Controller):
     path = "/api/v1/cycles"
     tags = ["cycles"]
     dependencies = {
-        "appraisal_service": Provide(provide_appraisal_service, sync_to_thread=False),
-        "cycle_service": Provide(provide_cycle_service, sync_to_thread=False),
+        "appraisal_service": service_provider(AppraisalService),
+        "cycle_service": service_provider(CycleService),
     }
 
     @post("/", summary="Create a cycle (HR)")

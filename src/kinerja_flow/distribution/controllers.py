@@ -5,31 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, put
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.authz import Principal
-from kinerja_flow.context import AppContext
 from kinerja_flow.distribution.schemas import DistributionReport, UnitResultOut, UnitResultSet
 from kinerja_flow.distribution.service import DistributionService
+from kinerja_flow.lib.deps import service_provider
 from kinerja_flow.lib.http import request_locale
-
-
-def provide_distribution_service(
-    db_session: NamedDependency[AsyncSession],
-    ctx: NamedDependency[AppContext],
-    principal: NamedDependency[Principal],
-) -> DistributionService:
-    return DistributionService(db_session, ctx, principal)
 
 
 class DistributionController(Controller):
     path = "/api/v1/cycles"
     tags = ["distribution"]
-    dependencies = {
-        "distribution_service": Provide(provide_distribution_service, sync_to_thread=False)
-    }
+    dependencies = {"distribution_service": service_provider(DistributionService)}
 
     @put(
         "/{cycle_id:int}/units/{code:str}/result",

@@ -9,11 +9,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.authz import Principal
 from kinerja_flow.context import AppContext
 from kinerja_flow.feedback.schemas import IkmReport, Questionnaire, SurveyReceipt, SurveySubmit
 from kinerja_flow.feedback.service import IkmService, SurveyService
 from kinerja_flow.i18n import _
+from kinerja_flow.lib.deps import service_provider
 from kinerja_flow.lib.errors import FieldError, Invalid
 from kinerja_flow.lib.http import client_address, request_locale
 
@@ -42,14 +42,6 @@ def provide_survey_service(
     db_session: NamedDependency[AsyncSession], ctx: NamedDependency[AppContext]
 ) -> SurveyService:
     return SurveyService(db_session, ctx)
-
-
-def provide_ikm_service(
-    db_session: NamedDependency[AsyncSession],
-    ctx: NamedDependency[AppContext],
-    principal: NamedDependency[Principal],
-) -> IkmService:
-    return IkmService(db_session, ctx, principal)
 
 
 class SurveyController(Controller):
@@ -90,7 +82,7 @@ class SurveyController(Controller):
 class IkmController(Controller):
     path = "/api/v1/units"
     tags = ["public satisfaction"]
-    dependencies = {"ikm_service": Provide(provide_ikm_service, sync_to_thread=False)}
+    dependencies = {"ikm_service": service_provider(IkmService)}
 
     @get("/{code:str}/ikm", summary="A unit's public satisfaction index (IKM) over a period")
     async def report(

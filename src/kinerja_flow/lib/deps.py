@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.authz import Principal
 from kinerja_flow.context import AppContext
+from kinerja_flow.lib.service import Service
+
+ServiceT = TypeVar("ServiceT", bound=Service)
 
 
 def provide_ctx(state: State) -> AppContext:
@@ -23,6 +27,19 @@ async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
     ctx: AppContext = state.ctx
     async with ctx.sessions() as session:
         yield session
+
+
+def service_provider(service: type[ServiceT]) -> Provide:
+    """Provide ``service`` built for this request: its session, the app context, the caller."""
+
+    def provide(
+        db_session: NamedDependency[AsyncSession],
+        ctx: NamedDependency[AppContext],
+        principal: NamedDependency[Principal],
+    ) -> Service:
+        return service(db_session, ctx, principal)
+
+    return Provide(provide, sync_to_thread=False)
 
 
 def provide_principal(request: Request[Principal, Any, Any]) -> Principal:

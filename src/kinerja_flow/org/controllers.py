@@ -5,31 +5,21 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import FromQuery, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.authz import Principal
-from kinerja_flow.context import AppContext
+from kinerja_flow.lib.deps import service_provider
 from kinerja_flow.org.schemas import EmployeePage, ImportResult, UnitCreate, UnitOut
 from kinerja_flow.org.service import OrgService
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 
 
-def provide_org_service(
-    db_session: NamedDependency[AsyncSession],
-    ctx: NamedDependency[AppContext],
-    principal: NamedDependency[Principal],
-) -> OrgService:
-    return OrgService(db_session, ctx, principal)
-
-
 class OrgController(Controller):
     path = "/api/v1"
     tags = ["organisation"]
-    dependencies = {"org_service": Provide(provide_org_service, sync_to_thread=False)}
+    dependencies = {"org_service": service_provider(OrgService)}
 
     @post("/units", summary="Create a unit (HR)")
     async def create_unit(
