@@ -12,6 +12,7 @@ from kinerja_flow.appraisals.schemas import (
     ActionRequest,
     AppraisalOut,
     AppraisalPage,
+    ReassignRequest,
     TargetCreate,
     TargetUpdate,
 )
@@ -86,6 +87,19 @@ class AppraisalController(Controller):
         version: FromQuery[int | None] = None,
     ) -> AppraisalOut:
         return await appraisal_service.delete_target(appraisal_id, target_id, version)
+
+    @post(
+        "/{appraisal_id:int}/reassign",
+        status_code=200,
+        summary="Name a new evaluator and/or appeal reviewer, with a reason (HR)",
+    )
+    async def reassign(
+        self,
+        appraisal_service: NamedDependency[AppraisalService],
+        appraisal_id: FromPath[int],
+        data: JSONBody[ReassignRequest],
+    ) -> AppraisalOut:
+        return await appraisal_service.reassign(appraisal_id, data)
 
     @post(
         "/{appraisal_id:int}/actions/{trigger:str}",

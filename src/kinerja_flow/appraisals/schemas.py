@@ -25,6 +25,15 @@ class ActionRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     decision: Literal["upheld", "changed"] | None = None
 
 
+class ReassignRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """HR names a new evaluator and/or appeal reviewer (by NIP), with the reason."""
+
+    version: int
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    evaluator_nip: Annotated[str, msgspec.Meta(pattern=r"^\d{18}$")] | None = None
+    reviewer_nip: Annotated[str, msgspec.Meta(pattern=r"^\d{18}$")] | None = None
+
+
 class BulkActionRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Body of ``POST /cycles/{id}/actions/{trigger}``: the payload for every appraisal."""
 

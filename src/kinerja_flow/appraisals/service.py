@@ -25,17 +25,18 @@ from kinerja_flow.appraisals.schemas import (
     BulkActionResult,
     BulkRefusal,
     Person,
+    ReassignRequest,
     TargetCreate,
     TargetOut,
     TargetUpdate,
 )
 from kinerja_flow.audit.schemas import AuditEventOut
 from kinerja_flow.audit.service import AuditEntry, events_of_appraisal
-from kinerja_flow.authz import appraisal_roles, visible_appraisals
+from kinerja_flow.authz import appraisal_roles, require, visible_appraisals
 from kinerja_flow.cycles.models import Cycle
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
-from kinerja_flow.lib.errors import AppError, Conflict, Forbidden, NotFound
+from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Forbidden, Invalid, NotFound
 from kinerja_flow.lib.service import Service
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee
@@ -366,6 +367,58 @@ class AppraisalService(Service):
                     result.refused.append(BulkRefusal(appraisal.id, refusal.status_code))
             await self.session.commit()
         return result
+
+    async def reassign(self, appraisal_id: int, data: ReassignRequest) -> AppraisalOut:
+        """HR changes who evaluates or reviews an open appraisal; the reason is audited."""
+        require(self.principal, "hr")
+        if data.evaluator_nip is None and data.reviewer_nip is None:
+            raise Invalid(
+                _("Name a new evaluator, a new reviewer, or both."),
+                errors=[FieldError("evaluator_nip", _("Give evaluator_nip or reviewer_nip."))],
+            )
+        appraisal = await self._open_for_change(appraisal_id, data.version)
+        if self._engine(appraisal).is_final(appraisal.state):
+            raise Conflict(
+                _("The appraisal is '{state}' and can no longer be reassigned."),
+                state=appraisal.state,
+            )
+        changes: dict[str, Any] = {}
+        for field, nip in (("evaluator", data.evaluator_nip), ("reviewer", data.reviewer_nip)):
+            if nip is None:
+                continue
+            person = await self.session.scalar(select(Employee).where(Employee.nip == nip))
+            if person is None or not person.active:
+                raise Invalid(
+                    _("No active employee with NIP {nip}."),
+                    errors=[FieldError(f"{field}_nip", _("Unknown NIP."))],
+                    nip=nip,
+                )
+            if person.id == appraisal.employee_id:
+                raise Invalid(
+                    _("An employee cannot evaluate or review their own appraisal."),
+                    errors=[FieldError(f"{field}_nip", _("This is the employee."))],
+                )
+            changes[field] = {"before": getattr(appraisal, f"{field}_id"), "after": person.id}
+            setattr(appraisal, f"{field}_id", person.id)
+        if appraisal.evaluator_id is not None and appraisal.evaluator_id == appraisal.reviewer_id:
+            raise Invalid(
+                _("The evaluator and the appeal reviewer must be different people."),
+                errors=[FieldError("reviewer_nip", _("Same person as the evaluator."))],
+            )
+        now = self.ctx.clock.now()
+        self._touch(appraisal, now)
+        await self.audit(
+            now,
+            AuditEntry(
+                "appraisal.reassigned",
+                "appraisal",
+                appraisal.id,
+                appraisal_id=appraisal.id,
+                data=changes,
+                reason=data.reason,
+            ),
+        )
+        return await self._commit(appraisal)
 
     async def _transition(self, appraisal: Appraisal, trigger: str, payload: ActionRequest) -> None:
         """Decide, apply effects, move the state, audit and queue the emails (no commit)."""
