@@ -94,23 +94,31 @@ class Bench:
                 "results_rating": "sesuai_ekspektasi",
                 "behaviour_rating": "sesuai_ekspektasi",
             }
-            steps: list[tuple[str, str, dict[str, str]]] = [
-                ("submit_targets", nip, {}),
-                ("approve_targets", boss, {}),
-                ("start_self_assessment", "hr", {}),
-                ("", nip, {}),  # record the realisation
-                ("submit_self_assessment", nip, {}),
-                ("submit_review", boss, review),
-                ("acknowledge", nip, {}),
-                ("close", "hr", {}),
-            ]
-            for trigger, who, payload in steps:
-                if not trigger:
-                    target = f"{path}/targets/{out['targets'][0]['id']}"
-                    out = await self.call("PATCH", target, who, json={"realization": "10"})
-                    continue
-                body = {"version": out["version"], **payload}
-                out = await self.call("POST", f"{path}/actions/{trigger}", who, json=body)
+
+            async def fire(steps: list[tuple[str, str, dict[str, str]]]) -> dict[str, Any]:
+                result = out
+                for trigger, who, payload in steps:
+                    body = {"version": result["version"], **payload}
+                    result = await self.call("POST", f"{path}/actions/{trigger}", who, json=body)
+                return result
+
+            out = await fire(
+                [
+                    ("submit_targets", nip, {}),
+                    ("approve_targets", boss, {}),
+                    ("start_self_assessment", "hr", {}),
+                ]
+            )
+            target = f"{path}/targets/{out['targets'][0]['id']}"
+            out = await self.call("PATCH", target, nip, json={"realization": "10"})
+            await fire(
+                [
+                    ("submit_self_assessment", nip, {}),
+                    ("submit_review", boss, review),
+                    ("acknowledge", nip, {}),
+                    ("close", "hr", {}),
+                ]
+            )
 
     async def run(self, employees: int, sample: int) -> None:
         async with self.ctx.sessions() as session:

@@ -29,7 +29,7 @@ class CycleController(Controller):
 
     @get("/", summary="List cycles")
     async def list_cycles(self, cycle_service: NamedDependency[CycleService]) -> list[CycleOut]:
-        return await cycle_service.list()
+        return await cycle_service.list_all()
 
     @get("/{cycle_id:int}", summary="A cycle with the count of appraisals per state")
     async def get_cycle(

@@ -106,36 +106,44 @@ class CycleService(Service):
 
     async def get(self, cycle_id: int) -> CycleOut:
         cycle = await self._cycle(cycle_id)
-        counts = dict(
-            (
-                await self.session.execute(
-                    select(Appraisal.state, func.count())
-                    .where(Appraisal.cycle_id == cycle_id)
-                    .group_by(Appraisal.state)
-                )
-            ).all()
-        )
-        return CycleOut(
-            id=cycle.id,
-            name=cycle.name,
-            kind=cycle.kind,
-            period_start=cycle.period_start,
-            period_end=cycle.period_end,
-            workflow=cycle.workflow,
-            unit_codes=sorted(u.code for u in cycle.units),
-            deadlines=Deadlines(
-                targets_due=cycle.targets_due,
-                self_assessment_due=cycle.self_assessment_due,
-                review_due=cycle.review_due,
-            ),
-            opened_at=cycle.opened_at,
-            total=sum(counts.values()),
-            counts=counts,
-        )
+        return (await self._describe([cycle]))[0]
 
-    async def list(self) -> list[CycleOut]:
-        ids = (await self.session.scalars(select(Cycle.id).order_by(Cycle.id.desc()))).all()
-        return [await self.get(cycle_id) for cycle_id in ids]
+    async def list_all(self) -> list[CycleOut]:
+        cycles = await self.session.scalars(
+            select(Cycle).options(selectinload(Cycle.units)).order_by(Cycle.id.desc())
+        )
+        return await self._describe(list(cycles.all()))
+
+    async def _describe(self, cycles: list[Cycle]) -> list[CycleOut]:
+        """Cycles with their appraisal counts per state, in one counting query."""
+        counts: dict[int, dict[str, int]] = {cycle.id: {} for cycle in cycles}
+        rows = await self.session.execute(
+            select(Appraisal.cycle_id, Appraisal.state, func.count())
+            .where(Appraisal.cycle_id.in_(counts))
+            .group_by(Appraisal.cycle_id, Appraisal.state)
+        )
+        for cycle_id, state, count in rows.all():
+            counts[cycle_id][state] = count
+        return [
+            CycleOut(
+                id=cycle.id,
+                name=cycle.name,
+                kind=cycle.kind,
+                period_start=cycle.period_start,
+                period_end=cycle.period_end,
+                workflow=cycle.workflow,
+                unit_codes=sorted(u.code for u in cycle.units),
+                deadlines=Deadlines(
+                    targets_due=cycle.targets_due,
+                    self_assessment_due=cycle.self_assessment_due,
+                    review_due=cycle.review_due,
+                ),
+                opened_at=cycle.opened_at,
+                total=sum(counts[cycle.id].values()),
+                counts=counts[cycle.id],
+            )
+            for cycle in cycles
+        ]
 
     async def open(self, cycle_id: int) -> OpenResult:
         """Create the missing appraisals; opening again only adds employees new in scope."""
