@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kinerja_flow.accounts.controllers import AuthController
 from kinerja_flow.accounts.service import JWT_ALGORITHM, load_principal
 from kinerja_flow.appraisals.controllers import AppraisalController
+from kinerja_flow.appraisals.skp_controllers import EvaluationController, SkpController
 from kinerja_flow.audit.controllers import AuditController
 from kinerja_flow.authz import Principal
 from kinerja_flow.clock import Clock, SystemClock
@@ -105,6 +106,8 @@ def create_app(
             OrgController,
             CycleController,
             AppraisalController,
+            SkpController,
+            EvaluationController,
             CoachingController,
             AuditController,
             SurveyController,

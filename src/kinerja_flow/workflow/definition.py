@@ -17,8 +17,11 @@ class Notify(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class StateDef(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """``conceal_result``: the employee does not see the evaluation while the case is here."""
+
     final: bool = False
     deadline: str | None = None
+    conceal_result: bool = False
     description: str = ""
 
 

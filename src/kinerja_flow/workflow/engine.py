@@ -92,6 +92,9 @@ class WorkflowEngine(Generic[FactsT]):
     def is_final(self, state: str) -> bool:
         return self.definition.states[state].final
 
+    def conceals_result(self, state: str) -> bool:
+        return self.definition.states[state].conceal_result
+
     def deadline_of(self, state: str) -> str | None:
         return self.definition.states[state].deadline
 
