@@ -46,7 +46,7 @@ def _exact(value: float | None) -> Decimal | None:
 
 def _plain(value: Any) -> Any:
     """A value as the audit trail stores it (decimals as text, exactly)."""
-    return str(value) if isinstance(value, Decimal) else value
+    return format(value.normalize(), "f") if isinstance(value, Decimal) else value
 
 
 def _given(data: IndicatorCreate | IndicatorUpdate) -> dict[str, Any]:
