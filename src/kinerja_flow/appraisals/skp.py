@@ -58,6 +58,11 @@ def _given(data: IndicatorCreate | IndicatorUpdate) -> dict[str, Any]:
     }
 
 
+def _recorded(data: IndicatorCreate) -> dict[str, Any]:
+    """The fields of a new indicator as the audit trail keeps them."""
+    return {name: _plain(value) for name, value in _given(data).items()}
+
+
 def _check_target(indicator: Indicator, prefix: str) -> None:
     """A target is a number with a unit, or a description (or both)."""
     errors = []
@@ -181,14 +186,7 @@ class SkpService(AppraisalAccess):
                 "target_id": target.id,
                 "title": data.title,
                 "supports_target_id": target.supports_id,
-                "indicators": [
-                    {
-                        k: _plain(v)
-                        for k, v in msgspec.structs.asdict(item).items()
-                        if k != "version"
-                    }
-                    for item in data.indicators
-                ],
+                "indicators": [_recorded(item) for item in data.indicators],
             },
         )
         return await self._commit(appraisal)
@@ -253,7 +251,7 @@ class SkpService(AppraisalAccess):
             {
                 "target_id": target.id,
                 "indicator_id": indicator.id,
-                **{k: _plain(v) for k, v in _given(data).items()},
+                **_recorded(data),
             },
         )
         return await self._commit(appraisal)
