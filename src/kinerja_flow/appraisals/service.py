@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -34,6 +35,8 @@ from kinerja_flow.org.models import Employee
 from kinerja_flow.workflow.engine import Decision
 
 BULK_BATCH = 200
+EVALUATION_ACTIONS = frozenset({"evaluation.saved", "appraisal.submit_review"})
+"""Events that carry the evaluation itself, withheld from the employee until release."""
 
 
 class AppraisalService(AppraisalAccess):
@@ -45,11 +48,20 @@ class AppraisalService(AppraisalAccess):
         return await self.describe(await self._load(appraisal_id))
 
     async def audit_trail(self, appraisal_id: int) -> list[AuditEventOut]:
-        await self._load(appraisal_id)
-        return [
+        """The trail; before release the employee sees that the evaluation moved, not what."""
+        concealed = self.conceals_result(await self._load(appraisal_id))
+        trail = [
             AuditEventOut.of(event)
             for event in await events_of_appraisal(self.session, appraisal_id)
         ]
+        if concealed:
+            trail = [
+                msgspec.structs.replace(event, data={}, reason=None)
+                if event.action in EVALUATION_ACTIONS
+                else event
+                for event in trail
+            ]
+        return trail
 
     async def list(
         self, cycle_id: int | None, state: str | None, as_role: str | None, limit: int, offset: int
