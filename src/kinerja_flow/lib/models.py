@@ -10,6 +10,7 @@ from kinerja_flow.feedback.models import SurveyResponse
 from kinerja_flow.lib.db import Base
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.org.models import Employee, Unit
+from kinerja_flow.peers.models import PeerAnswer, PeerRequest
 
 metadata = Base.metadata
 
@@ -26,6 +27,8 @@ __all__ = [
     "FeedbackNote",
     "LoginFailure",
     "OutboxMessage",
+    "PeerAnswer",
+    "PeerRequest",
     "SurveyResponse",
     "Target",
     "Unit",
