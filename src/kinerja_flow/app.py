@@ -36,6 +36,11 @@ from kinerja_flow.lib.errors import AppError
 from kinerja_flow.lib.http import app_error_handler, http_error_handler, validation_error_handler
 from kinerja_flow.notifications.worker import OutboxWorker
 from kinerja_flow.org.controllers import OrgController
+from kinerja_flow.peers.controllers import (
+    PeerFeedbackController,
+    PeerLinkController,
+    PeerRequestController,
+)
 
 PUBLIC_PATHS = [
     "^/health$",
@@ -113,6 +118,9 @@ def create_app(
             SurveyController,
             IkmController,
             DistributionController,
+            PeerFeedbackController,
+            PeerRequestController,
+            PeerLinkController,
             *(route_handlers or []),
         ],
         dependencies={

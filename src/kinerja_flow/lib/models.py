@@ -11,6 +11,7 @@ from kinerja_flow.feedback.models import SurveyResponse
 from kinerja_flow.lib.db import Base
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.org.models import Employee, Unit
+from kinerja_flow.peers.models import PeerAnswer, PeerRequest
 
 metadata = Base.metadata
 
@@ -30,6 +31,8 @@ __all__ = [
     "Indicator",
     "LoginFailure",
     "OutboxMessage",
+    "PeerAnswer",
+    "PeerRequest",
     "SurveyResponse",
     "Target",
     "Unit",
