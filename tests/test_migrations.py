@@ -36,7 +36,8 @@ def test_existing_targets_become_rhks_with_one_indicator(tmp_path: Path) -> None
                 '2026-01-05', '2026-01-05');
             INSERT INTO appraisals (id, cycle_id, employee_id, workflow, state, version,
                 state_changed_at, created_at, updated_at)
-                VALUES (1, 1, 1, 'appraisal', 'self_assessment', 3, '2026-01-05', '2026-01-05', '2026-01-05');
+                VALUES (1, 1, 1, 'appraisal', 'self_assessment', 3,
+                '2026-01-05', '2026-01-05', '2026-01-05');
             INSERT INTO targets (id, appraisal_id, position, title, indicator, target,
                 realization, evidence_url, note, created_at, updated_at)
                 VALUES (1, 1, 1, 'Layanan', 'Jumlah layanan', '12 layanan', '12 layanan',
