@@ -30,6 +30,7 @@ from kinerja_flow.config import Settings, load_settings
 from kinerja_flow.context import AppContext, build_context
 from kinerja_flow.cycles.controllers import CycleController
 from kinerja_flow.distribution.controllers import DistributionController
+from kinerja_flow.documents.controllers import DocumentController
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
 from kinerja_flow.lib.deps import provide_ctx, provide_db_session, provide_principal
 from kinerja_flow.lib.errors import AppError
@@ -121,6 +122,7 @@ def create_app(
             PeerFeedbackController,
             PeerRequestController,
             PeerLinkController,
+            DocumentController,
             *(route_handlers or []),
         ],
         dependencies={

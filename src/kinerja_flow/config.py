@@ -48,6 +48,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     worker_poll_seconds: float = 2.0
     workflows_dir: str | None = None
     templates_dir: str | None = None
+    document_place: str | None = None
+    """The place written before the date on printed documents (e.g. "Bandung")."""
     demo: bool = False
 
     @property
