@@ -30,6 +30,7 @@ from kinerja_flow.config import Settings, load_settings
 from kinerja_flow.context import AppContext, build_context
 from kinerja_flow.cycles.controllers import CycleController
 from kinerja_flow.distribution.controllers import DistributionController
+from kinerja_flow.evidence.controllers import evidence_router
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
 from kinerja_flow.lib.deps import provide_ctx, provide_db_session, provide_principal
 from kinerja_flow.lib.errors import AppError
@@ -113,6 +114,7 @@ def create_app(
             SurveyController,
             IkmController,
             DistributionController,
+            evidence_router(settings),
             *(route_handlers or []),
         ],
         dependencies={
