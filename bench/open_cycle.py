@@ -1,4 +1,4 @@
-"""Benchmark: import N employees, open a cycle for them, run a full lifecycle for a sample.
+"""Benchmark: import N employees, open a cycle, run a full lifecycle and print for a sample.
 
     .venv/bin/python bench/open_cycle.py [--employees 10000] [--sample 200] [--concurrency 8]
                                          [--database-url URL] [--deliver]
@@ -39,6 +39,8 @@ from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.org.models import Employee
 
 PASSWORD = "bench-kinerja-flow-password"
+EVIDENCE_PDF = b"%PDF-1.4\n" + b"% bench evidence\n" * 12_000 + b"%%EOF\n"
+"""About 200 KB that the upload check takes for a PDF."""
 CLI = str(Path(sys.executable).parent / "kinerja-flow")
 
 
@@ -117,6 +119,13 @@ class Bench:
             rhk = out["targets"][0]
             indicator = f"{path}/targets/{rhk['id']}/indicators/{rhk['indicators'][0]['id']}"
             out = await self.call("PATCH", indicator, nip, json={"realisation_value": 10})
+            out = await self.call(
+                "POST",
+                f"{indicator}/evidence",
+                nip,
+                files={"file": ("laporan.pdf", EVIDENCE_PDF, "application/pdf")},
+                data={"version": str(out["version"])},
+            )
             out = await fire([("submit_self_assessment", nip, {})])
             draft = {
                 "version": out["version"],
@@ -204,7 +213,7 @@ class Bench:
         async def lifecycles() -> None:
             await asyncio.gather(*(self.lifecycle(ids[nip], nip, b) for nip, b in pairs))
 
-        await timed("full lifecycle: HTTP writes", len(pairs) * 10, "requests", lifecycles)
+        await timed("full lifecycle: HTTP writes", len(pairs) * 11, "requests", lifecycles)
 
         async def reads() -> None:
             async def one(nip: str) -> None:
@@ -214,6 +223,26 @@ class Bench:
             await asyncio.gather(*(one(nip) for nip, _b in pairs))
 
         await timed("GET one appraisal", len(pairs), "requests", reads)
+
+        def printing(form: str, nips: list[str]) -> Callable[[], Awaitable[None]]:
+            async def run() -> None:
+                async def one(nip: str) -> None:
+                    async with self.limit:
+                        response = await self.client.get(
+                            f"/api/v1/appraisals/{ids[nip]}/documents/evaluation",
+                            params={"format": form},
+                            headers=await self.token(nip),
+                        )
+                        assert response.status_code == 200, response.text
+
+                await asyncio.gather(*(one(nip) for nip in nips))
+
+            return run
+
+        nips = [nip for nip, _b in pairs]
+        await timed("evaluation document, HTML", len(nips), "documents", printing("html", nips))
+        few = nips[:50]
+        await timed("evaluation document, PDF", len(few), "documents", printing("pdf", few))
         async with self.ctx.sessions() as session:
             events = await session.scalar(text("SELECT count(*) FROM audit_events")) or 0
         await timed(
@@ -249,6 +278,7 @@ async def main_async(args: argparse.Namespace, url: str) -> None:
         "KINERJA_EMBEDDED_WORKER": "false",
         "KINERJA_SMTP_PORT": str(catcher.port),
         "KINERJA_WORKER_POLL_SECONDS": "0.2",
+        "KINERJA_EVIDENCE_DIR": tempfile.mkdtemp(),
     }
     server = start(["serve", "--port", str(port)], env)
     try:

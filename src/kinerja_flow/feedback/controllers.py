@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.context import AppContext
 from kinerja_flow.feedback.schemas import IkmReport, Questionnaire, SurveyReceipt, SurveySubmit
 from kinerja_flow.feedback.service import IkmService, SurveyService
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.deps import service_provider
+from kinerja_flow.lib.deps import public_service_provider, service_provider
 from kinerja_flow.lib.errors import FieldError, Invalid
 from kinerja_flow.lib.http import client_address, request_locale
 
@@ -38,18 +37,12 @@ def coerced_answers(raw: Any) -> list[FieldError]:
     ]
 
 
-def provide_survey_service(
-    db_session: NamedDependency[AsyncSession], ctx: NamedDependency[AppContext]
-) -> SurveyService:
-    return SurveyService(db_session, ctx)
-
-
 class SurveyController(Controller):
     """Public: citizens read the questionnaire and send a response without an account."""
 
     path = "/public/units"
     tags = ["public satisfaction"]
-    dependencies = {"survey_service": Provide(provide_survey_service, sync_to_thread=False)}
+    dependencies = {"survey_service": public_service_provider(SurveyService)}
 
     @get("/{code:str}/survey", summary="The IKM questionnaire of a unit (public)")
     async def questionnaire(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from litestar import Request
 from litestar.datastructures import State
@@ -38,6 +38,24 @@ def service_provider(service: type[ServiceT]) -> Provide:
         principal: NamedDependency[Principal],
     ) -> Service:
         return service(db_session, ctx, principal)
+
+    return Provide(provide, sync_to_thread=False)
+
+
+class PublicService(Protocol):
+    def __init__(self, session: AsyncSession, ctx: AppContext) -> None: ...
+
+
+PublicT = TypeVar("PublicT", bound=PublicService)
+
+
+def public_service_provider(service: type[PublicT]) -> Provide:
+    """Provide ``service`` for a public route: its session and the app context, no caller."""
+
+    def provide(
+        db_session: NamedDependency[AsyncSession], ctx: NamedDependency[AppContext]
+    ) -> PublicService:
+        return service(db_session, ctx)
 
     return Provide(provide, sync_to_thread=False)
 

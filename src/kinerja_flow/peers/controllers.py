@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.context import AppContext
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.deps import service_provider
+from kinerja_flow.lib.deps import public_service_provider, service_provider
 from kinerja_flow.lib.errors import FieldError, Invalid
 from kinerja_flow.lib.http import request_locale
 from kinerja_flow.peers.link import PeerLinkService
@@ -99,18 +97,12 @@ class PeerRequestController(Controller):
         return await peer_service.answer(request_id, data, request_locale(request))
 
 
-def provide_link_service(
-    db_session: NamedDependency[AsyncSession], ctx: NamedDependency[AppContext]
-) -> PeerLinkService:
-    return PeerLinkService(db_session, ctx)
-
-
 class PeerLinkController(Controller):
     """Public: the peer follows the emailed link; the token in it is the only credential."""
 
     path = "/public/peer-feedback"
     tags = ["peer feedback"]
-    dependencies = {"link_service": Provide(provide_link_service, sync_to_thread=False)}
+    dependencies = {"link_service": public_service_provider(PeerLinkService)}
 
     @get("/{token:str}", summary="What the peer is asked (public, by link)")
     async def describe(
