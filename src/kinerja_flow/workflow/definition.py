@@ -17,8 +17,11 @@ class Notify(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class StateDef(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """One state; ``conceal_result``: the case's result is hidden from the appraised person."""
+
     final: bool = False
     deadline: str | None = None
+    conceal_result: bool = False
     description: str = ""
 
 
