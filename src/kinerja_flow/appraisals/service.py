@@ -14,7 +14,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.appraisals.models import Appraisal, Target
-from kinerja_flow.appraisals.rules import APPEAL_WINDOW, AppraisalFacts, EffectContext
+from kinerja_flow.appraisals.rules import (
+    APPEAL_WINDOW,
+    DISTRIBUTION_GUARD,
+    AppraisalFacts,
+    EffectContext,
+)
 from kinerja_flow.appraisals.schemas import (
     ActionRequest,
     AppealOut,
@@ -30,10 +35,13 @@ from kinerja_flow.appraisals.schemas import (
     TargetOut,
     TargetUpdate,
 )
+from kinerja_flow.audit.models import AuditEvent
 from kinerja_flow.audit.schemas import AuditEventOut
 from kinerja_flow.audit.service import AuditEntry, events_of_appraisal
-from kinerja_flow.authz import appraisal_roles, require, visible_appraisals
+from kinerja_flow.authz import appraisal_roles, require, sees_result, visible_appraisals
 from kinerja_flow.cycles.models import Cycle
+from kinerja_flow.distribution.evaluate import ReleaseCheck
+from kinerja_flow.distribution.service import release_audit, release_checks
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Forbidden, Invalid, NotFound
@@ -47,6 +55,8 @@ REALISATION_FIELDS = ("realization", "evidence_url", "note")
 PLANNING_STATE = "planning"
 SELF_ASSESSMENT_STATE = "self_assessment"
 BULK_BATCH = 200
+CONCEALED_FIELDS = ("results_rating", "behaviour_rating", "predikat", "review_comment")
+"""What the employee does not see while the workflow conceals the result (e.g. calibration)."""
 
 
 def _person(employee: Employee | None) -> Person | None:
@@ -85,13 +95,17 @@ class AppraisalService(Service):
         rows = await self.session.scalars(select(Employee).where(Employee.id.in_(ids)))
         return {e.id: e for e in rows.all()}
 
+    def _sees_result(self, appraisal: Appraisal) -> bool:
+        conceals = self._engine(appraisal).conceals_result(appraisal.state)
+        return sees_result(self.principal, appraisal, conceals)
+
     async def describe(self, appraisal: Appraisal) -> AppraisalOut:
         people = await self._people(appraisal)
         cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
         engine = self._engine(appraisal)
         deadline = engine.deadline_of(appraisal.state)
         appeal = appraisal.appeal
-        return AppraisalOut(
+        out = AppraisalOut(
             id=appraisal.id,
             cycle_id=appraisal.cycle_id,
             workflow=appraisal.workflow,
@@ -118,16 +132,34 @@ class AppraisalService(Service):
             ),
             state_changed_at=appraisal.state_changed_at,
         )
+        if self._sees_result(appraisal):
+            return out
+        return msgspec.structs.replace(out, **dict.fromkeys(CONCEALED_FIELDS))
 
     async def get(self, appraisal_id: int) -> AppraisalOut:
         return await self.describe(await self._load(appraisal_id))
 
     async def audit_trail(self, appraisal_id: int) -> list[AuditEventOut]:
-        await self._load(appraisal_id)
-        return [
-            AuditEventOut.of(event)
-            for event in await events_of_appraisal(self.session, appraisal_id)
-        ]
+        """The appraisal's events. While its result is concealed from the caller, the steps
+        others took into or out of a concealing state show no data and no reason."""
+        appraisal = await self._load(appraisal_id)
+        events = await events_of_appraisal(self.session, appraisal_id)
+        if self._sees_result(appraisal):
+            return [AuditEventOut.of(event) for event in events]
+        engine = self._engine(appraisal)
+
+        def shown(event: AuditEvent) -> AuditEventOut:
+            out = AuditEventOut.of(event)
+            concealing = any(
+                engine.conceals_result(state)
+                for state in (event.from_state, event.to_state)
+                if state
+            )
+            if concealing and event.actor_id != self.principal.account_id:
+                return msgspec.structs.replace(out, data={}, reason=None)
+            return out
+
+        return [shown(event) for event in events]
 
     async def list(
         self, cycle_id: int | None, state: str | None, as_role: str | None, limit: int, offset: int
@@ -159,7 +191,7 @@ class AppraisalService(Service):
                 employee=_person(e),  # type: ignore[arg-type]
                 evaluator_id=a.evaluator_id,
                 reviewer_id=a.reviewer_id,
-                predikat=a.predikat,  # type: ignore[arg-type]
+                predikat=a.predikat if self._sees_result(a) else None,  # type: ignore[arg-type]
             )
             for a, e in rows.all()
         ]
@@ -327,6 +359,8 @@ class AppraisalService(Service):
         sources = engine.sources_of(trigger)
         if not sources:
             raise NotFound(_("There is no action named '{trigger}'."), trigger=trigger)
+        checks_release = trigger in engine.triggers_guarded_by(DISTRIBUTION_GUARD)
+        release_policy = cycle.distribution_policy
         ids = list(
             (
                 await self.session.scalars(
@@ -352,7 +386,19 @@ class AppraisalService(Service):
             )
             if is_postgres(self.session):
                 query = query.with_for_update(of=Appraisal)
-            for appraisal in (await self.session.scalars(query)).all():
+            batch = (await self.session.scalars(query)).all()
+            release = (
+                await release_checks(
+                    self.session,
+                    self.ctx.distribution_policy,
+                    cycle_id,
+                    release_policy,
+                    [appraisal.employee_id for appraisal in batch],
+                )
+                if checks_release
+                else {}
+            )
+            for appraisal in batch:
                 payload = ActionRequest(
                     version=appraisal.version, reason=data.reason, comment=data.comment
                 )
@@ -361,7 +407,7 @@ class AppraisalService(Service):
                         appraisal.state, trigger, appraisal_roles(self.principal, appraisal)
                     )
                     async with self.session.begin_nested():
-                        await self._transition(appraisal, trigger, payload)
+                        await self._transition(appraisal, trigger, payload, release)
                     result.fired += 1
                 except AppError as refusal:
                     result.refused.append(BulkRefusal(appraisal.id, refusal.status_code))
@@ -420,11 +466,40 @@ class AppraisalService(Service):
         )
         return await self._commit(appraisal)
 
-    async def _transition(self, appraisal: Appraisal, trigger: str, payload: ActionRequest) -> None:
+    async def _release_check(
+        self, appraisal: Appraisal, known: dict[int, ReleaseCheck]
+    ) -> ReleaseCheck:
+        """The cycle's release policy and the employee's unit pattern (``known``: a batch's)."""
+        if appraisal.employee_id not in known:
+            cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
+            known.update(
+                await release_checks(
+                    self.session,
+                    self.ctx.distribution_policy,
+                    cycle.id,
+                    cycle.distribution_policy,
+                    [appraisal.employee_id],
+                )
+            )
+        return known[appraisal.employee_id]
+
+    async def _transition(
+        self,
+        appraisal: Appraisal,
+        trigger: str,
+        payload: ActionRequest,
+        release: dict[int, ReleaseCheck] | None = None,
+    ) -> None:
         """Decide, apply effects, move the state, audit and queue the emails (no commit)."""
         engine = self._engine(appraisal)
         roles = appraisal_roles(self.principal, appraisal)
         now = self.ctx.clock.now()
+        route = engine.authorise(appraisal.state, trigger, roles)
+        release_check = (
+            await self._release_check(appraisal, {} if release is None else release)
+            if DISTRIBUTION_GUARD in route.guards
+            else None
+        )
         facts = AppraisalFacts(
             now=now,
             payload=payload,
@@ -435,12 +510,15 @@ class AppraisalService(Service):
             reviewed_at=appraisal.reviewed_at,
             has_evaluator=appraisal.evaluator_id is not None,
             has_reviewer=appraisal.reviewer_id is not None,
+            release_check=release_check,
         )
         decision = engine.decide(appraisal.state, trigger, roles, facts)
         data: dict[str, Any] = {}
         effect_context = EffectContext(appraisal, payload, self.principal.account_id, now)
         for name in decision.effects:
             data.update(engine.registry.effects[name](effect_context))
+        if release_check is not None:
+            data["distribution"] = release_audit(release_check)
         appraisal.state = decision.dest
         appraisal.state_changed_at = now
         self._touch(appraisal, now)
@@ -459,9 +537,12 @@ class AppraisalService(Service):
             await self.session.flush()
         except StaleDataError as exc:
             raise Conflict(_("The appraisal was changed by someone else; reload it.")) from exc
-        await self.ctx.outbox.enqueue(self.session, now, await self._emails(appraisal, decision))
+        emails = await self._emails(appraisal, decision, payload.reason)
+        await self.ctx.outbox.enqueue(self.session, now, emails)
 
-    async def _emails(self, appraisal: Appraisal, decision: Decision) -> Sequence[Email]:
+    async def _emails(
+        self, appraisal: Appraisal, decision: Decision, reason: str | None = None
+    ) -> Sequence[Email]:
         people = await self._people(appraisal)
         locales = dict(
             (
@@ -500,6 +581,7 @@ class AppraisalService(Service):
                             "cycle": cycle,
                             "actor": self.principal.email,
                             "trigger": decision.trigger,
+                            "reason": reason,
                             "appeal_deadline": appraisal.reviewed_at + APPEAL_WINDOW
                             if appraisal.reviewed_at
                             else None,
