@@ -8,6 +8,7 @@ python3 dev.py lint    ruff and mypy --strict
 
 from __future__ import annotations
 
+import ctypes.util
 import hashlib
 import os
 import shutil
@@ -79,17 +80,20 @@ def ensure_postgres() -> None:
         )
 
 
-def ensure_chromium() -> None:
-    """Browser tests drive Debian's Chromium; install it when we may (root with apt-get)."""
-    if Path(CHROMIUM).exists():
+def ensure_system_packages() -> None:
+    """Browser tests drive Debian's Chromium and PDFs need Pango; install them when we may."""
+    missing = [] if Path(CHROMIUM).exists() else ["chromium"]
+    if not ctypes.util.find_library("pango-1.0"):
+        missing += ["libpango-1.0-0", "libpangoft2-1.0-0"]
+    if not missing:
         return
     if shutil.which("apt-get") and os.geteuid() == 0:
-        print("installing chromium (browser tests) ...", flush=True)
+        print(f"installing {' '.join(missing)} (browser tests, PDF documents) ...", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
         return
-    sys.exit(f"The browser tests need Chromium at {CHROMIUM}: install Debian's 'chromium' package.")
+    sys.exit(f"The tests need Debian's packages {', '.join(missing)}: install them first.")
 
 
 def main() -> None:
@@ -101,7 +105,7 @@ def main() -> None:
     elif command == "test":
         ensure_venv("test")
         ensure_postgres()
-        ensure_chromium()
+        ensure_system_packages()
         os.execv(PYTHON, [str(PYTHON), "-m", "pytest", *rest])
     elif command == "lint":
         ensure_venv("test")

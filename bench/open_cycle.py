@@ -88,7 +88,12 @@ class Bench:
                 "POST",
                 f"{path}/targets",
                 nip,
-                json={"title": "Layanan", "indicator": "Jumlah", "target": "10"},
+                json={
+                    "title": "Layanan",
+                    "indicators": [
+                        {"description": "Jumlah", "target_value": 10, "target_unit": "layanan"}
+                    ],
+                },
             )
             review = {
                 "results_rating": "sesuai_ekspektasi",
@@ -109,11 +114,20 @@ class Bench:
                     ("start_self_assessment", "hr", {}),
                 ]
             )
-            target = f"{path}/targets/{out['targets'][0]['id']}"
-            out = await self.call("PATCH", target, nip, json={"realization": "10"})
+            rhk = out["targets"][0]
+            indicator = f"{path}/targets/{rhk['id']}/indicators/{rhk['indicators'][0]['id']}"
+            out = await self.call("PATCH", indicator, nip, json={"realisation_value": 10})
+            out = await fire([("submit_self_assessment", nip, {})])
+            draft = {
+                "version": out["version"],
+                "target_feedback": [{"target_id": rhk["id"], "feedback": "Tercapai."}],
+                "behaviour_feedback": [
+                    {"value": value["value"], "feedback": "Sesuai."} for value in out["behaviour"]
+                ],
+            }
+            out = await self.call("PUT", f"{path}/evaluation", boss, json=draft)
             await fire(
                 [
-                    ("submit_self_assessment", nip, {}),
                     ("submit_review", boss, review),
                     ("acknowledge", nip, {}),
                     ("close", "hr", {}),
@@ -190,7 +204,7 @@ class Bench:
         async def lifecycles() -> None:
             await asyncio.gather(*(self.lifecycle(ids[nip], nip, b) for nip, b in pairs))
 
-        await timed("full lifecycle: HTTP writes", len(pairs) * 9, "requests", lifecycles)
+        await timed("full lifecycle: HTTP writes", len(pairs) * 10, "requests", lifecycles)
 
         async def reads() -> None:
             async def one(nip: str) -> None:

@@ -17,7 +17,17 @@ from sqlalchemy import Table, delete, insert, select, text, update
 from kinerja_flow.audit.models import AuditEvent
 from kinerja_flow.audit.service import event_hash
 from tests.support.api import ADMIN_EMAIL, AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
-from tests.support.flow import APPEAL, PATH, REVIEW, add_target, advance, realise_all, world
+from tests.support.flow import (
+    APPEAL,
+    PATH,
+    REVIEW,
+    add_target,
+    advance,
+    evaluate,
+    indicator_path,
+    realise_all,
+    world,
+)
 
 STEP = timedelta(hours=5)
 EVENTS = cast("Table", AuditEvent.__table__)
@@ -99,7 +109,10 @@ async def test_each_step_of_an_appraisal_is_one_event_with_who_when_and_what(api
     extra = await api.post(
         f"/api/v1/appraisals/{appraisal['id']}/targets",
         EMPLOYEE,
-        {"title": "Draf yang dibuang", "indicator": "Dokumen", "target": "1 dokumen"},
+        {
+            "title": "Draf yang dibuang",
+            "indicators": [{"description": "Dokumen", "target_text": "1 dokumen"}],
+        },
     )
     assert extra.status_code == 201, extra.text
     dropped = next(t for t in extra.json()["targets"] if t["title"] == "Draf yang dibuang")
@@ -112,9 +125,7 @@ async def test_each_step_of_an_appraisal_is_one_event_with_who_when_and_what(api
     appraisal = removed.json()
     api.clock.advance(STEP)
     changed = await api.patch(
-        f"/api/v1/appraisals/{appraisal['id']}/targets/{appraisal['targets'][0]['id']}",
-        EMPLOYEE,
-        {"target": "15 layanan"},
+        indicator_path(appraisal), EMPLOYEE, {"description": "Layanan terintegrasi daring"}
     )
     assert changed.status_code == 200, changed.text
     seen_at["target.updated"] = api.clock.now()
@@ -124,6 +135,8 @@ async def test_each_step_of_an_appraisal_is_one_event_with_who_when_and_what(api
         assert appraisal["state"] == state
         if trigger == "submit_self_assessment":
             appraisal = await realise_all(api, appraisal)
+        if trigger == "submit_review":
+            appraisal = await evaluate(api, appraisal)
         api.clock.advance(STEP)
         response = await api.act(appraisal, trigger, who, **payload)
         assert response.status_code == 200, (trigger, response.text)
@@ -136,12 +149,13 @@ async def test_each_step_of_an_appraisal_is_one_event_with_who_when_and_what(api
         "target.added",
         "target.added",
         "target.removed",
-        "target.updated",
+        "indicator.updated",
         "appraisal.submit_targets",
         "appraisal.approve_targets",
         "appraisal.start_self_assessment",
-        "target.updated",
+        "indicator.updated",
         "appraisal.submit_self_assessment",
+        "evaluation.saved",
         "appraisal.submit_review",
         "appraisal.file_appeal",
         "appraisal.decide_appeal",
@@ -161,10 +175,10 @@ async def test_each_step_of_an_appraisal_is_one_event_with_who_when_and_what(api
 
     assert by_action["target.removed"]["data"]["title"] == "Draf yang dibuang"
     assert at_of(by_action["target.removed"]) == seen_at["target.removed"]
-    planned = next(e for e in events if e["action"] == "target.updated")
+    planned = next(e for e in events if e["action"] == "indicator.updated")
     assert planned["actor"] == "budi@example.go.id"
-    assert planned["data"]["before"] == {"target": "12 layanan"}
-    assert planned["data"]["after"] == {"target": "15 layanan"}
+    assert planned["data"]["before"] == {"description": "Jumlah layanan terintegrasi"}
+    assert planned["data"]["after"] == {"description": "Layanan terintegrasi daring"}
     assert at_of(planned) == seen_at["target.updated"]
     review = by_action["appraisal.submit_review"]
     assert review["data"]["results_rating"] == REVIEW["results_rating"]
@@ -303,7 +317,10 @@ async def test_refused_actions_write_no_event_and_no_email(api: Api) -> None:
     assert (last.seq, last.action) == (count + 1, "appraisal.submit_targets")
 
 
-TARGET = {"title": "Layanan", "indicator": "Jumlah", "target": "1"}
+TARGET = {
+    "title": "Layanan",
+    "indicators": [{"description": "Jumlah", "target_value": 1, "target_unit": "dokumen"}],
+}
 CYCLE = {"name": "X", "period_start": "2026-01-01", "period_end": "2026-06-30", "kind": "semester"}
 
 

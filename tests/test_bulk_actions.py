@@ -12,7 +12,10 @@ async def test_hr_starts_self_assessment_for_every_ready_appraisal(api: Api) -> 
     await api.post(
         f"/api/v1/appraisals/{peer['id']}/targets",
         PEER,
-        {"title": "Data", "indicator": "Jumlah", "target": "5"},
+        {
+            "title": "Data",
+            "indicators": [{"description": "Jumlah", "target_value": 5, "target_unit": "unit"}],
+        },
     )
     peer = await api.appraisal_of(PEER, PEER)
     for trigger, who in (("submit_targets", PEER), ("approve_targets", EVALUATOR)):

@@ -19,12 +19,13 @@ from kinerja_flow.kinds import REGISTRIES
 from kinerja_flow.resources import data_dir
 from kinerja_flow.workflow.loader import check_file
 from tests.support.api import AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
-from tests.support.flow import add_target, advance, realise_all
+from tests.support.flow import add_target, advance, evaluate, realise_all
 from tests.support.mailserver import MailServer
 
 ABOVE, MEETS, BELOW = "di_atas_ekspektasi", "sesuai_ekspektasi", "di_bawah_ekspektasi"
 RESULT_FIELDS = ("results_rating", "behaviour_rating", "predikat", "review_comment")
 COMMENT = "Capaian melampaui target; kolaborasi lintas bidang perlu ditingkatkan."
+DEPARTURE = "Disesuaikan dengan capaian unit kerja."
 BUDI, SITI = "budi@example.go.id", "siti@example.go.id"
 
 
@@ -38,16 +39,28 @@ async def calibrated_world(api: Api, policy: str = "warn") -> dict[str, Any]:
     return await api.appraisal_of(EMPLOYEE, EMPLOYEE)
 
 
+async def submit_review(
+    api: Api, appraisal: dict[str, Any], results: str, behaviour: str, who: str = EVALUATOR
+) -> dict[str, Any]:
+    """The evaluator completes the draft (feedback everywhere) and submits the ratings."""
+    appraisal = await evaluate(api, appraisal, who=who)
+    response = await api.act(
+        appraisal,
+        "submit_review",
+        who,
+        results_rating=results,
+        behaviour_rating=behaviour,
+        departure_reason=DEPARTURE,
+        comment=COMMENT,
+    )
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
 async def rated(api: Api, nip: str, evaluator: str, results: str, behaviour: str) -> dict[str, Any]:
     """Take ``nip``'s appraisal from planning through the evaluator's review."""
-    appraisal = await api.appraisal_of(nip, nip)
-    response = await api.post(
-        f"/api/v1/appraisals/{appraisal['id']}/targets",
-        nip,
-        {"title": "Layanan", "indicator": "Jumlah layanan", "target": "12 layanan"},
-    )
-    assert response.status_code == 201, response.text
-    appraisal = response.json()
+    appraisal = await add_target(api, await api.appraisal_of(nip, nip), who=nip)
     for trigger, who in (
         ("submit_targets", nip),
         ("approve_targets", evaluator),
@@ -56,27 +69,10 @@ async def rated(api: Api, nip: str, evaluator: str, results: str, behaviour: str
         response = await api.act(appraisal, trigger, who)
         assert response.status_code == 200, (trigger, response.text)
         appraisal = response.json()
-    for target in appraisal["targets"]:
-        response = await api.patch(
-            f"/api/v1/appraisals/{appraisal['id']}/targets/{target['id']}",
-            nip,
-            {"realization": "12 layanan", "evidence_url": "https://arsip.example.go.id/b/1"},
-        )
-        assert response.status_code == 200, response.text
-        appraisal = response.json()
+    appraisal = await realise_all(api, appraisal, who=nip)
     response = await api.act(appraisal, "submit_self_assessment", nip)
     assert response.status_code == 200, response.text
-    response = await api.act(
-        response.json(),
-        "submit_review",
-        evaluator,
-        results_rating=results,
-        behaviour_rating=behaviour,
-        comment=COMMENT,
-    )
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
+    return await submit_review(api, response.json(), results, behaviour, evaluator)
 
 
 async def detail(api: Api, appraisal: dict[str, Any], who: str) -> dict[str, Any]:
@@ -113,16 +109,7 @@ async def test_a_calibrated_review_reaches_the_employee_only_when_hr_releases_it
     await api.deliver()
     before = len(api.mail.messages)
 
-    submitted = await api.act(
-        appraisal,
-        "submit_review",
-        EVALUATOR,
-        results_rating=ABOVE,
-        behaviour_rating=MEETS,
-        comment=COMMENT,
-    )
-    assert submitted.status_code == 200, submitted.text
-    appraisal = submitted.json()
+    appraisal = await submit_review(api, appraisal, ABOVE, MEETS)
     assert appraisal["state"] == "calibration"
     assert appraisal["predikat"] == "baik"  # the evaluator sees what they gave
     assert appraisal["reviewed_at"] is None  # nothing released yet
@@ -132,6 +119,13 @@ async def test_a_calibrated_review_reaches_the_employee_only_when_hr_releases_it
     mine = await detail(api, appraisal, EMPLOYEE)
     assert mine["state"] == "calibration"
     assert [mine[name] for name in RESULT_FIELDS] == [None] * 4
+    assert mine["rating"]["predikat"] is None
+    assert [t["evaluator_feedback"] for t in mine["targets"]] == [None]
+    document = f"/api/v1/appraisals/{appraisal['id']}/documents/evaluation"
+    assert (await api.get(document, EMPLOYEE)).status_code == 409
+    draft = await api.get(document, HR)
+    assert draft.status_code == 200, draft.text
+    assert "DRAF" in draft.text
     assert mine["allowed_actions"] == []
     listed = (await api.get("/api/v1/appraisals", EMPLOYEE, params={"role": "employee"})).json()
     assert [item["predikat"] for item in listed["items"]] == [None]
@@ -181,6 +175,9 @@ async def test_a_calibrated_review_reaches_the_employee_only_when_hr_releases_it
     )
     assert mine["review_comment"] == COMMENT
     assert sorted(mine["allowed_actions"]) == ["acknowledge", "file_appeal"]
+    final = await api.get(document, EMPLOYEE)
+    assert final.status_code == 200, final.text
+    assert "DRAF" not in final.text
     assert (await trail(api, appraisal, EMPLOYEE))[-2]["data"]["predikat"] == "baik"
     release_event = (await trail(api, appraisal, EMPLOYEE))[-1]
     assert (release_event["action"], release_event["from_state"]) == (
@@ -205,12 +202,9 @@ async def test_a_calibrated_review_reaches_the_employee_only_when_hr_releases_it
 
 async def test_the_appeal_window_ends_14_days_after_the_release(api: Api) -> None:
     appraisal = await advance(api, await calibrated_world(api), "under_review")
-    submitted = await api.act(
-        appraisal, "submit_review", EVALUATOR, results_rating=MEETS, behaviour_rating=MEETS
-    )
-    assert submitted.status_code == 200, submitted.text
+    submitted = await submit_review(api, appraisal, MEETS, MEETS)
     api.clock.advance(timedelta(days=3))
-    released = await api.act(submitted.json(), "release", HR)
+    released = await api.act(submitted, "release", HR)
     assert released.status_code == 200, released.text
     api.clock.advance(timedelta(days=14, minutes=1))
     late = await api.act(released.json(), "file_appeal", EMPLOYEE, reason="Terlambat.")
@@ -238,11 +232,7 @@ async def test_hr_sends_a_rating_back_with_a_reason_and_the_evaluator_rates_agai
     api: Api,
 ) -> None:
     appraisal = await advance(api, await calibrated_world(api), "under_review")
-    submitted = await api.act(
-        appraisal, "submit_review", EVALUATOR, results_rating=ABOVE, behaviour_rating=ABOVE
-    )
-    assert submitted.status_code == 200, submitted.text
-    appraisal = submitted.json()
+    appraisal = await submit_review(api, appraisal, ABOVE, ABOVE)
     events = len(await trail(api, appraisal))
 
     for bad in ({}, {"reason": "   "}):
@@ -285,7 +275,7 @@ async def test_hr_sends_a_rating_back_with_a_reason_and_the_evaluator_rates_agai
 
     resubmitted = await api.act(
         appraisal, "submit_review", EVALUATOR, results_rating=ABOVE, behaviour_rating=MEETS
-    )
+    )  # the draft from the first round is still complete
     assert resubmitted.status_code == 200, resubmitted.text
     assert (resubmitted.json()["state"], resubmitted.json()["predikat"]) == ("calibration", "baik")
     released = await api.act(resubmitted.json(), "release", HR)
@@ -297,11 +287,9 @@ async def test_hr_sends_a_rating_back_with_a_reason_and_the_evaluator_rates_agai
 
 async def test_hr_can_cancel_an_appraisal_in_calibration(api: Api) -> None:
     appraisal = await advance(api, await calibrated_world(api), "under_review")
-    submitted = await api.act(
-        appraisal, "submit_review", EVALUATOR, results_rating=MEETS, behaviour_rating=MEETS
-    )
-    assert (await api.act(submitted.json(), "cancel", HR)).status_code == 422
-    cancelled = await api.act(submitted.json(), "cancel", HR, reason="Pegawai pindah instansi.")
+    submitted = await submit_review(api, appraisal, MEETS, MEETS)
+    assert (await api.act(submitted, "cancel", HR)).status_code == 422
+    cancelled = await api.act(submitted, "cancel", HR, reason="Pegawai pindah instansi.")
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["state"] == "cancelled"
 
@@ -355,8 +343,14 @@ async def test_block_refuses_a_release_that_breaks_the_units_pattern(api: Api) -
     sent_back = await api.act(dewi, "send_back", HR, reason="Pola distribusi unit")
     assert sent_back.status_code == 200, sent_back.text
     rerated = await api.act(
-        sent_back.json(), "submit_review", EVALUATOR, results_rating=BELOW, behaviour_rating=MEETS
+        sent_back.json(),
+        "submit_review",
+        EVALUATOR,
+        results_rating=BELOW,
+        behaviour_rating=MEETS,
+        departure_reason=DEPARTURE,
     )
+    assert rerated.status_code == 200, rerated.text
     assert rerated.json()["predikat"] == "butuh_perbaikan"
     released = await api.act(budi, "release", HR)
     assert released.status_code == 200, released.text
@@ -512,13 +506,12 @@ def test_conceal_result_is_checked_like_every_other_key(tmp_path: Path) -> None:
     assert "bool" in problem.message
 
 
-async def test_the_employee_sees_results_of_other_states_as_before(api: Api) -> None:
-    appraisal = await calibrated_world(api)
-    appraisal = await add_target(api, appraisal)
-    appraisal = await advance(api, appraisal, "self_assessment")
+async def test_the_employee_still_reads_their_own_steps_while_the_result_is_hidden(
+    api: Api,
+) -> None:
+    appraisal = await advance(api, await calibrated_world(api), "self_assessment")
     appraisal = await realise_all(api, appraisal)
     submitted = await api.act(appraisal, "submit_self_assessment", EMPLOYEE, comment="Selesai.")
     assert submitted.status_code == 200, submitted.text
-    # Under review the employee still reads their own steps, including their own comment.
     own = (await trail(api, submitted.json(), EMPLOYEE))[-1]
     assert (own["action"], own["reason"]) == ("appraisal.submit_self_assessment", "Selesai.")

@@ -27,7 +27,8 @@ from kinerja_flow.distribution.policy import (
 from kinerja_flow.resources import data_dir
 from tests.conftest import START
 from tests.support.api import AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
-from tests.support.flow import world
+from tests.support.flow import evaluate as save_evaluation
+from tests.support.flow import realise_all, world
 
 POLICY_FILE = data_dir("policies") / "distribution.toml"
 CATALOGUE = (
@@ -247,7 +248,12 @@ async def reviewed(
     response = await api.post(
         f"/api/v1/appraisals/{appraisal['id']}/targets",
         nip,
-        {"title": "Layanan", "indicator": "Jumlah layanan", "target": "12"},
+        {
+            "title": "Layanan",
+            "indicators": [
+                {"description": "Jumlah layanan", "target_value": 12, "target_unit": "unit"}
+            ],
+        },
     )
     assert response.status_code == 201, response.text
     appraisal = await api.appraisal_of(nip, nip)
@@ -256,22 +262,16 @@ async def reviewed(
         response = await api.act(appraisal, trigger, who)
         assert response.status_code == 200, (trigger, response.text)
         appraisal = response.json()
-    for target in appraisal["targets"]:
-        response = await api.patch(
-            f"/api/v1/appraisals/{appraisal['id']}/targets/{target['id']}",
-            nip,
-            {"realization": "12", "evidence_url": "https://arsip.example.go.id/bukti/1"},
-        )
-        assert response.status_code == 200, response.text
-        appraisal = response.json()
+    appraisal = await realise_all(api, appraisal, 12, who=nip)
     response = await api.act(appraisal, "submit_self_assessment", nip)
     assert response.status_code == 200, response.text
     response = await api.act(
-        response.json(),
+        await save_evaluation(api, response.json(), who=evaluator),
         "submit_review",
         evaluator,
         results_rating=results,
         behaviour_rating=behaviour,
+        departure_reason="Disesuaikan dengan capaian unit.",
     )
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()

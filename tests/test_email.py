@@ -22,7 +22,7 @@ from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.notifications.smtp import smtp_client
 from kinerja_flow.notifications.worker import OutboxWorker
 from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
-from tests.support.flow import add_target, advance, realise_all, world
+from tests.support.flow import add_target, advance, evaluate, realise_all, world
 from tests.support.mailserver import MailServer
 
 BUDI, SITI, HENDRA, DEWI = (
@@ -141,7 +141,7 @@ NOTICES = [
         EVALUATOR,
         "review_released",
         frozenset({BUDI}),
-        {"results_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"},
+        {"results_rating": "di_atas_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"},
     ),
     Notice("acknowledge", "reviewed", EMPLOYEE, "result_acknowledged", frozenset({SITI})),
     Notice(
@@ -179,6 +179,8 @@ async def test_each_step_emails_the_people_concerned(api: Api, notice: Notice) -
         appraisal = await add_target(api, appraisal)
     if notice.trigger == "submit_self_assessment":
         appraisal = await realise_all(api, appraisal)
+    if notice.trigger == "submit_review":
+        appraisal = await evaluate(api, appraisal)
     inbox = await settle(api)
     done = await api.act(appraisal, notice.trigger, notice.who, **notice.payload)
     assert done.status_code == 200, done.text
@@ -213,7 +215,7 @@ async def test_submitted_targets_tell_the_evaluator_whose_they_are(api: Api) -> 
 
 
 async def test_the_released_review_tells_the_employee_the_predikat(api: Api) -> None:
-    appraisal = await advance(api, await world(api), "under_review")
+    appraisal = await evaluate(api, await advance(api, await world(api), "under_review"))
     inbox = await settle(api)
     reviewed = await api.act(
         appraisal,
@@ -326,7 +328,10 @@ async def test_an_english_account_gets_english_email(api: Api) -> None:
     peer_target = await api.post(
         f"/api/v1/appraisals/{peer['id']}/targets",
         PEER,
-        {"title": "Jaringan kantor", "indicator": "Uptime", "target": "99%"},
+        {
+            "title": "Jaringan kantor",
+            "indicators": [{"description": "Uptime", "target_value": 99, "target_unit": "unit"}],
+        },
     )
     assert peer_target.status_code == 201, peer_target.text
     inbox = await settle(api)
@@ -413,7 +418,10 @@ async def test_nothing_is_lost_when_many_messages_wait_through_an_outage(api: Ap
     target = await api.post(
         f"/api/v1/appraisals/{peer['id']}/targets",
         PEER,
-        {"title": "Jaringan", "indicator": "Uptime", "target": "99%"},
+        {
+            "title": "Jaringan",
+            "indicators": [{"description": "Uptime", "target_value": 99, "target_unit": "unit"}],
+        },
     )
     assert target.status_code == 201, target.text
     assert (await api.act(target.json(), "submit_targets", PEER)).status_code == 200

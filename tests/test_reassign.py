@@ -12,7 +12,12 @@ async def test_the_head_gets_an_evaluator_and_can_then_submit(api: Api) -> None:
     assert head["evaluator"] is None
     path = f"/api/v1/appraisals/{head['id']}"
     await api.post(
-        f"{path}/targets", HEAD, {"title": "Visi dinas", "indicator": "x", "target": "y"}
+        f"{path}/targets",
+        HEAD,
+        {
+            "title": "Visi dinas",
+            "indicators": [{"description": "x", "target_value": 1, "target_unit": "unit"}],
+        },
     )
     head = (await api.get(path, HEAD)).json()
     blocked = await api.act(head, "submit_targets", HEAD)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.api import AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
+from tests.support.flow import evaluate
 
 
 async def test_full_lifecycle_with_appeal(api: Api) -> None:
@@ -21,8 +22,9 @@ async def test_full_lifecycle_with_appeal(api: Api) -> None:
         EMPLOYEE,
         {
             "title": "Aplikasi layanan perizinan daring",
-            "indicator": "Jumlah layanan",
-            "target": "12 layanan",
+            "indicators": [
+                {"description": "Jumlah layanan", "target_value": 12, "target_unit": "layanan"}
+            ],
         },
     )
     assert response.status_code == 201, response.text
@@ -36,20 +38,26 @@ async def test_full_lifecycle_with_appeal(api: Api) -> None:
         response = await api.act(appraisal, trigger, who, **payload)
         assert response.status_code == 200, response.text
         appraisal = response.json()
-    target_id = appraisal["targets"][0]["id"]
+    target = appraisal["targets"][0]
     response = await api.patch(
-        f"/api/v1/appraisals/{appraisal['id']}/targets/{target_id}",
+        f"/api/v1/appraisals/{appraisal['id']}/targets/{target['id']}"
+        f"/indicators/{target['indicators'][0]['id']}",
         EMPLOYEE,
-        {"realization": "12 layanan", "evidence_url": "https://drive.example.go.id/bukti/1"},
+        {"realisation_value": 12},
     )
     assert response.status_code == 200, response.text
-    appraisal = response.json()
+    response = await api.act(response.json(), "submit_self_assessment", EMPLOYEE)
+    assert response.status_code == 200, response.text
+    appraisal = await evaluate(api, response.json())
     for trigger, who, payload in (
-        ("submit_self_assessment", EMPLOYEE, {}),
         (
             "submit_review",
             EVALUATOR,
-            {"results_rating": "di_atas_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"},
+            {
+                "results_rating": "di_atas_ekspektasi",
+                "behaviour_rating": "sesuai_ekspektasi",
+                "departure_reason": "Integrasi juga mencakup layanan kabupaten tetangga.",
+            },
         ),
         (
             "file_appeal",

@@ -48,7 +48,10 @@ async def test_list_filters_by_state_and_paginates(api: Api) -> None:
 
 async def test_other_employees_targets_cannot_be_touched(api: Api) -> None:
     appraisal = await world(api)
-    body = {"title": "Sabotase", "indicator": "x", "target": "y"}
+    body = {
+        "title": "Sabotase",
+        "indicators": [{"description": "x", "target_value": 1, "target_unit": "unit"}],
+    }
     assert (
         await api.post(f"/api/v1/appraisals/{appraisal['id']}/targets", PEER, body)
     ).status_code == 404

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
-from tests.support.flow import add_target, advance, realise_all, world
+from tests.support.flow import add_target, advance, evaluate, realise_all, world
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,10 @@ ROWS = [
         "reviewed",
         EVALUATOR,
         EMPLOYEE,
-        {"results_rating": "sesuai_ekspektasi", "behaviour_rating": "di_atas_ekspektasi"},
+        {"results_rating": "di_atas_ekspektasi", "behaviour_rating": "di_atas_ekspektasi"},
         (
             {},
-            {"results_rating": "sesuai_ekspektasi"},
+            {"results_rating": "di_atas_ekspektasi"},
             {"results_rating": "x", "behaviour_rating": "y"},
         ),
     ),
@@ -133,9 +133,16 @@ async def test_transition(api: Api, row: Row) -> None:
     if row.trigger == "submit_self_assessment":  # guard: every target has a realisation
         refused = await api.act(appraisal, row.trigger, row.who)
         assert refused.status_code == 422
-        assert "Layanan perizinan daring" in refused.json()["errors"][0]["message"]
+        assert "Jumlah layanan terintegrasi" in refused.json()["errors"][0]["message"]
         await assert_unchanged(api, appraisal, events)
         appraisal = await realise_all(api, appraisal)
+    if row.trigger == "submit_review":  # guard: feedback on every RHK and every value
+        refused = await api.act(appraisal, row.trigger, row.who, **row.payload)
+        assert refused.status_code == 422
+        fields = [error["field"] for error in refused.json()["errors"]]
+        assert fields == ["target_feedback"], refused.text
+        await assert_unchanged(api, appraisal, events)
+        appraisal = await evaluate(api, appraisal)
     events = len(await trail(api, appraisal["id"]))
 
     done = await api.act(appraisal, row.trigger, row.who, **row.payload)

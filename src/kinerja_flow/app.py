@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kinerja_flow.accounts.controllers import AuthController
 from kinerja_flow.accounts.service import JWT_ALGORITHM, load_principal
 from kinerja_flow.appraisals.controllers import AppraisalController
+from kinerja_flow.appraisals.skp_controllers import EvaluationController, SkpController
 from kinerja_flow.audit.controllers import AuditController
 from kinerja_flow.authz import Principal
 from kinerja_flow.clock import Clock, SystemClock
@@ -29,12 +30,18 @@ from kinerja_flow.config import Settings, load_settings
 from kinerja_flow.context import AppContext, build_context
 from kinerja_flow.cycles.controllers import CycleController
 from kinerja_flow.distribution.controllers import DistributionController
+from kinerja_flow.documents.controllers import DocumentController
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
 from kinerja_flow.lib.deps import provide_ctx, provide_db_session, provide_principal
 from kinerja_flow.lib.errors import AppError
 from kinerja_flow.lib.http import app_error_handler, http_error_handler, validation_error_handler
 from kinerja_flow.notifications.worker import OutboxWorker
 from kinerja_flow.org.controllers import OrgController
+from kinerja_flow.peers.controllers import (
+    PeerFeedbackController,
+    PeerLinkController,
+    PeerRequestController,
+)
 
 PUBLIC_PATHS = [
     "^/health$",
@@ -105,11 +112,17 @@ def create_app(
             OrgController,
             CycleController,
             AppraisalController,
+            SkpController,
+            EvaluationController,
             CoachingController,
             AuditController,
             SurveyController,
             IkmController,
             DistributionController,
+            PeerFeedbackController,
+            PeerRequestController,
+            PeerLinkController,
+            DocumentController,
             *(route_handlers or []),
         ],
         dependencies={

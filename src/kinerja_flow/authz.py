@@ -54,15 +54,6 @@ def appraisal_roles(principal: Principal, appraisal: Appraisal) -> frozenset[str
     return frozenset(roles)
 
 
-def sees_result(principal: Principal, appraisal: Appraisal, state_conceals: bool) -> bool:
-    """Whether ``principal`` may see the ratings and predikat of ``appraisal`` now.
-
-    Everyone who may see the appraisal may, except its employee (holding no other role on
-    it) while it is in a state whose workflow conceals the result (e.g. during calibration).
-    """
-    return not state_conceals or appraisal_roles(principal, appraisal) != {"employee"}
-
-
 def visible_appraisals(principal: Principal) -> ColumnElement[bool]:
     """SQL filter for the appraisals ``principal`` may see."""
     if principal.sees_everything:

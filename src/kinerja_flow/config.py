@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -42,11 +42,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_window_minutes: int = 15
     survey_max_per_hour: int = 10
     survey_duplicate_hours: int = 24
+    peer_min_responses: Annotated[int, msgspec.Meta(ge=1)] = 3
     trust_forwarded_for: bool = False
     embedded_worker: bool | None = None
     worker_poll_seconds: float = 2.0
     workflows_dir: str | None = None
     templates_dir: str | None = None
+    document_place: str | None = None
+    """The place written before the date on printed documents (e.g. "Bandung")."""
     demo: bool = False
 
     @property

@@ -67,6 +67,9 @@ class Api:
     async def patch(self, path: str, who: str, json: Any = None) -> Response:
         return await self.client.patch(path, headers=self.auth(who), json=json)
 
+    async def put(self, path: str, who: str, json: Any = None) -> Response:
+        return await self.client.put(path, headers=self.auth(who), json=json)
+
     async def deliver(self) -> int:
         """Run the outbox worker until nothing due is left; return how many were sent."""
         worker = OutboxWorker(self.ctx.sessions, self.settings, self.clock)

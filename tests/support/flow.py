@@ -31,29 +31,80 @@ async def world(api: Api) -> dict[str, Any]:
     return await api.appraisal_of(EMPLOYEE, EMPLOYEE)
 
 
+INDICATOR = {
+    "description": "Jumlah layanan terintegrasi",
+    "aspect": "quantity",
+    "target_value": 12,
+    "target_unit": "layanan",
+}
+REALISED = 14
+"""14 of 12 is 117%: the suggested results rating is above expectations, as REVIEW rates."""
+
+
 async def add_target(
-    api: Api, appraisal: dict[str, Any], title: str = "Layanan perizinan daring"
+    api: Api,
+    appraisal: dict[str, Any],
+    title: str = "Layanan perizinan daring",
+    who: str = EMPLOYEE,
+    **extra: Any,
 ) -> dict[str, Any]:
     response = await api.post(
         f"/api/v1/appraisals/{appraisal['id']}/targets",
-        EMPLOYEE,
-        {"title": title, "indicator": "Jumlah layanan terintegrasi", "target": "12 layanan"},
+        who,
+        {"title": title, "indicators": [INDICATOR], **extra},
     )
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
 
 
-async def realise_all(api: Api, appraisal: dict[str, Any]) -> dict[str, Any]:
-    for target in appraisal["targets"]:
-        response = await api.patch(
-            f"/api/v1/appraisals/{appraisal['id']}/targets/{target['id']}",
-            EMPLOYEE,
-            {"realization": "12 layanan", "evidence_url": "https://arsip.example.go.id/bukti/1"},
-        )
-        assert response.status_code == 200, response.text
-        appraisal = response.json()
+def indicator_path(appraisal: dict[str, Any], target: int = 0, indicator: int = 0) -> str:
+    rhk = appraisal["targets"][target]
+    return (
+        f"/api/v1/appraisals/{appraisal['id']}/targets/{rhk['id']}"
+        f"/indicators/{rhk['indicators'][indicator]['id']}"
+    )
+
+
+async def realise_all(
+    api: Api, appraisal: dict[str, Any], value: float = REALISED, who: str = EMPLOYEE
+) -> dict[str, Any]:
+    for t, target in enumerate(appraisal["targets"]):
+        for i in range(len(target["indicators"])):
+            response = await api.patch(
+                indicator_path(appraisal, t, i), who, {"realisation_value": value}
+            )
+            assert response.status_code == 200, response.text
+            appraisal = response.json()
     return appraisal
+
+
+def feedback_for(appraisal: dict[str, Any]) -> dict[str, Any]:
+    """An evaluation draft with feedback on every RHK and every BerAKHLAK value."""
+    return {
+        "target_feedback": [
+            {"target_id": t["id"], "feedback": f"Umpan balik untuk {t['title']}."}
+            for t in appraisal["targets"]
+        ],
+        "behaviour_feedback": [
+            {"value": b["value"], "feedback": "Perilaku sesuai harapan."}
+            for b in appraisal["behaviour"]
+        ],
+    }
+
+
+async def evaluate(
+    api: Api, appraisal: dict[str, Any], who: str = EVALUATOR, **draft: Any
+) -> dict[str, Any]:
+    """Save the evaluator's draft: feedback everywhere, plus ``draft``."""
+    response = await api.put(
+        f"/api/v1/appraisals/{appraisal['id']}/evaluation",
+        who,
+        {"version": appraisal["version"], **feedback_for(appraisal), **draft},
+    )
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
 
 
 async def advance(api: Api, appraisal: dict[str, Any], to_state: str) -> dict[str, Any]:
@@ -67,6 +118,8 @@ async def advance(api: Api, appraisal: dict[str, Any], to_state: str) -> dict[st
             appraisal = await add_target(api, appraisal)
         if trigger == "submit_self_assessment":
             appraisal = await realise_all(api, appraisal)
+        if trigger == "submit_review":
+            appraisal = await evaluate(api, appraisal)
         response = await api.act(appraisal, trigger, who, **payload)
         assert response.status_code == 200, (trigger, response.text)
         appraisal = response.json()

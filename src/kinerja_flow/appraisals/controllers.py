@@ -1,10 +1,10 @@
-"""HTTP endpoints for appraisals: read, targets, workflow actions and their audit trail."""
+"""HTTP endpoints for appraisals: read, workflow actions, reassignment and the audit trail."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -13,8 +13,6 @@ from kinerja_flow.appraisals.schemas import (
     AppraisalOut,
     AppraisalPage,
     ReassignRequest,
-    TargetCreate,
-    TargetUpdate,
 )
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.audit.schemas import AuditEventOut
@@ -49,44 +47,6 @@ class AppraisalController(Controller):
         self, appraisal_service: NamedDependency[AppraisalService], appraisal_id: FromPath[int]
     ) -> list[AuditEventOut]:
         return await appraisal_service.audit_trail(appraisal_id)
-
-    @post(
-        "/{appraisal_id:int}/targets", status_code=201, summary="Add a target (employee, planning)"
-    )
-    async def add_target(
-        self,
-        appraisal_service: NamedDependency[AppraisalService],
-        appraisal_id: FromPath[int],
-        data: JSONBody[TargetCreate],
-    ) -> AppraisalOut:
-        return await appraisal_service.add_target(appraisal_id, data)
-
-    @patch(
-        "/{appraisal_id:int}/targets/{target_id:int}",
-        summary="Change a target or record its realisation",
-    )
-    async def update_target(
-        self,
-        appraisal_service: NamedDependency[AppraisalService],
-        appraisal_id: FromPath[int],
-        target_id: FromPath[int],
-        data: JSONBody[TargetUpdate],
-    ) -> AppraisalOut:
-        return await appraisal_service.update_target(appraisal_id, target_id, data)
-
-    @delete(
-        "/{appraisal_id:int}/targets/{target_id:int}",
-        status_code=200,
-        summary="Remove a target (planning)",
-    )
-    async def delete_target(
-        self,
-        appraisal_service: NamedDependency[AppraisalService],
-        appraisal_id: FromPath[int],
-        target_id: FromPath[int],
-        version: FromQuery[int | None] = None,
-    ) -> AppraisalOut:
-        return await appraisal_service.delete_target(appraisal_id, target_id, version)
 
     @post(
         "/{appraisal_id:int}/reassign",

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kinerja_flow.evidence.models import Evidence
 from kinerja_flow.lib.db import Base, IdMixin
 
 
@@ -28,8 +30,11 @@ class Appraisal(IdMixin, Base):
     workflow: Mapped[str] = mapped_column(String(50))
     state: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(default=1)
+    approach: Mapped[str] = mapped_column(String(20), default="kuantitatif")
     results_rating: Mapped[str | None] = mapped_column(String(30))
     behaviour_rating: Mapped[str | None] = mapped_column(String(30))
+    suggested_results_rating: Mapped[str | None] = mapped_column(String(30))
+    departure_reason: Mapped[str | None] = mapped_column(Text)
     predikat: Mapped[str | None] = mapped_column(String(30))
     return_comment: Mapped[str | None] = mapped_column(Text)
     review_comment: Mapped[str | None] = mapped_column(Text)
@@ -43,12 +48,23 @@ class Appraisal(IdMixin, Base):
         back_populates="appraisal", order_by="Target.position", lazy="raise"
     )
     appeal: Mapped[Appeal | None] = relationship(back_populates="appraisal", lazy="raise")
+    behaviour: Mapped[list[BehaviourNote]] = relationship(
+        back_populates="appraisal", order_by="BehaviourNote.id", lazy="raise"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def indicators(self) -> list[Indicator]:
+        """Every indicator of every RHK, in order (the targets must be loaded)."""
+        return [indicator for target in self.targets for indicator in target.indicators]
+
 
 class Target(IdMixin, Base):
-    """A planned result (rencana hasil kerja) with its indicator, target and realisation."""
+    """A rencana hasil kerja (RHK, planned work result) with its indicators.
+
+    ``supports_id`` names the evaluator's RHK it supports (RHK atasan yang diintervensi).
+    """
 
     __tablename__ = "targets"
 
@@ -57,15 +73,69 @@ class Target(IdMixin, Base):
     )
     position: Mapped[int]
     title: Mapped[str] = mapped_column(Text)
-    indicator: Mapped[str] = mapped_column(Text)
-    target: Mapped[str] = mapped_column(Text)
-    realization: Mapped[str | None] = mapped_column(Text)
-    evidence_url: Mapped[str | None] = mapped_column(Text)
-    note: Mapped[str | None] = mapped_column(Text)
+    supports_id: Mapped[int | None] = mapped_column(
+        ForeignKey("targets.id", ondelete="SET NULL"), index=True
+    )
+    evaluator_feedback: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
     appraisal: Mapped[Appraisal] = relationship(back_populates="targets", lazy="raise")
+    supports: Mapped[Target | None] = relationship(remote_side="Target.id", lazy="raise")
+    indicators: Mapped[list[Indicator]] = relationship(
+        back_populates="rhk",
+        order_by="Indicator.position",
+        cascade="all, delete-orphan",
+        lazy="raise",
+    )
+
+
+class Indicator(IdMixin, Base):
+    """An indikator kinerja individu of an RHK: its target, aspect, weight and realisation.
+
+    The target is a number with a unit (``target_value``, ``target_unit``) or a qualitative
+    description (``target_text``); ``assessment`` is the evaluator's judgement of a realisation
+    that is not measured by numbers (approach ``kualitatif``).
+    """
+
+    __tablename__ = "indicators"
+
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    description: Mapped[str] = mapped_column(Text)
+    aspect: Mapped[str] = mapped_column(String(20))
+    target_value: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    target_unit: Mapped[str | None] = mapped_column(String(100))
+    target_text: Mapped[str | None] = mapped_column(Text)
+    weight: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))
+    realisation_value: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    realisation_text: Mapped[str | None] = mapped_column(Text)
+    assessment: Mapped[str | None] = mapped_column(String(30))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    rhk: Mapped[Target] = relationship(back_populates="indicators", lazy="raise")
+    evidence: Mapped[list[Evidence]] = relationship(
+        order_by="Evidence.id", cascade="all, delete-orphan", lazy="raise"
+    )
+
+
+class BehaviourNote(IdMixin, Base):
+    """One BerAKHLAK value of an appraisal: the leader's expectation and the evaluator's feedback.
+
+    ``expectation`` is the ekspektasi khusus pimpinan, set while planning; ``feedback`` the
+    evaluator's umpan balik on the behaviour, given at review.
+    """
+
+    __tablename__ = "behaviour_notes"
+    __table_args__ = (UniqueConstraint("appraisal_id", "value"),)
+
+    appraisal_id: Mapped[int] = mapped_column(ForeignKey("appraisals.id", ondelete="CASCADE"))
+    value: Mapped[str] = mapped_column(String(40))
+    expectation: Mapped[str | None] = mapped_column(Text)
+    feedback: Mapped[str | None] = mapped_column(Text)
+
+    appraisal: Mapped[Appraisal] = relationship(back_populates="behaviour", lazy="raise")
 
 
 class Appeal(IdMixin, Base):

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from kinerja_flow.appraisals.models import Appeal, Appraisal
+from kinerja_flow.appraisals.models import Appeal, Appraisal, Indicator
 from kinerja_flow.appraisals.predikat import Rating, predikat_for
 from kinerja_flow.appraisals.schemas import ActionRequest
+from kinerja_flow.appraisals.suggestion import suggest
+from kinerja_flow.berakhlak import CORE_VALUES
 from kinerja_flow.distribution.evaluate import ReleaseCheck, limit_text
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import FieldError
@@ -26,7 +28,16 @@ class AppraisalFacts:
     now: datetime
     payload: ActionRequest
     target_count: int
-    unrealised_targets: tuple[str, ...]
+    unmeasurable: tuple[str, ...]
+    partly_weighted: bool
+    unrealised: tuple[str, ...]
+    without_feedback: tuple[str, ...]
+    values_without_feedback: tuple[str, ...]
+    unassessed: tuple[str, ...]
+    suggestion: Rating | None
+    results_rating: Rating | None
+    behaviour_rating: Rating | None
+    departure_reason: str | None
     reviewed_at: datetime | None
     has_evaluator: bool
     has_reviewer: bool
@@ -34,12 +45,61 @@ class AppraisalFacts:
     """Gathered only when the transition checks ``distribution_allows_release``."""
 
 
+def _realised(indicator: Indicator, approach: str) -> bool:
+    if approach == "kuantitatif":
+        return indicator.realisation_value is not None
+    return indicator.realisation_value is not None or not _blank(indicator.realisation_text)
+
+
+def gather_facts(appraisal: Appraisal, payload: ActionRequest, now: datetime) -> AppraisalFacts:
+    """The facts about a loaded appraisal (targets, indicators, behaviour notes)."""
+    indicators = appraisal.indicators
+    approach = appraisal.approach
+    feedback = {note.value: note.feedback for note in appraisal.behaviour}
+    weighted = [indicator.weight is not None for indicator in indicators]
+    return AppraisalFacts(
+        now=now,
+        payload=payload,
+        target_count=len(appraisal.targets),
+        unmeasurable=tuple(
+            i.description
+            for i in indicators
+            if approach == "kuantitatif" and (i.target_value is None or not i.target_unit)
+        ),
+        partly_weighted=any(weighted) and not all(weighted),
+        unrealised=tuple(i.description for i in indicators if not _realised(i, approach)),
+        without_feedback=tuple(t.title for t in appraisal.targets if _blank(t.evaluator_feedback)),
+        values_without_feedback=tuple(v.value for v in CORE_VALUES if _blank(feedback.get(v))),
+        unassessed=tuple(
+            i.description for i in indicators if approach == "kualitatif" and not i.assessment
+        ),
+        suggestion=suggest(approach, indicators).rating,
+        results_rating=payload.results_rating or _rating(appraisal.results_rating),
+        behaviour_rating=payload.behaviour_rating or _rating(appraisal.behaviour_rating),
+        departure_reason=payload.departure_reason or appraisal.departure_reason,
+        reviewed_at=appraisal.reviewed_at,
+        has_evaluator=appraisal.evaluator_id is not None,
+        has_reviewer=appraisal.reviewer_id is not None,
+    )
+
+
+def _rating(value: str | None) -> Rating | None:
+    return Rating(value) if value else None
+
+
 @dataclass(frozen=True)
 class EffectContext:
     appraisal: Appraisal
-    payload: ActionRequest
+    facts: AppraisalFacts
     actor_id: int
-    now: datetime
+
+    @property
+    def payload(self) -> ActionRequest:
+        return self.facts.payload
+
+    @property
+    def now(self) -> datetime:
+        return self.facts.now
 
 
 RULES: Registry[AppraisalFacts] = Registry(
@@ -73,13 +133,69 @@ def has_reviewer(facts: AppraisalFacts) -> FieldError | None:
     return None
 
 
+@RULES.guard("targets_measurable")
+def targets_measurable(facts: AppraisalFacts) -> FieldError | None:
+    if facts.unmeasurable:
+        return FieldError(
+            "indicators",
+            _(
+                "A quantitative SKP needs a numeric target with a unit for every indicator;"
+                " missing: {indicators}."
+            ),
+            {"indicators": "; ".join(facts.unmeasurable)},
+        )
+    if facts.partly_weighted:
+        return FieldError("weight", _("Give every indicator a weight, or none of them."))
+    return None
+
+
 @RULES.guard("all_targets_realised")
 def all_targets_realised(facts: AppraisalFacts) -> FieldError | None:
-    if facts.unrealised_targets:
+    if facts.unrealised:
         return FieldError(
-            "targets",
-            _("Record a realisation for every target; missing: {titles}."),
-            {"titles": "; ".join(facts.unrealised_targets)},
+            "indicators",
+            _("Record a realisation for every indicator; missing: {indicators}."),
+            {"indicators": "; ".join(facts.unrealised)},
+        )
+    return None
+
+
+@RULES.guard("evaluation_complete")
+def evaluation_complete(facts: AppraisalFacts) -> FieldError | None:
+    """Feedback on every RHK and every BerAKHLAK value; kualitatif: every indicator assessed."""
+    if facts.without_feedback:
+        return FieldError(
+            "target_feedback",
+            _("Give feedback on every planned result; missing: {titles}."),
+            {"titles": "; ".join(facts.without_feedback)},
+        )
+    if facts.values_without_feedback:
+        return FieldError(
+            "behaviour_feedback",
+            _("Give feedback on every BerAKHLAK value; missing: {values}."),
+            {"values": ", ".join(facts.values_without_feedback)},
+        )
+    if facts.unassessed:
+        return FieldError(
+            "assessments",
+            _("Assess the realisation of every indicator; missing: {indicators}."),
+            {"indicators": "; ".join(facts.unassessed)},
+        )
+    return None
+
+
+@RULES.guard("departure_explained")
+def departure_explained(facts: AppraisalFacts) -> FieldError | None:
+    """A results rating other than the suggested one needs a written reason."""
+    departs = facts.suggestion and facts.results_rating and facts.results_rating != facts.suggestion
+    if departs and _blank(facts.departure_reason):
+        return FieldError(
+            "departure_reason",
+            _(
+                "The suggested results rating is '{suggested}'; give a departure_reason to"
+                " rate otherwise."
+            ),
+            {"suggested": str(facts.suggestion)},
         )
     return None
 
@@ -101,9 +217,7 @@ def reason_given(facts: AppraisalFacts) -> FieldError | None:
 @RULES.guard("ratings_given")
 def ratings_given(facts: AppraisalFacts) -> FieldError | None:
     missing = [
-        name
-        for name in ("results_rating", "behaviour_rating")
-        if getattr(facts.payload, name) is None
+        name for name in ("results_rating", "behaviour_rating") if getattr(facts, name) is None
     ]
     if missing:
         return FieldError(
@@ -178,17 +292,26 @@ def record_return_comment(ctx: EffectContext) -> dict[str, Any]:
 
 @RULES.effect("record_ratings")
 def record_ratings(ctx: EffectContext) -> dict[str, Any]:
-    results, behaviour = _ratings(ctx.payload)
+    facts = ctx.facts
+    results, behaviour = facts.results_rating, facts.behaviour_rating
+    assert results is not None
+    assert behaviour is not None
     appraisal = ctx.appraisal
     appraisal.results_rating = results
     appraisal.behaviour_rating = behaviour
     appraisal.predikat = predikat_for(results, behaviour)
-    appraisal.review_comment = ctx.payload.comment
+    appraisal.suggested_results_rating = facts.suggestion
+    appraisal.departure_reason = (
+        facts.departure_reason if facts.suggestion and results != facts.suggestion else None
+    )
+    appraisal.review_comment = ctx.payload.comment or appraisal.review_comment
     return {
         "results_rating": results.value,
         "behaviour_rating": behaviour.value,
         "predikat": appraisal.predikat,
-        "comment": ctx.payload.comment,
+        "suggested_results_rating": facts.suggestion,
+        "departure_reason": appraisal.departure_reason,
+        "comment": appraisal.review_comment,
     }
 
 

@@ -8,10 +8,18 @@ from typing import Annotated, Literal
 import msgspec
 
 from kinerja_flow.appraisals.predikat import Predikat, Rating
+from kinerja_flow.berakhlak import CoreValue
 
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 LongText = Annotated[str, msgspec.Meta(max_length=10000)]
 Url = Annotated[str, msgspec.Meta(max_length=2000, pattern=r"^https?://\S+$")]
+Approach = Literal["kuantitatif", "kualitatif"]
+"""How the SKP is measured: by numeric targets, or by the evaluator's qualitative judgement."""
+Aspect = Literal["quantity", "quality", "time", "cost"]
+"""The aspect an indicator measures; for time and cost a lower realisation is better."""
+Amount = Annotated[float, msgspec.Meta(ge=0, le=1e15)]
+TargetAmount = Annotated[float, msgspec.Meta(gt=0, le=1e15)]
+Weight = Annotated[float, msgspec.Meta(gt=0, le=1000)]
 
 
 class ActionRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -23,6 +31,64 @@ class ActionRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     results_rating: Rating | None = None
     behaviour_rating: Rating | None = None
     decision: Literal["upheld", "changed"] | None = None
+    departure_reason: LongText | None = None
+    target_feedback: list[TargetFeedback] | None = None
+    behaviour_feedback: list[BehaviourFeedback] | None = None
+    assessments: list[IndicatorAssessment] | None = None
+
+
+class TargetFeedback(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The evaluator's feedback on one RHK."""
+
+    target_id: int
+    feedback: LongText
+
+
+class BehaviourFeedback(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The evaluator's feedback on one BerAKHLAK value."""
+
+    value: CoreValue
+    feedback: LongText
+
+
+class IndicatorAssessment(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The evaluator's judgement of one indicator's realisation (approach kualitatif)."""
+
+    indicator_id: int
+    assessment: Rating
+
+
+class EvaluationDraft(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Body of ``PUT /appraisals/{id}/evaluation``: the evaluator's work, saved before submitting.
+
+    Only the fields given are changed; ``submit_review`` accepts the same fields.
+    """
+
+    version: int
+    results_rating: Rating | None = None
+    behaviour_rating: Rating | None = None
+    departure_reason: LongText | None = None
+    comment: LongText | None = None
+    target_feedback: list[TargetFeedback] | None = None
+    behaviour_feedback: list[BehaviourFeedback] | None = None
+    assessments: list[IndicatorAssessment] | None = None
+
+
+class ExpectationsSet(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Body of ``PUT /appraisals/{id}/expectations``: ekspektasi khusus pimpinan per value.
+
+    Values not named keep theirs; an empty text removes one.
+    """
+
+    version: int
+    expectations: dict[CoreValue, LongText]
+
+
+class ApproachSet(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Body of ``PUT /appraisals/{id}/approach``: the SKP's approach, chosen while planning."""
+
+    version: int
+    approach: Approach
 
 
 class ReassignRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -51,22 +117,46 @@ class BulkActionResult(msgspec.Struct):
     refused: list[BulkRefusal]
 
 
+class IndicatorCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """An indicator with its target: a number with a unit, or a qualitative description."""
+
+    description: ShortText
+    aspect: Aspect = "quantity"
+    target_value: TargetAmount | None = None
+    target_unit: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+    target_text: ShortText | None = None
+    weight: Weight | None = None
+    version: int | None = None
+
+
+class IndicatorUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    """Planning fields while ``planning``; realisation fields while ``self_assessment``."""
+
+    description: ShortText | msgspec.UnsetType = msgspec.UNSET
+    aspect: Aspect | msgspec.UnsetType = msgspec.UNSET
+    target_value: TargetAmount | msgspec.UnsetType | None = msgspec.UNSET
+    target_unit: Annotated[str, msgspec.Meta(max_length=100)] | msgspec.UnsetType | None = (
+        msgspec.UNSET
+    )
+    target_text: ShortText | msgspec.UnsetType | None = msgspec.UNSET
+    weight: Weight | msgspec.UnsetType | None = msgspec.UNSET
+    realisation_value: Amount | msgspec.UnsetType | None = msgspec.UNSET
+    realisation_text: LongText | msgspec.UnsetType | None = msgspec.UNSET
+    version: int | None = None
+
+
 class TargetCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A new RHK with at least one indicator; optionally the evaluator's RHK it supports."""
+
     title: ShortText
-    indicator: ShortText
-    target: ShortText
+    indicators: Annotated[list[IndicatorCreate], msgspec.Meta(min_length=1, max_length=20)]
+    supports_target_id: int | None = None
     version: int | None = None
 
 
 class TargetUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
-    """Planning fields while ``planning``; realisation fields while ``self_assessment``."""
-
     title: ShortText | msgspec.UnsetType = msgspec.UNSET
-    indicator: ShortText | msgspec.UnsetType = msgspec.UNSET
-    target: ShortText | msgspec.UnsetType = msgspec.UNSET
-    realization: LongText | msgspec.UnsetType | None = msgspec.UNSET
-    evidence_url: Url | msgspec.UnsetType | None = msgspec.UNSET
-    note: LongText | msgspec.UnsetType | None = msgspec.UNSET
+    supports_target_id: int | msgspec.UnsetType | None = msgspec.UNSET
     version: int | None = None
 
 
@@ -77,15 +167,108 @@ class Person(msgspec.Struct):
     position: str
 
 
+class EvidenceOut(msgspec.Struct):
+    id: int
+    kind: Literal["link", "file"]
+    url: str | None
+    filename: str | None
+    content_type: str | None
+    size: int | None
+    sha256: str | None
+    note: str | None
+    created_at: datetime
+
+
+class IndicatorOut(msgspec.Struct):
+    id: int
+    position: int
+    description: str
+    aspect: Aspect
+    target_value: float | None
+    target_unit: str | None
+    target_text: str | None
+    weight: float | None
+    realisation_value: float | None
+    realisation_text: str | None
+    assessment: Rating | None
+    evidence: list[EvidenceOut]
+
+
+class SupportedTarget(msgspec.Struct):
+    """The evaluator's RHK that an RHK supports (RHK atasan yang diintervensi)."""
+
+    id: int
+    appraisal_id: int
+    title: str
+
+
+class SupportingTarget(msgspec.Struct):
+    """A report's RHK that supports one of the evaluator's RHKs."""
+
+    target_id: int
+    title: str
+    appraisal_id: int
+    state: str
+    employee_nip: str
+    employee_name: str
+
+
+class TargetCascade(msgspec.Struct):
+    target_id: int
+    title: str
+    supported_by: list[SupportingTarget]
+
+
 class TargetOut(msgspec.Struct):
     id: int
     position: int
     title: str
-    indicator: str
-    target: str
-    realization: str | None
-    evidence_url: str | None
-    note: str | None
+    supports: SupportedTarget | None
+    indicators: list[IndicatorOut]
+    evaluator_feedback: str | None
+
+
+class BehaviourOut(msgspec.Struct):
+    """One BerAKHLAK value: its name, the leader's expectation and the evaluator's feedback."""
+
+    value: CoreValue
+    name: str
+    expectation: str | None
+    feedback: str | None
+
+
+class IndicatorBasis(msgspec.Struct):
+    """How one indicator counts towards the suggested results rating."""
+
+    indicator_id: int
+    level: Rating | None
+    achievement: float | None
+    weight: float
+
+
+class RatingExplanation(msgspec.Struct):
+    """How the predikat was reached: the suggestion, the ratings, the matrix cell, departures."""
+
+    approach: Approach
+    suggested_results_rating: Rating | None
+    suggestion_score: float | None
+    basis: list[IndicatorBasis]
+    results_rating: Rating | None
+    behaviour_rating: Rating | None
+    departs_from_suggestion: bool
+    departure_reason: str | None
+    matrix_cell: str | None
+    predikat: Predikat | None
+
+
+class UnitIkm(msgspec.Struct):
+    """The public satisfaction index of the employee's unit over the cycle's period."""
+
+    unit_code: str
+    unit_name: str
+    index: float | None
+    category: str | None
+    responses: int
 
 
 class AppealOut(msgspec.Struct):
@@ -108,7 +291,11 @@ class AppraisalOut(msgspec.Struct):
     employee: Person
     evaluator: Person | None
     reviewer: Person | None
+    approach: Approach
     targets: list[TargetOut]
+    behaviour: list[BehaviourOut]
+    rating: RatingExplanation
+    unit_ikm: UnitIkm | None
     results_rating: Rating | None
     behaviour_rating: Rating | None
     predikat: Predikat | None

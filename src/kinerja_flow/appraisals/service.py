@@ -1,165 +1,78 @@
-"""Read appraisals, edit targets and fire workflow triggers, each in one transaction."""
+"""Read appraisals, fire workflow triggers and reassign people, each in one transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 import msgspec
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from kinerja_flow.accounts.models import Account
-from kinerja_flow.appraisals.models import Appraisal, Target
+from kinerja_flow.appraisals.access import LOAD_OPTIONS, AppraisalAccess, person
+from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.appraisals.rules import (
     APPEAL_WINDOW,
     DISTRIBUTION_GUARD,
-    AppraisalFacts,
     EffectContext,
+    gather_facts,
 )
 from kinerja_flow.appraisals.schemas import (
     ActionRequest,
-    AppealOut,
     AppraisalOut,
     AppraisalPage,
     AppraisalSummary,
     BulkActionRequest,
     BulkActionResult,
     BulkRefusal,
-    Person,
     ReassignRequest,
-    TargetCreate,
-    TargetOut,
-    TargetUpdate,
 )
-from kinerja_flow.audit.models import AuditEvent
 from kinerja_flow.audit.schemas import AuditEventOut
 from kinerja_flow.audit.service import AuditEntry, events_of_appraisal
-from kinerja_flow.authz import appraisal_roles, require, sees_result, visible_appraisals
+from kinerja_flow.authz import appraisal_roles, require, visible_appraisals
 from kinerja_flow.cycles.models import Cycle
 from kinerja_flow.distribution.evaluate import ReleaseCheck
 from kinerja_flow.distribution.service import release_audit, release_checks
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
-from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Forbidden, Invalid, NotFound
-from kinerja_flow.lib.service import Service
+from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Invalid, NotFound
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee
-from kinerja_flow.workflow.engine import Decision, WorkflowEngine
+from kinerja_flow.workflow.engine import Decision
 
-PLANNING_FIELDS = ("title", "indicator", "target")
-REALISATION_FIELDS = ("realization", "evidence_url", "note")
-PLANNING_STATE = "planning"
-SELF_ASSESSMENT_STATE = "self_assessment"
 BULK_BATCH = 200
-CONCEALED_FIELDS = ("results_rating", "behaviour_rating", "predikat", "review_comment")
-"""What the employee does not see while the workflow conceals the result (e.g. calibration)."""
+EVALUATION_ACTIONS = frozenset(
+    {"evaluation.saved", "appraisal.submit_review", "appraisal.send_back"}
+)
+"""Events that carry the evaluation itself (or HR's reason to send it back, in calibration),
+withheld from the employee until release."""
 
 
-def _person(employee: Employee | None) -> Person | None:
-    return msgspec.convert(employee, Person, from_attributes=True) if employee else None
+class AppraisalService(AppraisalAccess):
+    """Read appraisals, fire workflow triggers (one or a whole cycle) and reassign people."""
 
-
-def _target_out(target: Target) -> TargetOut:
-    return msgspec.convert(target, TargetOut, from_attributes=True)
-
-
-class AppraisalService(Service):
     # -- reading -------------------------------------------------------------------------
-
-    async def _load(self, appraisal_id: int, *, lock: bool = False) -> Appraisal:
-        query = (
-            select(Appraisal)
-            .where(Appraisal.id == appraisal_id, visible_appraisals(self.principal))
-            .options(selectinload(Appraisal.targets), selectinload(Appraisal.appeal))
-        )
-        if lock and is_postgres(self.session):
-            query = query.with_for_update(of=Appraisal)
-        appraisal = await self.session.scalar(query)
-        if appraisal is None:
-            raise NotFound(
-                _("Appraisal {id} does not exist or is not visible to you."), id=appraisal_id
-            )
-        return appraisal
-
-    def _engine(self, appraisal: Appraisal) -> WorkflowEngine[AppraisalFacts]:
-        return self.ctx.workflows[appraisal.workflow]
-
-    async def _people(self, appraisal: Appraisal) -> dict[int, Employee]:
-        ids = {
-            i for i in (appraisal.employee_id, appraisal.evaluator_id, appraisal.reviewer_id) if i
-        }
-        rows = await self.session.scalars(select(Employee).where(Employee.id.in_(ids)))
-        return {e.id: e for e in rows.all()}
-
-    def _sees_result(self, appraisal: Appraisal) -> bool:
-        conceals = self._engine(appraisal).conceals_result(appraisal.state)
-        return sees_result(self.principal, appraisal, conceals)
-
-    async def describe(self, appraisal: Appraisal) -> AppraisalOut:
-        people = await self._people(appraisal)
-        cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
-        engine = self._engine(appraisal)
-        deadline = engine.deadline_of(appraisal.state)
-        appeal = appraisal.appeal
-        out = AppraisalOut(
-            id=appraisal.id,
-            cycle_id=appraisal.cycle_id,
-            workflow=appraisal.workflow,
-            state=appraisal.state,
-            version=appraisal.version,
-            employee=_person(people[appraisal.employee_id]),  # type: ignore[arg-type]
-            evaluator=_person(people.get(appraisal.evaluator_id or 0)),
-            reviewer=_person(people.get(appraisal.reviewer_id or 0)),
-            targets=[_target_out(t) for t in appraisal.targets],
-            results_rating=appraisal.results_rating,  # type: ignore[arg-type]
-            behaviour_rating=appraisal.behaviour_rating,  # type: ignore[arg-type]
-            predikat=appraisal.predikat,  # type: ignore[arg-type]
-            return_comment=appraisal.return_comment,
-            review_comment=appraisal.review_comment,
-            reviewed_at=appraisal.reviewed_at,
-            appeal_deadline=appraisal.reviewed_at + APPEAL_WINDOW
-            if appraisal.reviewed_at
-            else None,
-            appeal=msgspec.convert(appeal, AppealOut, from_attributes=True) if appeal else None,
-            cancel_reason=appraisal.cancel_reason,
-            due=getattr(cycle, deadline) if deadline else None,
-            allowed_actions=engine.allowed_triggers(
-                appraisal.state, appraisal_roles(self.principal, appraisal)
-            ),
-            state_changed_at=appraisal.state_changed_at,
-        )
-        if self._sees_result(appraisal):
-            return out
-        return msgspec.structs.replace(out, **dict.fromkeys(CONCEALED_FIELDS))
 
     async def get(self, appraisal_id: int) -> AppraisalOut:
         return await self.describe(await self._load(appraisal_id))
 
     async def audit_trail(self, appraisal_id: int) -> list[AuditEventOut]:
-        """The appraisal's events. While its result is concealed from the caller, the steps
-        others took into or out of a concealing state show no data and no reason."""
-        appraisal = await self._load(appraisal_id)
-        events = await events_of_appraisal(self.session, appraisal_id)
-        if self._sees_result(appraisal):
-            return [AuditEventOut.of(event) for event in events]
-        engine = self._engine(appraisal)
-
-        def shown(event: AuditEvent) -> AuditEventOut:
-            out = AuditEventOut.of(event)
-            concealing = any(
-                engine.conceals_result(state)
-                for state in (event.from_state, event.to_state)
-                if state
-            )
-            if concealing and event.actor_id != self.principal.account_id:
-                return msgspec.structs.replace(out, data={}, reason=None)
-            return out
-
-        return [shown(event) for event in events]
+        """The trail; before release the employee sees that the evaluation moved, not what."""
+        concealed = self.conceals_result(await self._load(appraisal_id))
+        trail = [
+            AuditEventOut.of(event)
+            for event in await events_of_appraisal(self.session, appraisal_id)
+        ]
+        if concealed:
+            trail = [
+                msgspec.structs.replace(event, data={}, reason=None)
+                if event.action in EVALUATION_ACTIONS
+                else event
+                for event in trail
+            ]
+        return trail
 
     async def list(
         self, cycle_id: int | None, state: str | None, as_role: str | None, limit: int, offset: int
@@ -188,152 +101,16 @@ class AppraisalService(Service):
                 cycle_id=a.cycle_id,
                 state=a.state,
                 version=a.version,
-                employee=_person(e),  # type: ignore[arg-type]
+                employee=person(e),  # type: ignore[arg-type]
                 evaluator_id=a.evaluator_id,
                 reviewer_id=a.reviewer_id,
-                predikat=a.predikat if self._sees_result(a) else None,  # type: ignore[arg-type]
+                predikat=None if self.conceals_result(a) else a.predikat,  # type: ignore[arg-type]
             )
             for a, e in rows.all()
         ]
         return AppraisalPage(items=items, total=total or 0, limit=limit, offset=offset)
 
     # -- writing -------------------------------------------------------------------------
-
-    @staticmethod
-    def _check_version(appraisal: Appraisal, seen: int | None) -> None:
-        """Refuse a change made against a version other than the current one (409)."""
-        if seen is not None and seen != appraisal.version:
-            raise Conflict(
-                _("Someone else changed the appraisal (your version {seen}, now {current})."),
-                seen=seen,
-                current=appraisal.version,
-            )
-
-    @staticmethod
-    def _touch(appraisal: Appraisal, now: datetime) -> None:
-        """Mark the appraisal changed, so its version moves even when only a target changed."""
-        appraisal.updated_at = now
-        flag_modified(appraisal, "updated_at")
-
-    async def _open_for_change(self, appraisal_id: int, version: int | None) -> Appraisal:
-        await begin_write(self.session)
-        appraisal = await self._load(appraisal_id, lock=True)
-        self._check_version(appraisal, version)
-        return appraisal
-
-    async def _commit(self, appraisal: Appraisal) -> AppraisalOut:
-        try:
-            await self.session.flush()
-        except StaleDataError as exc:
-            raise Conflict(_("The appraisal was changed by someone else; reload it.")) from exc
-        out = await self.describe(appraisal)
-        await self.session.commit()
-        return out
-
-    def _require_owner_in(self, appraisal: Appraisal, state: str) -> None:
-        if "employee" not in appraisal_roles(self.principal, appraisal):
-            raise Forbidden(_("Only the appraised employee may change the targets."))
-        if appraisal.state != state:
-            raise Conflict(
-                _("Targets cannot be changed this way while the appraisal is '{state}'."),
-                state=appraisal.state,
-            )
-
-    async def add_target(self, appraisal_id: int, data: TargetCreate) -> AppraisalOut:
-        appraisal = await self._open_for_change(appraisal_id, data.version)
-        self._require_owner_in(appraisal, PLANNING_STATE)
-        now = self.ctx.clock.now()
-        target = Target(
-            position=max((t.position for t in appraisal.targets), default=0) + 1,
-            title=data.title,
-            indicator=data.indicator,
-            target=data.target,
-            created_at=now,
-            updated_at=now,
-        )
-        appraisal.targets.append(target)
-        self._touch(appraisal, now)
-        await self.session.flush()
-        await self.audit(
-            now,
-            AuditEntry(
-                "target.added",
-                "appraisal",
-                appraisal.id,
-                appraisal_id=appraisal.id,
-                data={
-                    "target_id": target.id,
-                    "title": data.title,
-                    "indicator": data.indicator,
-                    "target": data.target,
-                },
-            ),
-        )
-        return await self._commit(appraisal)
-
-    async def update_target(
-        self, appraisal_id: int, target_id: int, data: TargetUpdate
-    ) -> AppraisalOut:
-        appraisal = await self._open_for_change(appraisal_id, data.version)
-        target = next((t for t in appraisal.targets if t.id == target_id), None)
-        if target is None:
-            raise NotFound(_("Target {id} is not part of this appraisal."), id=target_id)
-        given = {
-            name: value
-            for name, value in msgspec.structs.asdict(data).items()
-            if value is not msgspec.UNSET and name != "version"
-        }
-        planning = [name for name in given if name in PLANNING_FIELDS]
-        self._require_owner_in(appraisal, PLANNING_STATE if planning else SELF_ASSESSMENT_STATE)
-        if planning and len(planning) != len(given):
-            raise Conflict(_("Planning fields and realisation fields cannot be changed together."))
-        before = {name: getattr(target, name) for name in given}
-        changes = {name: value for name, value in given.items() if before[name] != value}
-        if changes:
-            now = self.ctx.clock.now()
-            for name, value in changes.items():
-                setattr(target, name, value)
-            target.updated_at = now
-            self._touch(appraisal, now)
-            await self.audit(
-                now,
-                AuditEntry(
-                    "target.updated",
-                    "appraisal",
-                    appraisal.id,
-                    appraisal_id=appraisal.id,
-                    data={
-                        "target_id": target.id,
-                        "before": {k: before[k] for k in changes},
-                        "after": changes,
-                    },
-                ),
-            )
-        return await self._commit(appraisal)
-
-    async def delete_target(
-        self, appraisal_id: int, target_id: int, version: int | None
-    ) -> AppraisalOut:
-        appraisal = await self._open_for_change(appraisal_id, version)
-        self._require_owner_in(appraisal, PLANNING_STATE)
-        target = next((t for t in appraisal.targets if t.id == target_id), None)
-        if target is None:
-            raise NotFound(_("Target {id} is not part of this appraisal."), id=target_id)
-        now = self.ctx.clock.now()
-        appraisal.targets.remove(target)
-        await self.session.delete(target)
-        self._touch(appraisal, now)
-        await self.audit(
-            now,
-            AuditEntry(
-                "target.removed",
-                "appraisal",
-                appraisal.id,
-                appraisal_id=appraisal.id,
-                data={"target_id": target_id, "title": target.title},
-            ),
-        )
-        return await self._commit(appraisal)
 
     async def fire(self, appraisal_id: int, trigger: str, payload: ActionRequest) -> AppraisalOut:
         """Fire ``trigger``: state, audit event and emails are written in one transaction."""
@@ -381,7 +158,7 @@ class AppraisalService(Service):
             query = (
                 select(Appraisal)
                 .where(Appraisal.id.in_(ids[start : start + BULK_BATCH]))
-                .options(selectinload(Appraisal.targets), selectinload(Appraisal.appeal))
+                .options(*LOAD_OPTIONS)
                 .order_by(Appraisal.id)
             )
             if is_postgres(self.session):
@@ -494,31 +271,17 @@ class AppraisalService(Service):
         engine = self._engine(appraisal)
         roles = appraisal_roles(self.principal, appraisal)
         now = self.ctx.clock.now()
-        route = engine.authorise(appraisal.state, trigger, roles)
-        release_check = (
-            await self._release_check(appraisal, {} if release is None else release)
-            if DISTRIBUTION_GUARD in route.guards
-            else None
-        )
-        facts = AppraisalFacts(
-            now=now,
-            payload=payload,
-            target_count=len(appraisal.targets),
-            unrealised_targets=tuple(
-                t.title for t in appraisal.targets if not (t.realization or "").strip()
-            ),
-            reviewed_at=appraisal.reviewed_at,
-            has_evaluator=appraisal.evaluator_id is not None,
-            has_reviewer=appraisal.reviewer_id is not None,
-            release_check=release_check,
-        )
+        facts = gather_facts(appraisal, payload, now)
+        if DISTRIBUTION_GUARD in engine.authorise(appraisal.state, trigger, roles).guards:
+            check = await self._release_check(appraisal, {} if release is None else release)
+            facts = replace(facts, release_check=check)
         decision = engine.decide(appraisal.state, trigger, roles, facts)
         data: dict[str, Any] = {}
-        effect_context = EffectContext(appraisal, payload, self.principal.account_id, now)
+        effect_context = EffectContext(appraisal, facts, self.principal.account_id)
         for name in decision.effects:
             data.update(engine.registry.effects[name](effect_context))
-        if release_check is not None:
-            data["distribution"] = release_audit(release_check)
+        if facts.release_check is not None:
+            data["distribution"] = release_audit(facts.release_check)
         appraisal.state = decision.dest
         appraisal.state_changed_at = now
         self._touch(appraisal, now)

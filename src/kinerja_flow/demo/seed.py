@@ -6,11 +6,22 @@ from sqlalchemy import func, select, update
 
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.accounts.service import AccountService, load_principal
+from kinerja_flow.appraisals.evaluation import EvaluationService
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.appraisals.predikat import Rating
-from kinerja_flow.appraisals.schemas import ActionRequest, TargetCreate, TargetUpdate
+from kinerja_flow.appraisals.schemas import (
+    ActionRequest,
+    BehaviourFeedback,
+    EvaluationDraft,
+    IndicatorCreate,
+    IndicatorUpdate,
+    TargetCreate,
+    TargetFeedback,
+)
 from kinerja_flow.appraisals.service import AppraisalService
+from kinerja_flow.appraisals.skp import SkpService
 from kinerja_flow.authz import Principal
+from kinerja_flow.berakhlak import CORE_VALUES
 from kinerja_flow.context import AppContext
 from kinerja_flow.cycles.schemas import CycleCreate, Deadlines
 from kinerja_flow.cycles.service import CycleService
@@ -89,12 +100,23 @@ async def _advance_some(ctx: AppContext, cycle_id: int) -> None:
         employee = await _principal(ctx, employee_id)
         evaluator = await _principal(ctx, evaluator_id)
         async with ctx.sessions() as session:
-            out = await AppraisalService(session, ctx, employee).add_target(
+            out = await SkpService(session, ctx, employee).add_target(
                 appraisal_id,
                 TargetCreate(
                     title="Layanan perizinan daring terintegrasi",
-                    indicator="Jumlah layanan terintegrasi",
-                    target="12 layanan",
+                    indicators=[
+                        IndicatorCreate(
+                            description="Jumlah layanan terintegrasi",
+                            target_value=12,
+                            target_unit="layanan",
+                        ),
+                        IndicatorCreate(
+                            description="Waktu penyelesaian integrasi",
+                            aspect="time",
+                            target_value=10,
+                            target_unit="bulan",
+                        ),
+                    ],
                 ),
             )
         if step == 0:
@@ -118,10 +140,15 @@ async def _advance_some(ctx: AppContext, cycle_id: int) -> None:
             out = await AppraisalService(session, ctx, hr).fire(
                 appraisal_id, "start_self_assessment", ActionRequest(version=out.version)
             )
-        async with ctx.sessions() as session:
-            out = await AppraisalService(session, ctx, employee).update_target(
-                appraisal_id, out.targets[0].id, TargetUpdate(realization="12 layanan terintegrasi")
-            )
+        rhk = out.targets[0]
+        for indicator, value in zip(rhk.indicators, (13, 10), strict=True):
+            async with ctx.sessions() as session:
+                out = await SkpService(session, ctx, employee).update_indicator(
+                    appraisal_id,
+                    rhk.id,
+                    indicator.id,
+                    IndicatorUpdate(realisation_value=value),
+                )
         async with ctx.sessions() as session:
             out = await AppraisalService(session, ctx, employee).fire(
                 appraisal_id, "submit_self_assessment", ActionRequest(version=out.version)
@@ -129,12 +156,26 @@ async def _advance_some(ctx: AppContext, cycle_id: int) -> None:
         if step == 3:
             continue
         async with ctx.sessions() as session:
+            out = await EvaluationService(session, ctx, evaluator).save_draft(
+                appraisal_id,
+                EvaluationDraft(
+                    version=out.version,
+                    target_feedback=[
+                        TargetFeedback(target_id=rhk.id, feedback="Integrasi selesai tepat waktu.")
+                    ],
+                    behaviour_feedback=[
+                        BehaviourFeedback(value=value, feedback="Sesuai ekspektasi.")
+                        for value in CORE_VALUES
+                    ],
+                ),
+            )
+        async with ctx.sessions() as session:
             await AppraisalService(session, ctx, evaluator).fire(
                 appraisal_id,
                 "submit_review",
                 ActionRequest(
                     version=out.version,
-                    results_rating=Rating.ABOVE,
+                    results_rating=Rating.MEETS,
                     behaviour_rating=Rating.MEETS,
                     comment="Target tercapai tepat waktu.",
                 ),

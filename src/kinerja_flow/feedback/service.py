@@ -162,16 +162,7 @@ class IkmService(Service):
         unit_id = await self.session.scalar(select(Unit.id).where(Unit.code == code))
         if unit_id is None:
             raise NotFound(_("Unknown unit code '{code}'."), code=code)
-        columns = [getattr(SurveyResponse, column) for column in ANSWER_COLUMNS]
-        query = select(func.count(), *(func.coalesce(func.sum(c), 0) for c in columns)).where(
-            SurveyResponse.unit_id == unit_id
-        )
-        if start is not None:
-            query = query.where(SurveyResponse.created_at >= _midnight(start))
-        if end is not None:
-            query = query.where(SurveyResponse.created_at < _midnight(end + timedelta(days=1)))
-        row = (await self.session.execute(query)).one()
-        result = ikm.compute([int(total) for total in row[1:]], int(row[0]))
+        result = await measure(self.session, unit_id, start, end)
         means = result.element_means
         return IkmReport(
             unit=code,
@@ -185,6 +176,22 @@ class IkmService(Service):
             responses=result.responses,
             elements=[float(m) for m in means] if means else [None] * ikm.ELEMENT_COUNT,
         )
+
+
+async def measure(
+    session: AsyncSession, unit_id: int, start: date | None, end: date | None
+) -> ikm.Ikm:
+    """The IKM of one unit from the responses given on the days ``start`` to ``end``."""
+    columns = [getattr(SurveyResponse, column) for column in ANSWER_COLUMNS]
+    query = select(func.count(), *(func.coalesce(func.sum(c), 0) for c in columns)).where(
+        SurveyResponse.unit_id == unit_id
+    )
+    if start is not None:
+        query = query.where(SurveyResponse.created_at >= _midnight(start))
+    if end is not None:
+        query = query.where(SurveyResponse.created_at < _midnight(end + timedelta(days=1)))
+    row = (await session.execute(query)).one()
+    return ikm.compute([int(total) for total in row[1:]], int(row[0]))
 
 
 def _period(start_text: str | None, end_text: str | None) -> tuple[date | None, date | None]:

@@ -25,11 +25,15 @@ class IdMixin:
     id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
 
 
-def create_engine(database_url: str, *, pooled: bool = True, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, pooled: bool = True, foreign_keys: bool = True, **kwargs: Any
+) -> AsyncEngine:
     """Create the async engine; on SQLite turn on WAL, foreign keys and queued writers.
 
     ``pooled=False`` opens a connection per session (for an external pooler such as PgBouncer,
-    or for callers on several event loops).
+    or for callers on several event loops). ``foreign_keys=False`` is for migrations: SQLite
+    rebuilds a table to alter it, and dropping the old copy would cascade to the rows that
+    reference it.
     """
     if not pooled:
         kwargs["poolclass"] = NullPool
@@ -43,7 +47,7 @@ def create_engine(database_url: str, *, pooled: bool = True, **kwargs: Any) -> A
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -1,15 +1,17 @@
 """Import every model so the metadata is complete (Alembic, tests)."""
 
 from kinerja_flow.accounts.models import Account, AccountToken, LoginFailure
-from kinerja_flow.appraisals.models import Appeal, Appraisal, Target
+from kinerja_flow.appraisals.models import Appeal, Appraisal, BehaviourNote, Indicator, Target
 from kinerja_flow.audit.models import AuditEvent, AuditHead
 from kinerja_flow.coaching.models import CoachingSession, FeedbackNote
 from kinerja_flow.cycles.models import Cycle, cycle_units
 from kinerja_flow.distribution.models import UnitResult
+from kinerja_flow.evidence.models import Evidence
 from kinerja_flow.feedback.models import SurveyResponse
 from kinerja_flow.lib.db import Base
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.org.models import Employee, Unit
+from kinerja_flow.peers.models import PeerAnswer, PeerRequest
 
 metadata = Base.metadata
 
@@ -20,12 +22,17 @@ __all__ = [
     "Appraisal",
     "AuditEvent",
     "AuditHead",
+    "BehaviourNote",
     "CoachingSession",
     "Cycle",
     "Employee",
+    "Evidence",
     "FeedbackNote",
+    "Indicator",
     "LoginFailure",
     "OutboxMessage",
+    "PeerAnswer",
+    "PeerRequest",
     "SurveyResponse",
     "Target",
     "Unit",

@@ -17,7 +17,7 @@ class Notify(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class StateDef(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """One state; ``conceal_result``: the case's result is hidden from the appraised person."""
+    """``conceal_result``: the employee does not see the evaluation while the case is here."""
 
     final: bool = False
     deadline: str | None = None

@@ -94,12 +94,11 @@ class WorkflowEngine(Generic[FactsT]):
     def is_final(self, state: str) -> bool:
         return self.definition.states[state].final
 
+    def conceals_result(self, state: str) -> bool:
+        return self.definition.states[state].conceal_result
+
     def deadline_of(self, state: str) -> str | None:
         return self.definition.states[state].deadline
-
-    def conceals_result(self, state: str) -> bool:
-        """Whether the appraised person may not see the result while the case is in ``state``."""
-        return self.definition.states[state].conceal_result
 
     def triggers_guarded_by(self, guard: str) -> frozenset[str]:
         """The triggers whose transition (from some state) checks ``guard``."""

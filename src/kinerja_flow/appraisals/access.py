@@ -1,0 +1,268 @@
+"""Load one appraisal the caller may see, describe it, and change it under a version check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from kinerja_flow.appraisals.models import Appraisal, Indicator, Target
+from kinerja_flow.appraisals.rules import APPEAL_WINDOW, AppraisalFacts
+from kinerja_flow.appraisals.schemas import (
+    AppealOut,
+    AppraisalOut,
+    BehaviourOut,
+    EvidenceOut,
+    IndicatorBasis,
+    IndicatorOut,
+    Person,
+    RatingExplanation,
+    SupportedTarget,
+    TargetOut,
+    UnitIkm,
+)
+from kinerja_flow.appraisals.suggestion import suggest
+from kinerja_flow.authz import appraisal_roles, visible_appraisals
+from kinerja_flow.berakhlak import CORE_VALUES, VALUE_NAMES
+from kinerja_flow.cycles.models import Cycle
+from kinerja_flow.feedback.service import measure
+from kinerja_flow.i18n import _, translate
+from kinerja_flow.labels import label
+from kinerja_flow.lib.db import begin_write, is_postgres
+from kinerja_flow.lib.errors import Conflict, NotFound
+from kinerja_flow.lib.service import Service
+from kinerja_flow.org.models import Employee, Unit
+from kinerja_flow.workflow.engine import WorkflowEngine
+
+LOAD_OPTIONS = (
+    selectinload(Appraisal.targets)
+    .selectinload(Target.indicators)
+    .selectinload(Indicator.evidence),
+    selectinload(Appraisal.targets).selectinload(Target.supports),
+    selectinload(Appraisal.appeal),
+    selectinload(Appraisal.behaviour),
+)
+"""Everything :meth:`AppraisalAccess.describe` reads, loaded up front (no lazy I/O)."""
+
+
+def person(employee: Employee | None) -> Person | None:
+    return msgspec.convert(employee, Person, from_attributes=True) if employee else None
+
+
+def _number(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _indicator_out(indicator: Indicator, concealed: bool) -> IndicatorOut:
+    return IndicatorOut(
+        id=indicator.id,
+        position=indicator.position,
+        description=indicator.description,
+        aspect=indicator.aspect,  # type: ignore[arg-type]
+        target_value=_number(indicator.target_value),
+        target_unit=indicator.target_unit,
+        target_text=indicator.target_text,
+        weight=_number(indicator.weight),
+        realisation_value=_number(indicator.realisation_value),
+        realisation_text=indicator.realisation_text,
+        assessment=None if concealed else indicator.assessment,  # type: ignore[arg-type]
+        evidence=[
+            msgspec.convert(e, EvidenceOut, from_attributes=True) for e in indicator.evidence
+        ],
+    )
+
+
+def _target_out(target: Target, concealed: bool) -> TargetOut:
+    supports = target.supports
+    return TargetOut(
+        id=target.id,
+        position=target.position,
+        title=target.title,
+        supports=SupportedTarget(supports.id, supports.appraisal_id, supports.title)
+        if supports
+        else None,
+        indicators=[_indicator_out(i, concealed) for i in target.indicators],
+        evaluator_feedback=None if concealed else target.evaluator_feedback,
+    )
+
+
+def explain(appraisal: Appraisal, locale: str) -> RatingExplanation:
+    """How the predikat was (or would be) reached; the suggestion is frozen at submission."""
+    live = suggest(appraisal.approach, appraisal.indicators)
+    suggested = appraisal.suggested_results_rating or live.rating
+    results, behaviour = appraisal.results_rating, appraisal.behaviour_rating
+    cell = None
+    if appraisal.predikat and results and behaviour:
+        cell = translate(
+            _("Results '{results}' and behaviour '{behaviour}' give the predikat '{predikat}'."),
+            locale,
+            results=label(results, locale),
+            behaviour=label(behaviour, locale),
+            predikat=label(appraisal.predikat, locale),
+        )
+    return RatingExplanation(
+        approach=appraisal.approach,  # type: ignore[arg-type]
+        suggested_results_rating=suggested,  # type: ignore[arg-type]
+        suggestion_score=_number(live.score),
+        basis=[
+            IndicatorBasis(
+                indicator_id=item.indicator_id,
+                level=item.level,
+                achievement=_number(item.achievement),
+                weight=float(item.weight),
+            )
+            for item in live.levels
+        ],
+        results_rating=results,  # type: ignore[arg-type]
+        behaviour_rating=behaviour,  # type: ignore[arg-type]
+        departs_from_suggestion=bool(results and suggested and results != suggested),
+        departure_reason=appraisal.departure_reason,
+        matrix_cell=cell,
+        predikat=appraisal.predikat,  # type: ignore[arg-type]
+    )
+
+
+def _concealed_explanation(appraisal: Appraisal) -> RatingExplanation:
+    return RatingExplanation(
+        approach=appraisal.approach,  # type: ignore[arg-type]
+        suggested_results_rating=None,
+        suggestion_score=None,
+        basis=[],
+        results_rating=None,
+        behaviour_rating=None,
+        departs_from_suggestion=False,
+        departure_reason=None,
+        matrix_cell=None,
+        predikat=None,
+    )
+
+
+class AppraisalAccess(Service):
+    """The base of the services that read or change one appraisal."""
+
+    async def _load(self, appraisal_id: int, *, lock: bool = False) -> Appraisal:
+        query = (
+            select(Appraisal)
+            .where(Appraisal.id == appraisal_id, visible_appraisals(self.principal))
+            .options(*LOAD_OPTIONS)
+            .execution_options(populate_existing=True)
+        )
+        if lock and is_postgres(self.session):
+            query = query.with_for_update(of=Appraisal)
+        appraisal = await self.session.scalar(query)
+        if appraisal is None:
+            raise NotFound(
+                _("Appraisal {id} does not exist or is not visible to you."), id=appraisal_id
+            )
+        return appraisal
+
+    def _engine(self, appraisal: Appraisal) -> WorkflowEngine[AppraisalFacts]:
+        return self.ctx.workflows[appraisal.workflow]
+
+    def conceals_result(self, appraisal: Appraisal) -> bool:
+        """The employee does not see the evaluation before it is released to them."""
+        return self._engine(appraisal).conceals_result(appraisal.state) and (
+            "employee" in appraisal_roles(self.principal, appraisal)
+        )
+
+    async def _people(self, appraisal: Appraisal) -> dict[int, Employee]:
+        ids = {
+            i for i in (appraisal.employee_id, appraisal.evaluator_id, appraisal.reviewer_id) if i
+        }
+        rows = await self.session.scalars(select(Employee).where(Employee.id.in_(ids)))
+        return {e.id: e for e in rows.all()}
+
+    async def _unit_ikm(self, employee: Employee, cycle: Cycle) -> UnitIkm:
+        unit = await self.session.get_one(Unit, employee.unit_id)
+        result = await measure(self.session, unit.id, cycle.period_start, cycle.period_end)
+        return UnitIkm(
+            unit_code=unit.code,
+            unit_name=unit.name,
+            index=_number(result.index),
+            category=result.category,
+            responses=result.responses,
+        )
+
+    async def describe(self, appraisal: Appraisal) -> AppraisalOut:
+        people = await self._people(appraisal)
+        cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
+        engine = self._engine(appraisal)
+        roles = appraisal_roles(self.principal, appraisal)
+        concealed = self.conceals_result(appraisal)
+        locale = self.principal.locale
+        employee = people[appraisal.employee_id]
+        deadline = engine.deadline_of(appraisal.state)
+        notes = {note.value: note for note in appraisal.behaviour}
+        appeal = appraisal.appeal
+        return AppraisalOut(
+            id=appraisal.id,
+            cycle_id=appraisal.cycle_id,
+            workflow=appraisal.workflow,
+            state=appraisal.state,
+            version=appraisal.version,
+            employee=person(employee),  # type: ignore[arg-type]
+            evaluator=person(people.get(appraisal.evaluator_id or 0)),
+            reviewer=person(people.get(appraisal.reviewer_id or 0)),
+            approach=appraisal.approach,  # type: ignore[arg-type]
+            targets=[_target_out(t, concealed) for t in appraisal.targets],
+            behaviour=[
+                BehaviourOut(
+                    value=value,
+                    name=translate(VALUE_NAMES[value], locale),
+                    expectation=notes[value].expectation if value in notes else None,
+                    feedback=None if concealed or value not in notes else notes[value].feedback,
+                )
+                for value in CORE_VALUES
+            ],
+            rating=_concealed_explanation(appraisal) if concealed else explain(appraisal, locale),
+            unit_ikm=None if roles == {"employee"} else await self._unit_ikm(employee, cycle),
+            results_rating=None if concealed else appraisal.results_rating,  # type: ignore[arg-type]
+            behaviour_rating=None if concealed else appraisal.behaviour_rating,  # type: ignore[arg-type]
+            predikat=None if concealed else appraisal.predikat,  # type: ignore[arg-type]
+            return_comment=appraisal.return_comment,
+            review_comment=None if concealed else appraisal.review_comment,
+            reviewed_at=appraisal.reviewed_at,
+            appeal_deadline=appraisal.reviewed_at + APPEAL_WINDOW
+            if appraisal.reviewed_at
+            else None,
+            appeal=msgspec.convert(appeal, AppealOut, from_attributes=True) if appeal else None,
+            cancel_reason=appraisal.cancel_reason,
+            due=getattr(cycle, deadline) if deadline else None,
+            allowed_actions=engine.allowed_triggers(appraisal.state, roles),
+            state_changed_at=appraisal.state_changed_at,
+        )
+
+    @staticmethod
+    def _check_version(appraisal: Appraisal, seen: int | None) -> None:
+        """Refuse a change made against a version other than the current one (409)."""
+        if seen is not None and seen != appraisal.version:
+            raise Conflict(
+                _("Someone else changed the appraisal (your version {seen}, now {current})."),
+                seen=seen,
+                current=appraisal.version,
+            )
+
+    @staticmethod
+    def _touch(appraisal: Appraisal, now: datetime) -> None:
+        """Mark the appraisal changed, so its version moves even when only a target changed."""
+        appraisal.updated_at = now
+        flag_modified(appraisal, "updated_at")
+
+    async def _open_for_change(self, appraisal_id: int, version: int | None) -> Appraisal:
+        await begin_write(self.session)
+        appraisal = await self._load(appraisal_id, lock=True)
+        self._check_version(appraisal, version)
+        return appraisal
+
+    async def _commit(self, appraisal: Appraisal) -> AppraisalOut:
+        try:
+            await self.session.flush()
+        except StaleDataError as exc:
+            raise Conflict(_("The appraisal was changed by someone else; reload it.")) from exc
+        out = await self.describe(await self._load(appraisal.id))
+        await self.session.commit()
+        return out

@@ -1,0 +1,1 @@
+"""Evidence (bukti dukung) of an indicator's realisation: links and uploaded files."""

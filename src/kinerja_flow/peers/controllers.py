@@ -1,0 +1,138 @@
+"""HTTP endpoints of peer feedback: invite and read (appraisal), answer (API or emailed link)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja_flow.context import AppContext
+from kinerja_flow.i18n import _
+from kinerja_flow.lib.deps import service_provider
+from kinerja_flow.lib.errors import FieldError, Invalid
+from kinerja_flow.lib.http import request_locale
+from kinerja_flow.peers.link import PeerLinkService
+from kinerja_flow.peers.schemas import (
+    PeerAnswers,
+    PeerFeedbackOut,
+    PeerInvite,
+    PeerReceipt,
+    PeerRequestOut,
+    non_integer_scores,
+)
+from kinerja_flow.peers.service import PeerService
+
+MAX_BODY_BYTES = 128 * 1024  # seven answers with comments of 2000 characters fit easily
+
+
+async def require_integer_scores(request: Request[Any, Any, Any]) -> None:
+    if fields := non_integer_scores(await request.json()):
+        raise Invalid(
+            _("The request is not valid."),
+            errors=[
+                FieldError(field, _("A score is a whole number from 1 to 5.")) for field in fields
+            ],
+        )
+
+
+class PeerFeedbackController(Controller):
+    path = "/api/v1/appraisals"
+    tags = ["peer feedback"]
+    dependencies = {"peer_service": service_provider(PeerService)}
+
+    @post(
+        "/{appraisal_id:int}/peers",
+        status_code=201,
+        summary="Ask peers for feedback by a due date (evaluator or HR, before the rating)",
+    )
+    async def invite(
+        self,
+        peer_service: NamedDependency[PeerService],
+        appraisal_id: FromPath[int],
+        data: JSONBody[PeerInvite],
+        request: Request[Any, Any, Any],
+    ) -> PeerFeedbackOut:
+        return await peer_service.invite(appraisal_id, data, request_locale(request))
+
+    @get(
+        "/{appraisal_id:int}/peer-feedback",
+        summary="Peer feedback: with names for the evaluator, reviewer, HR and auditor; "
+        "an anonymous aggregate for the employee",
+    )
+    async def feedback(
+        self,
+        peer_service: NamedDependency[PeerService],
+        appraisal_id: FromPath[int],
+        request: Request[Any, Any, Any],
+    ) -> PeerFeedbackOut:
+        return await peer_service.feedback(appraisal_id, request_locale(request))
+
+
+class PeerRequestController(Controller):
+    path = "/api/v1/peer-requests"
+    tags = ["peer feedback"]
+    dependencies = {"peer_service": service_provider(PeerService)}
+
+    @get("/", summary="The caller's own peer feedback requests, answered or not")
+    async def mine(
+        self, peer_service: NamedDependency[PeerService], request: Request[Any, Any, Any]
+    ) -> list[PeerRequestOut]:
+        return await peer_service.mine(request_locale(request))
+
+    @post(
+        "/{request_id:int}/answer",
+        status_code=201,
+        summary="Answer one of the caller's requests: every core value, once",
+        request_max_body_size=MAX_BODY_BYTES,
+    )
+    async def answer(
+        self,
+        peer_service: NamedDependency[PeerService],
+        request_id: FromPath[int],
+        data: JSONBody[PeerAnswers],
+        request: Request[Any, Any, Any],
+    ) -> PeerReceipt:
+        await require_integer_scores(request)
+        return await peer_service.answer(request_id, data, request_locale(request))
+
+
+def provide_link_service(
+    db_session: NamedDependency[AsyncSession], ctx: NamedDependency[AppContext]
+) -> PeerLinkService:
+    return PeerLinkService(db_session, ctx)
+
+
+class PeerLinkController(Controller):
+    """Public: the peer follows the emailed link; the token in it is the only credential."""
+
+    path = "/public/peer-feedback"
+    tags = ["peer feedback"]
+    dependencies = {"link_service": Provide(provide_link_service, sync_to_thread=False)}
+
+    @get("/{token:str}", summary="What the peer is asked (public, by link)")
+    async def describe(
+        self,
+        link_service: NamedDependency[PeerLinkService],
+        token: FromPath[str],
+        request: Request[Any, Any, Any],
+    ) -> PeerRequestOut:
+        return await link_service.describe(token, request_locale(request))
+
+    @post(
+        "/{token:str}",
+        status_code=201,
+        summary="Answer by link: every core value, once, before the end of the due day",
+        request_max_body_size=MAX_BODY_BYTES,
+    )
+    async def answer(
+        self,
+        link_service: NamedDependency[PeerLinkService],
+        token: FromPath[str],
+        data: JSONBody[PeerAnswers],
+        request: Request[Any, Any, Any],
+    ) -> PeerReceipt:
+        await require_integer_scores(request)
+        return await link_service.answer(token, data, request_locale(request))
