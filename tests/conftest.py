@@ -102,7 +102,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def settings(clean_database: str, mail: MailServer) -> Settings:
+def settings(clean_database: str, mail: MailServer, tmp_path: Path) -> Settings:
     return load_settings(
         {},
         database_url=clean_database,
@@ -114,6 +114,7 @@ def settings(clean_database: str, mail: MailServer) -> Settings:
         password_time_cost=1,  # still argon2id, at a cost that keeps the suite quick
         password_memory_kib=1024,  # the test client runs the app on its own event loop
         secret_key="test-secret-key-with-enough-length-0123456789",
+        evidence_dir=str(tmp_path / "evidence"),
     )
 
 

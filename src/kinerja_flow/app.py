@@ -31,6 +31,7 @@ from kinerja_flow.context import AppContext, build_context
 from kinerja_flow.cycles.controllers import CycleController
 from kinerja_flow.distribution.controllers import DistributionController
 from kinerja_flow.documents.controllers import DocumentController
+from kinerja_flow.evidence.controllers import evidence_router
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
 from kinerja_flow.lib.deps import provide_ctx, provide_db_session, provide_principal
 from kinerja_flow.lib.errors import AppError
@@ -123,6 +124,7 @@ def create_app(
             PeerRequestController,
             PeerLinkController,
             DocumentController,
+            evidence_router(settings),
             *(route_handlers or []),
         ],
         dependencies={

@@ -50,6 +50,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     templates_dir: str | None = None
     document_place: str | None = None
     """The place written before the date on printed documents (e.g. "Bandung")."""
+    evidence_dir: str = "./evidence-files"
+    evidence_max_bytes: int = 10 * 1024 * 1024
     demo: bool = False
 
     @property
@@ -63,6 +65,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def templates_path(self) -> Path:
         return Path(self.templates_dir) if self.templates_dir else data_dir("templates")
+
+    @property
+    def evidence_path(self) -> Path:
+        """Where uploaded evidence files are kept, named by their SHA-256."""
+        return Path(self.evidence_dir)
 
     @property
     def run_embedded_worker(self) -> bool:

@@ -52,6 +52,14 @@ class Invalid(AppError):
     status_code = 422
 
 
+class TooLarge(AppError):
+    status_code = 413
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+
+
 class TooManyRequests(AppError):
     status_code = 429
 

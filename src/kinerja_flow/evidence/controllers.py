@@ -1,0 +1,190 @@
+"""HTTP endpoints for evidence: add a link (JSON) or a file (multipart), remove it, download it.
+
+One ``POST`` takes either body, told apart by its ``Content-Type``: Litestar types a handler's
+body with one media type, so this handler reads the request itself, through Litestar's own JSON
+decoding and streaming multipart parser (files are spooled to disk past 1 MiB).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Controller, Request, Router, delete, get, post
+from litestar.datastructures import ETag, UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat
+from litestar.params import FromPath, FromQuery
+from litestar.response import File
+
+from kinerja_flow.appraisals.schemas import AppraisalOut
+from kinerja_flow.config import Settings
+from kinerja_flow.evidence.filenames import content_disposition
+from kinerja_flow.evidence.schemas import FileFields, LinkCreate
+from kinerja_flow.evidence.service import EvidenceService
+from kinerja_flow.evidence.storage import too_large
+from kinerja_flow.i18n import _
+from kinerja_flow.lib.deps import service_provider
+from kinerja_flow.lib.errors import FieldError, Invalid, UnsupportedMediaType
+
+INDICATOR = "/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators/{indicator_id:int}"
+FORM_OVERHEAD = 64 * 1024
+"""Room in a request body for the multipart framing and the form fields next to the file."""
+StructT = TypeVar("StructT", bound=msgspec.Struct)
+
+_TEXT = Schema(type=OpenAPIType.STRING, max_length=2000)
+_VERSION = Schema(type=OpenAPIType.INTEGER, description="The appraisal version you saw.")
+
+
+@dataclass
+class EvidenceOperation(Operation):
+    """Documents the two bodies the add-evidence endpoint accepts."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            content={
+                RequestEncodingType.JSON: OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        properties={"url": _TEXT, "note": _TEXT, "version": _VERSION},
+                        required=["url"],
+                    )
+                ),
+                RequestEncodingType.MULTI_PART: OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        properties={
+                            "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+                            "note": _TEXT,
+                            "version": _VERSION,
+                        },
+                        required=["file"],
+                    )
+                ),
+            },
+        )
+
+
+def _convert(raw: Any, into: type[StructT]) -> StructT:
+    """``raw`` as ``into``, or the same 422 a typed body gives."""
+    try:
+        if isinstance(raw, bytes):
+            return msgspec.json.decode(raw, type=into)
+        return msgspec.convert(raw, into, strict=False)
+    except msgspec.DecodeError as exc:  # a ValidationError is a DecodeError too
+        raise ValidationException(
+            detail=str(exc), extra=[{"message": str(exc), "key": "data"}]
+        ) from exc
+
+
+async def _read_form(request: Request[Any, Any, Any], limit: int) -> tuple[UploadFile, FileFields]:
+    try:
+        form = await request.form()
+    except RequestEntityTooLarge as exc:
+        raise too_large(limit) from exc
+    files = [value for value in form.getall("file", []) if isinstance(value, UploadFile)]
+    if len(files) != 1:
+        await form.close()
+        raise Invalid(
+            _("Send exactly one file in the form field 'file'."),
+            errors=[FieldError("file", _("Attach one file."))],
+        )
+    fields = {name: form.get(name) for name in form if name != "file" and form.get(name) != ""}
+    try:
+        return files[0], _convert(fields, FileFields)
+    except ValidationException:
+        await form.close()
+        raise
+
+
+class EvidenceController(Controller):
+    tags = ["evidence"]
+    dependencies = {"evidence_service": service_provider(EvidenceService)}
+
+    @post(
+        f"{INDICATOR}/evidence",
+        status_code=201,
+        summary="Attach evidence to an indicator: a link (JSON) or a file (multipart)",
+        description=(
+            "Employee, during the self-assessment. Files: PDF, PNG, JPEG, DOCX, XLSX, PPTX, "
+            "ODT, ODS, ODP, recognised by content, up to the configured size. Answers the "
+            "appraisal with its new version."
+        ),
+        operation_class=EvidenceOperation,
+    )
+    async def add_evidence(
+        self,
+        evidence_service: NamedDependency[EvidenceService],
+        request: Request[Any, Any, Any],
+        appraisal_id: FromPath[int],
+        target_id: FromPath[int],
+        indicator_id: FromPath[int],
+    ) -> AppraisalOut:
+        ids = (appraisal_id, target_id, indicator_id)
+        media_type = request.content_type[0]
+        if media_type == RequestEncodingType.JSON:
+            link = _convert(await request.body(), LinkCreate)
+            return await evidence_service.add_link(*ids, link)
+        if media_type != RequestEncodingType.MULTI_PART:
+            raise UnsupportedMediaType(
+                _("Send a link as application/json or a file as multipart/form-data.")
+            )
+        limit = evidence_service.ctx.settings.evidence_max_bytes
+        upload, fields = await _read_form(request, limit)
+        try:
+            return await evidence_service.add_file(*ids, upload.file, upload.filename, fields)
+        finally:
+            await upload.close()
+
+    @delete(
+        f"{INDICATOR}/evidence/{{evidence_id:int}}",
+        status_code=200,
+        summary="Remove evidence from an indicator (employee, self-assessment)",
+    )
+    async def remove_evidence(
+        self,
+        evidence_service: NamedDependency[EvidenceService],
+        appraisal_id: FromPath[int],
+        target_id: FromPath[int],
+        indicator_id: FromPath[int],
+        evidence_id: FromPath[int],
+        version: FromQuery[int | None] = None,
+    ) -> AppraisalOut:
+        return await evidence_service.remove(
+            appraisal_id, target_id, indicator_id, evidence_id, version
+        )
+
+    @get(
+        "/evidence/{evidence_id:int}/file",
+        summary="Download an evidence file (anyone who may see the appraisal)",
+        media_type="application/octet-stream",
+    )
+    async def download(
+        self, evidence_service: NamedDependency[EvidenceService], evidence_id: FromPath[int]
+    ) -> File:
+        stored = await evidence_service.stored_file(evidence_id)
+        return File(
+            stored.path,
+            media_type=stored.content_type,
+            etag=ETag(value=stored.sha256),
+            headers={
+                "content-disposition": content_disposition(stored.filename),
+                "x-content-type-options": "nosniff",
+                "cache-control": "private, no-cache",
+            },
+        )
+
+
+def evidence_router(settings: Settings) -> Router:
+    """The evidence endpoints, with a body limit that fits the largest accepted file."""
+    return Router(
+        "/api/v1",
+        route_handlers=[EvidenceController],
+        request_max_body_size=settings.evidence_max_bytes + FORM_OVERHEAD,
+    )
