@@ -18,6 +18,7 @@ LABELS: dict[str, str] = {
     "in_progress": _("In progress"),
     "self_assessment": _("Self-assessment"),
     "under_review": _("Under review"),
+    "calibration": _("Calibration"),
     "reviewed": _("Reviewed"),
     "appealed": _("Appealed"),
     "follow_up": _("Follow-up"),

@@ -11,12 +11,14 @@ from kinerja_flow.appraisals.predikat import Rating, predikat_for
 from kinerja_flow.appraisals.schemas import ActionRequest
 from kinerja_flow.appraisals.suggestion import suggest
 from kinerja_flow.berakhlak import CORE_VALUES
+from kinerja_flow.distribution.evaluate import ReleaseCheck, limit_text
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import FieldError
 from kinerja_flow.workflow.registry import Registry
 
 APPEAL_WINDOW = timedelta(days=14)
 """PP 30/2019 art. 59: an objection may be filed within 14 days of receiving the result."""
+DISTRIBUTION_GUARD = "distribution_allows_release"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class AppraisalFacts:
     reviewed_at: datetime | None
     has_evaluator: bool
     has_reviewer: bool
+    release_check: ReleaseCheck | None = None
+    """Gathered only when the transition checks ``distribution_allows_release``."""
 
 
 def _realised(indicator: Indicator, approach: str) -> bool:
@@ -233,6 +237,31 @@ def within_appeal_window(facts: AppraisalFacts) -> FieldError | None:
     return None
 
 
+@RULES.guard(DISTRIBUTION_GUARD)
+def distribution_allows_release(facts: AppraisalFacts) -> list[FieldError] | None:
+    """In a cycle that blocks, refuse while the employee's unit breaks its pattern."""
+    check = facts.release_check
+    assert check is not None, "the service gathers the release check for this guard"
+    if check.policy != "block" or not check.unit.broken:
+        return None
+    org = check.unit.org_predikat
+    assert org is not None  # only a unit with an organisation predikat can break a rule
+    return [
+        FieldError(
+            "distribution",
+            _(
+                "Unit {unit} does not follow the pattern of its organisation predikat "
+                "'{org_predikat}', and this cycle blocks the release until it does."
+            ),
+            {"unit": check.unit.unit_code, "org_predikat": org.value},
+        ),
+        *(
+            FieldError("distribution", broken.rule.message, {"limit": limit_text(broken.rule)})
+            for broken in check.unit.broken
+        ),
+    ]
+
+
 @RULES.guard("appeal_decision_given")
 def appeal_decision_given(facts: AppraisalFacts) -> FieldError | None:
     payload = facts.payload
@@ -276,7 +305,6 @@ def record_ratings(ctx: EffectContext) -> dict[str, Any]:
         facts.departure_reason if facts.suggestion and results != facts.suggestion else None
     )
     appraisal.review_comment = ctx.payload.comment or appraisal.review_comment
-    appraisal.reviewed_at = ctx.now
     return {
         "results_rating": results.value,
         "behaviour_rating": behaviour.value,
@@ -285,6 +313,13 @@ def record_ratings(ctx: EffectContext) -> dict[str, Any]:
         "departure_reason": appraisal.departure_reason,
         "comment": appraisal.review_comment,
     }
+
+
+@RULES.effect("release_result")
+def release_result(ctx: EffectContext) -> dict[str, Any]:
+    """The result reaches the employee now: the 14-day appeal window counts from here."""
+    ctx.appraisal.reviewed_at = ctx.now
+    return {}
 
 
 @RULES.effect("open_appeal")

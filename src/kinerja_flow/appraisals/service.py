@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -12,7 +13,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.appraisals.access import LOAD_OPTIONS, AppraisalAccess, person
 from kinerja_flow.appraisals.models import Appraisal
-from kinerja_flow.appraisals.rules import APPEAL_WINDOW, EffectContext, gather_facts
+from kinerja_flow.appraisals.rules import (
+    APPEAL_WINDOW,
+    DISTRIBUTION_GUARD,
+    EffectContext,
+    gather_facts,
+)
 from kinerja_flow.appraisals.schemas import (
     ActionRequest,
     AppraisalOut,
@@ -27,6 +33,8 @@ from kinerja_flow.audit.schemas import AuditEventOut
 from kinerja_flow.audit.service import AuditEntry, events_of_appraisal
 from kinerja_flow.authz import appraisal_roles, require, visible_appraisals
 from kinerja_flow.cycles.models import Cycle
+from kinerja_flow.distribution.evaluate import ReleaseCheck
+from kinerja_flow.distribution.service import release_audit, release_checks
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Invalid, NotFound
@@ -35,8 +43,11 @@ from kinerja_flow.org.models import Employee
 from kinerja_flow.workflow.engine import Decision
 
 BULK_BATCH = 200
-EVALUATION_ACTIONS = frozenset({"evaluation.saved", "appraisal.submit_review"})
-"""Events that carry the evaluation itself, withheld from the employee until release."""
+EVALUATION_ACTIONS = frozenset(
+    {"evaluation.saved", "appraisal.submit_review", "appraisal.send_back"}
+)
+"""Events that carry the evaluation itself (or HR's reason to send it back, in calibration),
+withheld from the employee until release."""
 
 
 class AppraisalService(AppraisalAccess):
@@ -93,7 +104,7 @@ class AppraisalService(AppraisalAccess):
                 employee=person(e),  # type: ignore[arg-type]
                 evaluator_id=a.evaluator_id,
                 reviewer_id=a.reviewer_id,
-                predikat=a.predikat,  # type: ignore[arg-type]
+                predikat=None if self.conceals_result(a) else a.predikat,  # type: ignore[arg-type]
             )
             for a, e in rows.all()
         ]
@@ -125,6 +136,8 @@ class AppraisalService(AppraisalAccess):
         sources = engine.sources_of(trigger)
         if not sources:
             raise NotFound(_("There is no action named '{trigger}'."), trigger=trigger)
+        checks_release = trigger in engine.triggers_guarded_by(DISTRIBUTION_GUARD)
+        release_policy = cycle.distribution_policy
         ids = list(
             (
                 await self.session.scalars(
@@ -150,7 +163,19 @@ class AppraisalService(AppraisalAccess):
             )
             if is_postgres(self.session):
                 query = query.with_for_update(of=Appraisal)
-            for appraisal in (await self.session.scalars(query)).all():
+            batch = (await self.session.scalars(query)).all()
+            release = (
+                await release_checks(
+                    self.session,
+                    self.ctx.distribution_policy,
+                    cycle_id,
+                    release_policy,
+                    [appraisal.employee_id for appraisal in batch],
+                )
+                if checks_release
+                else {}
+            )
+            for appraisal in batch:
                 payload = ActionRequest(
                     version=appraisal.version, reason=data.reason, comment=data.comment
                 )
@@ -159,7 +184,7 @@ class AppraisalService(AppraisalAccess):
                         appraisal.state, trigger, appraisal_roles(self.principal, appraisal)
                     )
                     async with self.session.begin_nested():
-                        await self._transition(appraisal, trigger, payload)
+                        await self._transition(appraisal, trigger, payload, release)
                     result.fired += 1
                 except AppError as refusal:
                     result.refused.append(BulkRefusal(appraisal.id, refusal.status_code))
@@ -218,17 +243,45 @@ class AppraisalService(AppraisalAccess):
         )
         return await self._commit(appraisal)
 
-    async def _transition(self, appraisal: Appraisal, trigger: str, payload: ActionRequest) -> None:
+    async def _release_check(
+        self, appraisal: Appraisal, known: dict[int, ReleaseCheck]
+    ) -> ReleaseCheck:
+        """The cycle's release policy and the employee's unit pattern (``known``: a batch's)."""
+        if appraisal.employee_id not in known:
+            cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
+            known.update(
+                await release_checks(
+                    self.session,
+                    self.ctx.distribution_policy,
+                    cycle.id,
+                    cycle.distribution_policy,
+                    [appraisal.employee_id],
+                )
+            )
+        return known[appraisal.employee_id]
+
+    async def _transition(
+        self,
+        appraisal: Appraisal,
+        trigger: str,
+        payload: ActionRequest,
+        release: dict[int, ReleaseCheck] | None = None,
+    ) -> None:
         """Decide, apply effects, move the state, audit and queue the emails (no commit)."""
         engine = self._engine(appraisal)
         roles = appraisal_roles(self.principal, appraisal)
         now = self.ctx.clock.now()
         facts = gather_facts(appraisal, payload, now)
+        if DISTRIBUTION_GUARD in engine.authorise(appraisal.state, trigger, roles).guards:
+            check = await self._release_check(appraisal, {} if release is None else release)
+            facts = replace(facts, release_check=check)
         decision = engine.decide(appraisal.state, trigger, roles, facts)
         data: dict[str, Any] = {}
         effect_context = EffectContext(appraisal, facts, self.principal.account_id)
         for name in decision.effects:
             data.update(engine.registry.effects[name](effect_context))
+        if facts.release_check is not None:
+            data["distribution"] = release_audit(facts.release_check)
         appraisal.state = decision.dest
         appraisal.state_changed_at = now
         self._touch(appraisal, now)
@@ -247,9 +300,12 @@ class AppraisalService(AppraisalAccess):
             await self.session.flush()
         except StaleDataError as exc:
             raise Conflict(_("The appraisal was changed by someone else; reload it.")) from exc
-        await self.ctx.outbox.enqueue(self.session, now, await self._emails(appraisal, decision))
+        emails = await self._emails(appraisal, decision, payload.reason)
+        await self.ctx.outbox.enqueue(self.session, now, emails)
 
-    async def _emails(self, appraisal: Appraisal, decision: Decision) -> Sequence[Email]:
+    async def _emails(
+        self, appraisal: Appraisal, decision: Decision, reason: str | None = None
+    ) -> Sequence[Email]:
         people = await self._people(appraisal)
         locales = dict(
             (
@@ -288,6 +344,7 @@ class AppraisalService(AppraisalAccess):
                             "cycle": cycle,
                             "actor": self.principal.email,
                             "trigger": decision.trigger,
+                            "reason": reason,
                             "appeal_deadline": appraisal.reviewed_at + APPEAL_WINDOW
                             if appraisal.reviewed_at
                             else None,

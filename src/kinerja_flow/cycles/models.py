@@ -24,6 +24,8 @@ class Cycle(IdMixin, Base):
     period_start: Mapped[date]
     period_end: Mapped[date]
     workflow: Mapped[str] = mapped_column(String(50))
+    distribution_policy: Mapped[str] = mapped_column(String(10), server_default="warn")
+    """"warn" or "block": whether a release that breaks the unit's pattern is audited or refused."""
     targets_due: Mapped[date | None]
     self_assessment_due: Mapped[date | None]
     review_due: Mapped[date | None]

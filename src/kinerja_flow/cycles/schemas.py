@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from kinerja_flow.distribution.policy import ReleasePolicy
+
 CycleKind = Literal["annual", "semester", "quarterly", "monthly"]
 
 
@@ -24,6 +26,7 @@ class CycleCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     unit_codes: list[str] | None = None
     deadlines: Deadlines = msgspec.field(default_factory=Deadlines)
     workflow: str = "appraisal"
+    distribution_policy: ReleasePolicy = "warn"
 
 
 class CycleOut(msgspec.Struct):
@@ -33,6 +36,7 @@ class CycleOut(msgspec.Struct):
     period_start: date
     period_end: date
     workflow: str
+    distribution_policy: ReleasePolicy
     unit_codes: list[str]
     deadlines: Deadlines
     opened_at: datetime | None

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.appraisals.models import Appraisal
+from kinerja_flow.appraisals.rules import DISTRIBUTION_GUARD
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.authz import require
 from kinerja_flow.cycles.models import Cycle
 from kinerja_flow.cycles.schemas import CycleCreate, CycleOut, Deadlines, OpenResult
+from kinerja_flow.distribution.policy import ReleasePolicy
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
@@ -42,6 +46,20 @@ class CycleService(Service):
             errors.append(
                 FieldError("workflow", _("Unknown workflow '{name}'."), {"name": data.workflow})
             )
+        elif data.distribution_policy == "block" and not self.ctx.workflows[
+            data.workflow
+        ].triggers_guarded_by(DISTRIBUTION_GUARD):
+            errors.append(
+                FieldError(
+                    "distribution_policy",
+                    _(
+                        "'block' needs a workflow whose release step checks the unit's "
+                        "distribution (such as 'appraisal_calibrated'); in workflow '{name}' "
+                        "each result is released when the evaluator submits it."
+                    ),
+                    {"name": data.workflow},
+                )
+            )
         for name in ("targets_due", "self_assessment_due", "review_due"):
             due = getattr(data.deadlines, name)
             if due is not None and due < data.period_start:
@@ -70,6 +88,7 @@ class CycleService(Service):
             period_start=data.period_start,
             period_end=data.period_end,
             workflow=data.workflow,
+            distribution_policy=data.distribution_policy,
             targets_due=data.deadlines.targets_due,
             self_assessment_due=data.deadlines.self_assessment_due,
             review_due=data.deadlines.review_due,
@@ -91,6 +110,7 @@ class CycleService(Service):
                     "period": [str(data.period_start), str(data.period_end)],
                     "unit_codes": sorted(u.code for u in units),
                     "workflow": data.workflow,
+                    "distribution_policy": data.distribution_policy,
                 },
             ),
         )
@@ -132,6 +152,7 @@ class CycleService(Service):
                 period_start=cycle.period_start,
                 period_end=cycle.period_end,
                 workflow=cycle.workflow,
+                distribution_policy=cast("ReleasePolicy", cycle.distribution_policy),
                 unit_codes=sorted(u.code for u in cycle.units),
                 deadlines=Deadlines(
                     targets_due=cycle.targets_due,

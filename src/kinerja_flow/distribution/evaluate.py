@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from kinerja_flow.appraisals.predikat import Predikat
-from kinerja_flow.distribution.policy import DistributionPolicy, OrgPredikat, Rule
+from kinerja_flow.distribution.policy import DistributionPolicy, OrgPredikat, ReleasePolicy, Rule
 
 SHARE_PLACES = Decimal("0.0001")
 
@@ -69,3 +69,42 @@ def evaluate(
         return []
     found = (check(rule, counts, total) for rule in policy.rules_for(org_predikat))
     return [broken for broken in found if broken is not None]
+
+
+@dataclass(frozen=True)
+class UnitPattern:
+    """One unit's employee predikat in one cycle and the rules of its pattern they break.
+
+    ``org_predikat`` is None while HR has not set the unit's result: there is no pattern yet.
+    """
+
+    unit_code: str
+    unit_name: str
+    org_predikat: OrgPredikat | None
+    counts: dict[Predikat, int]
+    broken: tuple[Broken, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def assess(
+    policy: DistributionPolicy,
+    unit_code: str,
+    unit_name: str,
+    org_predikat: OrgPredikat | None,
+    counts: Mapping[Predikat, int],
+) -> UnitPattern:
+    """One unit's report: its counts (every predikat, zeros included) and the rules broken."""
+    full = {p: counts.get(p, 0) for p in Predikat}
+    broken = evaluate(policy, org_predikat, full) if org_predikat is not None else []
+    return UnitPattern(unit_code, unit_name, org_predikat, full, tuple(broken))
+
+
+@dataclass(frozen=True)
+class ReleaseCheck:
+    """What the ``distribution_allows_release`` guard decides on, gathered before it runs."""
+
+    policy: ReleasePolicy
+    unit: UnitPattern

@@ -25,6 +25,8 @@ import msgspec
 
 from kinerja_flow.appraisals.predikat import Predikat
 
+ReleasePolicy = Literal["warn", "block"]
+"""A cycle's setting: a release that breaks the unit's pattern is audited ("warn") or refused."""
 RuleKind = Literal["max_share", "min_share", "max_count", "min_count", "allowed"]
 RULE_KINDS: tuple[RuleKind, ...] = ("max_share", "min_share", "max_count", "min_count", "allowed")
 MESSAGE_FIELDS = frozenset({"limit"})

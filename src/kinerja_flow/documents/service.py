@@ -31,17 +31,18 @@ SKP_STATES = frozenset(
         "in_progress",
         "self_assessment",
         "under_review",
+        "calibration",
         "reviewed",
         "appealed",
         "follow_up",
         "closed",
     }
 )
-"""From the approval of the targets on."""
+"""From the approval of the targets on (``calibration``: workflows/appraisal_calibrated.toml)."""
 RELEASED_STATES = frozenset({"reviewed", "appealed", "follow_up", "closed"})
 """The result is released to the employee."""
-DRAFT_STATES = frozenset({"under_review"})
-"""The evaluator is rating; the document is a draft the employee does not see."""
+DRAFT_STATES = frozenset({"under_review", "calibration"})
+"""The evaluator is rating, or HR calibrating: a draft the employee does not see."""
 APPROVAL_ACTION = "appraisal.approve_targets"
 
 

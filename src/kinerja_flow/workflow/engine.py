@@ -71,8 +71,10 @@ class WorkflowEngine(Generic[FactsT]):
             case = cast("_Case[FactsT]", event.model)
             for name in transition.guards:
                 failure = self.registry.guards[name](case.facts)
-                if failure is not None:
+                if isinstance(failure, FieldError):
                     case.errors.append(failure)
+                elif failure is not None:
+                    case.errors.extend(failure)
             return not case.errors
 
         return guards_pass
@@ -97,6 +99,10 @@ class WorkflowEngine(Generic[FactsT]):
 
     def deadline_of(self, state: str) -> str | None:
         return self.definition.states[state].deadline
+
+    def triggers_guarded_by(self, guard: str) -> frozenset[str]:
+        """The triggers whose transition (from some state) checks ``guard``."""
+        return frozenset(t.trigger for t in self.definition.transitions if guard in t.guards)
 
     def authorise(self, state: str, trigger: str, roles: frozenset[str]) -> TransitionDef:
         """The transition ``trigger`` takes from ``state``; refuse unknown, forbidden or not now."""

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from kinerja_flow.lib.errors import FieldError
 
 FactsT = TypeVar("FactsT")
-Guard = Callable[[FactsT], FieldError | None]
+Guard = Callable[[FactsT], FieldError | Sequence[FieldError] | None]
+"""A guard answers ``None`` when it passes, else the problem (or every problem) it found."""
 Effect = Callable[..., Any]
 
 
