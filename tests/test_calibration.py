@@ -292,6 +292,9 @@ async def test_hr_can_cancel_an_appraisal_in_calibration(api: Api) -> None:
     cancelled = await api.act(submitted, "cancel", HR, reason="Pegawai pindah instansi.")
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["state"] == "cancelled"
+    mine = await detail(api, appraisal, EMPLOYEE)  # never released: it stays concealed
+    assert (mine["state"], mine["results_rating"], mine["predikat"]) == ("cancelled", None, None)
+    assert mine["rating"]["predikat"] is None
 
 
 async def test_block_refuses_a_release_that_breaks_the_units_pattern(api: Api) -> None:

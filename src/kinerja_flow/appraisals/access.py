@@ -164,10 +164,15 @@ class AppraisalAccess(Service):
         return self.ctx.workflows[appraisal.workflow]
 
     def conceals_result(self, appraisal: Appraisal) -> bool:
-        """The employee does not see the evaluation before it is released to them."""
-        return self._engine(appraisal).conceals_result(appraisal.state) and (
-            "employee" in appraisal_roles(self.principal, appraisal)
-        )
+        """The employee does not see the evaluation before it is released to them.
+
+        Released means the appraisal left a concealing state with a release time; one cancelled
+        before its release stays concealed.
+        """
+        if "employee" not in appraisal_roles(self.principal, appraisal):
+            return False
+        unreleased = appraisal.reviewed_at is None and appraisal.results_rating is not None
+        return unreleased or self._engine(appraisal).conceals_result(appraisal.state)
 
     async def _people(self, appraisal: Appraisal) -> dict[int, Employee]:
         ids = {
