@@ -94,7 +94,7 @@ async def find(session: AsyncSession, *criteria: ColumnElement[bool]) -> list[As
         .where(*criteria)
         .order_by(PeerRequest.due, PeerRequest.id)
     )
-    return [Asked(*row) for row in rows.tuples()]
+    return [Asked(*row) for row in rows.all()]
 
 
 def problems(data: PeerAnswers) -> list[FieldError]:

@@ -71,9 +71,7 @@ class PeerService(Service):
                         Account.employee_id.in_([peer.id for peer in peers])
                     )
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         emails: list[Email] = []
         entries: list[AuditEntry] = []
@@ -192,7 +190,7 @@ class PeerService(Service):
             .order_by(PeerRequest.id)
         )
         return results.named(
-            rows.tuples().all(),
+            [(request, peer) for request, peer in rows.all()],
             await self._answers(appraisal_id),
             self.ctx.settings.peer_min_responses,
             locale,
