@@ -149,7 +149,6 @@ class AppraisalAccess(Service):
             select(Appraisal)
             .where(Appraisal.id == appraisal_id, visible_appraisals(self.principal))
             .options(*LOAD_OPTIONS)
-            .execution_options(populate_existing=True)
         )
         if lock and is_postgres(self.session):
             query = query.with_for_update(of=Appraisal)
@@ -268,6 +267,6 @@ class AppraisalAccess(Service):
             await self.session.flush()
         except StaleDataError as exc:
             raise Conflict(_("The appraisal was changed by someone else; reload it.")) from exc
-        out = await self.describe(await self._load(appraisal.id))
+        out = await self.describe(appraisal)
         await self.session.commit()
         return out

@@ -140,6 +140,7 @@ class SkpService(AppraisalAccess):
             target_unit=data.target_unit,
             target_text=data.target_text,
             weight=_exact(data.weight),
+            evidence=[],
             created_at=now,
             updated_at=now,
         )
@@ -169,7 +170,7 @@ class SkpService(AppraisalAccess):
         target = Target(
             position=max((t.position for t in appraisal.targets), default=0) + 1,
             title=data.title,
-            supports_id=supported.id if supported else None,
+            supports=supported,
             created_at=now,
             updated_at=now,
             indicators=[
@@ -206,7 +207,7 @@ class SkpService(AppraisalAccess):
             new_id = supported.id if supported else None
             if new_id != target.supports_id:
                 changes["supports_target_id"] = (target.supports_id, new_id)
-                target.supports_id = new_id
+                target.supports = supported
         if changes:
             target.updated_at = self.ctx.clock.now()
             await self._audit(
