@@ -27,9 +27,9 @@ from sqlalchemy.orm import aliased
 
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.accounts.service import AccountService
+from kinerja_flow.bootstrap import build_context
 from kinerja_flow.clock import SystemClock
 from kinerja_flow.config import load_settings
-from kinerja_flow.context import build_context
 from kinerja_flow.demo.agency import UNITS, generate, to_csv
 from kinerja_flow.demo.mailcatcher import MailCatcher
 from kinerja_flow.lib.db import create_engine

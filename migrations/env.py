@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from kinerja_flow.config import load_settings
 from kinerja_flow.lib.db import create_engine
-from kinerja_flow.lib.models import metadata
+from kinerja_flow.models import metadata
 
 config = context.config
 

@@ -18,7 +18,7 @@ from kinerja_flow.clock import ManualClock
 from kinerja_flow.config import Settings, load_settings
 from kinerja_flow.lib.db import create_engine
 from kinerja_flow.lib.migrate import upgrade
-from kinerja_flow.lib.models import metadata
+from kinerja_flow.models import metadata
 from tests.support.api import Api
 from tests.support.mailserver import MailServer
 

@@ -15,7 +15,7 @@ import msgspec
 from sqlalchemy import select
 
 from kinerja_flow.audit.models import AuditEvent
-from kinerja_flow.kinds import REGISTRIES
+from kinerja_flow.bootstrap import REGISTRIES
 from kinerja_flow.resources import data_dir
 from kinerja_flow.workflow.loader import check_file
 from tests.support.api import AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api

@@ -11,19 +11,19 @@ import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from kinerja_flow import context
-from kinerja_flow.appraisals.predikat import Predikat
+from kinerja_flow import bootstrap
 from kinerja_flow.audit.models import AuditEvent
 from kinerja_flow.clock import ManualClock
 from kinerja_flow.config import load_settings
-from kinerja_flow.distribution.evaluate import evaluate, limit_text, share
-from kinerja_flow.distribution.policy import (
+from kinerja_flow.policies.distribution import (
     DistributionPolicy,
     OrgPredikat,
     PolicyError,
     load_policy,
     parse_policy,
 )
+from kinerja_flow.policies.distribution_check import evaluate, limit_text, share
+from kinerja_flow.predikat import Predikat
 from kinerja_flow.resources import data_dir
 from tests.conftest import START
 from tests.support.api import AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
@@ -228,13 +228,13 @@ def test_the_service_does_not_start_with_a_broken_policy(
     (tmp_path / "distribution.toml").write_text(_policy_text(extra="[extra]\n"))
     real = data_dir
     monkeypatch.setattr(
-        context, "data_dir", lambda name: tmp_path if name == "policies" else real(name)
+        bootstrap, "data_dir", lambda name: tmp_path if name == "policies" else real(name)
     )
     with pytest.raises(PolicyError, match=r"distribution\.toml: .*unknown field `extra`"):
-        context.build_context(load_settings({}), ManualClock(START))
+        bootstrap.build_context(load_settings({}), ManualClock(START))
     (tmp_path / "distribution.toml").unlink()
     with pytest.raises(PolicyError, match="cannot read the distribution policy"):
-        context.build_context(load_settings({}), ManualClock(START))
+        bootstrap.build_context(load_settings({}), ManualClock(START))
 
 
 # --- through the API ---------------------------------------------------------------------

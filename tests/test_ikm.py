@@ -23,7 +23,7 @@ from kinerja_flow.feedback.models import SurveyResponse
 from kinerja_flow.feedback.schemas import SurveySubmit
 from kinerja_flow.feedback.service import SurveyService
 from kinerja_flow.lib.errors import TooManyRequests
-from kinerja_flow.lib.models import metadata
+from kinerja_flow.models import metadata
 from kinerja_flow.org.models import Unit
 from tests.support.api import AUDITOR, EMPLOYEE, Api
 from tests.support.mailserver import MailServer

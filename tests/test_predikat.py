@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kinerja_flow.appraisals.predikat import Predikat, Rating, predikat_for
+from kinerja_flow.predikat import Predikat, Rating, predikat_for
 
 CELLS = [
     ("di_atas_ekspektasi", "di_bawah_ekspektasi", "kurang_misconduct"),

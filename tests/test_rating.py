@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from kinerja_flow.appraisals.models import Indicator
-from kinerja_flow.appraisals.predikat import Rating
 from kinerja_flow.appraisals.suggestion import suggest
 from kinerja_flow.berakhlak import CORE_VALUES
+from kinerja_flow.predikat import Rating
 from tests.support.api import EMPLOYEE, EVALUATOR, HR, Api
 from tests.support.flow import (
     add_target,

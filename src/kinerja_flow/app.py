@@ -22,27 +22,29 @@ from kinerja_flow.accounts.controllers import AuthController
 from kinerja_flow.accounts.service import JWT_ALGORITHM, load_principal
 from kinerja_flow.appraisals.controllers import AppraisalController
 from kinerja_flow.appraisals.skp_controllers import EvaluationController, SkpController
-from kinerja_flow.audit.controllers import AuditController
-from kinerja_flow.authz import Principal
+from kinerja_flow.bootstrap import build_context
 from kinerja_flow.clock import Clock, SystemClock
 from kinerja_flow.coaching.controllers import CoachingController
 from kinerja_flow.config import Settings, load_settings
-from kinerja_flow.context import AppContext, build_context
 from kinerja_flow.cycles.controllers import CycleController
 from kinerja_flow.distribution.controllers import DistributionController
 from kinerja_flow.documents.controllers import DocumentController
 from kinerja_flow.evidence.controllers import evidence_router
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
-from kinerja_flow.lib.deps import provide_ctx, provide_db_session, provide_principal
 from kinerja_flow.lib.errors import AppError
 from kinerja_flow.lib.http import app_error_handler, http_error_handler, validation_error_handler
+from kinerja_flow.lib.principal import Principal
 from kinerja_flow.notifications.worker import OutboxWorker
+from kinerja_flow.operations.controllers import AuditController
 from kinerja_flow.org.controllers import OrgController
 from kinerja_flow.peers.controllers import (
     PeerFeedbackController,
     PeerLinkController,
     PeerRequestController,
 )
+from kinerja_flow.roster.controllers import RosterController
+from kinerja_flow.runtime.context import AppContext
+from kinerja_flow.runtime.deps import provide_ctx, provide_db_session, provide_principal
 
 PUBLIC_PATHS = [
     "^/health$",
@@ -111,6 +113,7 @@ def create_app(
             health,
             AuthController,
             OrgController,
+            RosterController,
             CycleController,
             AppraisalController,
             SkpController,

@@ -10,12 +10,12 @@ from typing import TypeVar
 
 import click
 
+from kinerja_flow.bootstrap import REGISTRIES, build_context
 from kinerja_flow.clock import SystemClock
 from kinerja_flow.config import Settings, load_settings
-from kinerja_flow.context import AppContext, build_context
 from kinerja_flow.i18n import LOCALES
-from kinerja_flow.kinds import REGISTRIES
 from kinerja_flow.lib import migrate
+from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.workflow.graph import mermaid
 from kinerja_flow.workflow.loader import MessageCheck, check_file
 

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from kinerja_flow.accounts.service import AccountService
 from kinerja_flow.clock import ManualClock
 from kinerja_flow.config import Settings
-from kinerja_flow.context import AppContext
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.notifications.worker import OutboxWorker
+from kinerja_flow.runtime.context import AppContext
 from tests.support.mailserver import MailServer
 
 PASSWORD = "kopi-tubruk-sawah-hijau-42"

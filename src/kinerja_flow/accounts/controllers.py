@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.schemas import Me, SetPassword, TokenRequest, TokenResponse
 from kinerja_flow.accounts.service import AccountService
-from kinerja_flow.authz import Principal
-from kinerja_flow.context import AppContext
 from kinerja_flow.lib.http import client_address
+from kinerja_flow.lib.principal import Principal
 from kinerja_flow.org.models import Employee
+from kinerja_flow.runtime.context import AppContext
 
 
 def provide_account_service(

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.models import Account, AccountToken
-from kinerja_flow.context import AppContext
 from kinerja_flow.notifications.outbox import Email, Recipient
+from kinerja_flow.runtime.context import AppContext
 
 INVITATION = "invitation"
 

@@ -10,16 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.invitations import INVITATION, token_digest
 from kinerja_flow.accounts.models import Account, AccountToken, LoginFailure
-from kinerja_flow.accounts.passwords import weakness
 from kinerja_flow.accounts.schemas import SetPassword, TokenRequest, TokenResponse
 from kinerja_flow.audit.service import AuditEntry, append
-from kinerja_flow.authz import Principal
-from kinerja_flow.context import AppContext
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.actor import SYSTEM, Actor
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import Conflict, FieldError, Invalid, NotAuthenticated, TooManyRequests
+from kinerja_flow.lib.passwords import weakness
+from kinerja_flow.lib.principal import Principal
 from kinerja_flow.org.models import Employee
+from kinerja_flow.runtime.context import AppContext
 
 JWT_ALGORITHM = "HS256"
 IP_LIMIT_FACTOR = 4

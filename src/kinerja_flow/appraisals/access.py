@@ -10,7 +10,9 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal, Indicator, Target
+from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
 from kinerja_flow.appraisals.rules import APPEAL_WINDOW, AppraisalFacts
 from kinerja_flow.appraisals.schemas import (
     AppealOut,
@@ -26,16 +28,14 @@ from kinerja_flow.appraisals.schemas import (
     UnitIkm,
 )
 from kinerja_flow.appraisals.suggestion import suggest
-from kinerja_flow.authz import appraisal_roles, visible_appraisals
 from kinerja_flow.berakhlak import CORE_VALUES, VALUE_NAMES
-from kinerja_flow.cycles.models import Cycle
 from kinerja_flow.feedback.service import measure
 from kinerja_flow.i18n import _, translate
 from kinerja_flow.labels import label
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import Conflict, NotFound
-from kinerja_flow.lib.service import Service
 from kinerja_flow.org.models import Employee, Unit
+from kinerja_flow.runtime.service import Service
 from kinerja_flow.workflow.engine import WorkflowEngine
 
 LOAD_OPTIONS = (

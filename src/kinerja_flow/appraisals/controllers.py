@@ -16,7 +16,7 @@ from kinerja_flow.appraisals.schemas import (
 )
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.audit.schemas import AuditEventOut
-from kinerja_flow.lib.deps import service_provider
+from kinerja_flow.runtime.deps import service_provider
 
 
 class AppraisalController(Controller):

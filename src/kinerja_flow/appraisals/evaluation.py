@@ -12,9 +12,9 @@ from typing import Any
 
 from kinerja_flow.appraisals.access import AppraisalAccess
 from kinerja_flow.appraisals.models import Appraisal, BehaviourNote
+from kinerja_flow.appraisals.parties import appraisal_roles
 from kinerja_flow.appraisals.schemas import AppraisalOut, EvaluationDraft, ExpectationsSet
 from kinerja_flow.audit.service import AuditEntry
-from kinerja_flow.authz import appraisal_roles
 from kinerja_flow.berakhlak import CoreValue
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid

@@ -3,10 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kinerja_flow.evidence.models import Evidence
 from kinerja_flow.lib.db import Base, IdMixin
 
 
@@ -161,3 +160,25 @@ class Appeal(IdMixin, Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 
     appraisal: Mapped[Appraisal] = relationship(back_populates="appeal", lazy="raise")
+
+
+class Evidence(IdMixin, Base):
+    """A bukti dukung: a link, or a stored file (named by its SHA-256) with its metadata."""
+
+    __tablename__ = "evidence"
+
+    appraisal_id: Mapped[int] = mapped_column(
+        ForeignKey("appraisals.id", ondelete="CASCADE"), index=True
+    )
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("indicators.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    url: Mapped[str | None] = mapped_column(Text)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime]

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kinerja_flow.appraisals.models import Appeal, Appraisal, Indicator
-from kinerja_flow.appraisals.predikat import Rating, predikat_for
 from kinerja_flow.appraisals.schemas import ActionRequest
 from kinerja_flow.appraisals.suggestion import suggest
 from kinerja_flow.berakhlak import CORE_VALUES
-from kinerja_flow.distribution.evaluate import ReleaseCheck, limit_text
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import FieldError
+from kinerja_flow.policies.distribution_check import ReleaseCheck, limit_text
+from kinerja_flow.predikat import Rating, predikat_for
 from kinerja_flow.workflow.registry import Registry
 
 APPEAL_WINDOW = timedelta(days=14)

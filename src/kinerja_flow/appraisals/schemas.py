@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from kinerja_flow.appraisals.predikat import Predikat, Rating
 from kinerja_flow.berakhlak import CoreValue
+from kinerja_flow.predikat import Predikat, Rating
 
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 LongText = Annotated[str, msgspec.Meta(max_length=10000)]

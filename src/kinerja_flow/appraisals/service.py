@@ -12,7 +12,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.appraisals.access import LOAD_OPTIONS, AppraisalAccess, person
+from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
+from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
+from kinerja_flow.appraisals.release import release_audit, release_checks
 from kinerja_flow.appraisals.rules import (
     APPEAL_WINDOW,
     DISTRIBUTION_GUARD,
@@ -31,15 +34,13 @@ from kinerja_flow.appraisals.schemas import (
 )
 from kinerja_flow.audit.schemas import AuditEventOut
 from kinerja_flow.audit.service import AuditEntry, events_of_appraisal
-from kinerja_flow.authz import appraisal_roles, require, visible_appraisals
-from kinerja_flow.cycles.models import Cycle
-from kinerja_flow.distribution.evaluate import ReleaseCheck
-from kinerja_flow.distribution.service import release_audit, release_checks
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Invalid, NotFound
+from kinerja_flow.lib.principal import require
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee
+from kinerja_flow.policies.distribution_check import ReleaseCheck
 from kinerja_flow.workflow.engine import Decision
 
 BULK_BATCH = 200

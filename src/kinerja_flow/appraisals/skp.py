@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from kinerja_flow.appraisals.access import AppraisalAccess
 from kinerja_flow.appraisals.models import Appraisal, Indicator, Target
+from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
 from kinerja_flow.appraisals.schemas import (
     AppraisalOut,
     ApproachSet,
@@ -26,7 +27,6 @@ from kinerja_flow.appraisals.schemas import (
     TargetUpdate,
 )
 from kinerja_flow.audit.service import AuditEntry
-from kinerja_flow.authz import appraisal_roles, visible_appraisals
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from kinerja_flow.org.models import Employee

@@ -20,7 +20,7 @@ from kinerja_flow.appraisals.schemas import (
     TargetUpdate,
 )
 from kinerja_flow.appraisals.skp import SkpService
-from kinerja_flow.lib.deps import service_provider
+from kinerja_flow.runtime.deps import service_provider
 
 TARGET = "/{appraisal_id:int}/targets/{target_id:int}"
 INDICATOR = f"{TARGET}/indicators/{{indicator_id:int}}"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from kinerja_flow.appraisals.models import Indicator
-from kinerja_flow.appraisals.predikat import Rating
+from kinerja_flow.predikat import Rating
 
 ABOVE_FROM = Fraction(110, 100)
 MEETS_FROM = Fraction(90, 100)

@@ -14,7 +14,7 @@ from kinerja_flow.coaching.schemas import (
     SessionOut,
 )
 from kinerja_flow.coaching.service import CoachingService
-from kinerja_flow.lib.deps import service_provider
+from kinerja_flow.runtime.deps import service_provider
 
 
 class CoachingController(Controller):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import msgspec
 from sqlalchemy import select
 
+from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal, Target
+from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
 from kinerja_flow.audit.service import AuditEntry
-from kinerja_flow.authz import appraisal_roles, visible_appraisals
 from kinerja_flow.coaching.models import CoachingSession, FeedbackNote
 from kinerja_flow.coaching.schemas import (
     DialogueOut,
@@ -16,11 +17,10 @@ from kinerja_flow.coaching.schemas import (
     SessionCreate,
     SessionOut,
 )
-from kinerja_flow.cycles.models import Cycle
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
-from kinerja_flow.lib.service import Service
+from kinerja_flow.runtime.service import Service
 
 DIALOGUE_STATES = frozenset({"in_progress"})
 """States in which the period is being carried out and dialogue is recorded."""

@@ -10,7 +10,7 @@ from kinerja_flow.appraisals.schemas import BulkActionRequest, BulkActionResult
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.cycles.schemas import CycleCreate, CycleOut, OpenResult
 from kinerja_flow.cycles.service import CycleService
-from kinerja_flow.lib.deps import service_provider
+from kinerja_flow.runtime.deps import service_provider
 
 
 class CycleController(Controller):

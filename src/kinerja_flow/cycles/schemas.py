@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from kinerja_flow.distribution.policy import ReleasePolicy
+from kinerja_flow.policies.distribution import ReleasePolicy
 
 CycleKind = Literal["annual", "semester", "quarterly", "monthly"]
 

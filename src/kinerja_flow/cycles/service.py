@@ -8,19 +8,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from kinerja_flow.accounts.models import Account
+from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.appraisals.rules import DISTRIBUTION_GUARD
 from kinerja_flow.audit.service import AuditEntry
-from kinerja_flow.authz import require
-from kinerja_flow.cycles.models import Cycle
 from kinerja_flow.cycles.schemas import CycleCreate, CycleOut, Deadlines, OpenResult
-from kinerja_flow.distribution.policy import ReleasePolicy
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
-from kinerja_flow.lib.service import Service
+from kinerja_flow.lib.principal import require
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee, Unit
+from kinerja_flow.policies.distribution import ReleasePolicy
+from kinerja_flow.runtime.service import Service
 
 
 def _with_descendants(units: list[Unit], roots: set[int]) -> set[int]:

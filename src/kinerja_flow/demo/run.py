@@ -11,9 +11,9 @@ import click
 import uvicorn
 
 from kinerja_flow.app import create_app
+from kinerja_flow.bootstrap import build_context
 from kinerja_flow.clock import SystemClock
 from kinerja_flow.config import load_settings
-from kinerja_flow.context import build_context
 from kinerja_flow.demo.controllers import mail_controller
 from kinerja_flow.demo.mailcatcher import MailCatcher
 from kinerja_flow.demo.seed import ADMIN_EMAIL, DEMO_PASSWORD, seed

@@ -8,7 +8,6 @@ from kinerja_flow.accounts.models import Account
 from kinerja_flow.accounts.service import AccountService, load_principal
 from kinerja_flow.appraisals.evaluation import EvaluationService
 from kinerja_flow.appraisals.models import Appraisal
-from kinerja_flow.appraisals.predikat import Rating
 from kinerja_flow.appraisals.schemas import (
     ActionRequest,
     BehaviourFeedback,
@@ -20,15 +19,17 @@ from kinerja_flow.appraisals.schemas import (
 )
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.appraisals.skp import SkpService
-from kinerja_flow.authz import Principal
 from kinerja_flow.berakhlak import CORE_VALUES
-from kinerja_flow.context import AppContext
 from kinerja_flow.cycles.schemas import CycleCreate, Deadlines
 from kinerja_flow.cycles.service import CycleService
 from kinerja_flow.demo.agency import UNITS, generate, to_csv
+from kinerja_flow.lib.principal import Principal
 from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.org.schemas import UnitCreate
 from kinerja_flow.org.service import OrgService
+from kinerja_flow.predikat import Rating
+from kinerja_flow.roster.service import RosterService
+from kinerja_flow.runtime.context import AppContext
 
 ADMIN_EMAIL = "admin@demo.go.id"
 DEMO_PASSWORD = "demo-kinerja-flow-2026"  # noqa: S105 (printed for the demo user)
@@ -61,7 +62,7 @@ async def seed(ctx: AppContext, employees: int) -> bool:
                 UnitCreate(code=code, name=name, parent_code=parent)
             )
     async with ctx.sessions() as session:
-        await OrgService(session, ctx, hr).import_csv(to_csv(generate(employees)))
+        await RosterService(session, ctx, hr).import_csv(to_csv(generate(employees)))
     async with ctx.sessions() as session:  # demo convenience: everyone shares one known password
         await session.execute(
             update(Account).values(password_hash=ctx.passwords.hash(DEMO_PASSWORD))

@@ -10,8 +10,8 @@ from litestar.params import FromPath, JSONBody
 
 from kinerja_flow.distribution.schemas import DistributionReport, UnitResultOut, UnitResultSet
 from kinerja_flow.distribution.service import DistributionService
-from kinerja_flow.lib.deps import service_provider
 from kinerja_flow.lib.http import request_locale
+from kinerja_flow.runtime.deps import service_provider
 
 
 class DistributionController(Controller):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from kinerja_flow.distribution.policy import OrgPredikat
+from kinerja_flow.policies.distribution import OrgPredikat
 
 REASON_MAX_LENGTH = 2000
 

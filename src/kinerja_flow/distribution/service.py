@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any, cast
+from sqlalchemy import select
 
-import msgspec
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from kinerja_flow.appraisals.models import Appraisal
-from kinerja_flow.appraisals.predikat import Predikat
+from kinerja_flow.appraisals.cycle_models import Cycle, UnitResult
+from kinerja_flow.appraisals.release import describe, unit_patterns
 from kinerja_flow.audit.service import AuditEntry
-from kinerja_flow.authz import AUDITOR, HR, require
-from kinerja_flow.cycles.models import Cycle
-from kinerja_flow.distribution.evaluate import (
-    Broken,
-    ReleaseCheck,
-    UnitPattern,
-    assess,
-    limit_text,
-    share,
-)
-from kinerja_flow.distribution.models import UnitResult
-from kinerja_flow.distribution.policy import DistributionPolicy, OrgPredikat, ReleasePolicy, Rule
 from kinerja_flow.distribution.schemas import (
     BrokenRuleOut,
     DistributionReport,
@@ -31,18 +14,18 @@ from kinerja_flow.distribution.schemas import (
     UnitResultOut,
     UnitResultSet,
 )
-from kinerja_flow.i18n import _, translate
+from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import NotFound
-from kinerja_flow.lib.service import Service
-from kinerja_flow.org.models import Employee, Unit
-
-# Appraisals in these states keep no predikat that counts, even if one was given earlier.
-NOT_COUNTED_STATES = ("cancelled",)
-
-
-def describe(rule: Rule, locale: str) -> str:
-    return translate(rule.message, locale, limit=limit_text(rule))
+from kinerja_flow.lib.principal import AUDITOR, HR, require
+from kinerja_flow.org.models import Unit
+from kinerja_flow.policies.distribution import DistributionPolicy
+from kinerja_flow.policies.distribution_check import (
+    Broken,
+    UnitPattern,
+    share,
+)
+from kinerja_flow.runtime.service import Service
 
 
 def broken_out(broken: Broken, locale: str) -> BrokenRuleOut:
@@ -69,86 +52,6 @@ def unit_distribution(
         pattern=[describe(r, locale) for r in (policy.rules_for(org) if org is not None else ())],
         broken=[broken_out(b, locale) for b in pattern.broken],
     )
-
-
-async def unit_patterns(
-    session: AsyncSession,
-    policy: DistributionPolicy,
-    cycle_id: int,
-    unit_ids: Collection[int] | None = None,
-) -> dict[int, UnitPattern]:
-    """Each unit's pattern in the cycle (every unit, or those of ``unit_ids``), by unit id.
-
-    Appraisals count under the employee's unit; only those with a predikat (rated, whether
-    released yet or not) and not cancelled. Three queries, whatever the number of units.
-    """
-    counted_query = (
-        select(Employee.unit_id, Appraisal.predikat, func.count())
-        .join(Employee, Employee.id == Appraisal.employee_id)
-        .where(
-            Appraisal.cycle_id == cycle_id,
-            Appraisal.predikat.is_not(None),
-            Appraisal.state.not_in(NOT_COUNTED_STATES),
-        )
-        .group_by(Employee.unit_id, Appraisal.predikat)
-    )
-    results_query = select(UnitResult.unit_id, UnitResult.org_predikat).where(
-        UnitResult.cycle_id == cycle_id
-    )
-    units_query = select(Unit).order_by(Unit.code)
-    if unit_ids is not None:
-        counted_query = counted_query.where(Employee.unit_id.in_(unit_ids))
-        results_query = results_query.where(UnitResult.unit_id.in_(unit_ids))
-        units_query = units_query.where(Unit.id.in_(unit_ids))
-    counted: dict[int, dict[Predikat, int]] = {}
-    for unit_id, predikat, count in (await session.execute(counted_query)).all():
-        if predikat is not None:  # excluded by the query; narrows the type
-            counted.setdefault(unit_id, {})[Predikat(predikat)] = count
-    org_of = dict((await session.execute(results_query)).all())
-    return {
-        unit.id: assess(
-            policy,
-            unit.code,
-            unit.name,
-            OrgPredikat(org_of[unit.id]) if unit.id in org_of else None,
-            counted.get(unit.id, {}),
-        )
-        for unit in (await session.scalars(units_query)).all()
-    }
-
-
-async def release_checks(
-    session: AsyncSession,
-    policy: DistributionPolicy,
-    cycle_id: int,
-    mode: str,
-    employee_ids: Collection[int],
-) -> dict[int, ReleaseCheck]:
-    """For each employee (by id): the cycle's release policy and their unit's pattern.
-
-    Each unit is assessed once, however many of its employees are asked about.
-    """
-    unit_of = dict(
-        (
-            await session.execute(
-                select(Employee.id, Employee.unit_id).where(Employee.id.in_(employee_ids))
-            )
-        ).all()
-    )
-    patterns = await unit_patterns(session, policy, cycle_id, set(unit_of.values()))
-    release = cast("ReleasePolicy", mode)
-    return {employee: ReleaseCheck(release, patterns[unit]) for employee, unit in unit_of.items()}
-
-
-def release_audit(check: ReleaseCheck) -> dict[str, Any]:
-    """The release check as the audit trail keeps it (rule messages in English, the msgids)."""
-    org = check.unit.org_predikat
-    return {
-        "policy": check.policy,
-        "unit": check.unit.unit_code,
-        "org_predikat": org.value if org is not None else None,
-        "broken": [msgspec.structs.asdict(broken_out(b, "en")) for b in check.unit.broken],
-    }
 
 
 class DistributionService(Service):

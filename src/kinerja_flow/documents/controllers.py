@@ -10,11 +10,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.authz import Principal
-from kinerja_flow.context import AppContext
 from kinerja_flow.documents.pdf import html_to_pdf
 from kinerja_flow.documents.service import DocumentService, RenderedDocument
 from kinerja_flow.lib.http import request_locale
+from kinerja_flow.lib.principal import Principal
+from kinerja_flow.runtime.context import AppContext
 
 Output = Annotated[Literal["html", "pdf"], QueryParameter(name="format")]
 

@@ -14,12 +14,11 @@ from datetime import date
 from sqlalchemy import select
 
 from kinerja_flow.appraisals.access import AppraisalAccess
+from kinerja_flow.appraisals.cycle_models import Cycle, UnitResult
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.audit.models import AuditEvent
 from kinerja_flow.coaching.schemas import DialogueOut
 from kinerja_flow.coaching.service import CoachingService
-from kinerja_flow.cycles.models import Cycle
-from kinerja_flow.distribution.models import UnitResult
 from kinerja_flow.documents.content import DocumentContent, DocumentKind, Party
 from kinerja_flow.documents.render import render_html
 from kinerja_flow.i18n import _

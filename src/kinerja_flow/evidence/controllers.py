@@ -24,13 +24,13 @@ from litestar.response import File
 
 from kinerja_flow.appraisals.schemas import AppraisalOut
 from kinerja_flow.config import Settings
-from kinerja_flow.evidence.filenames import content_disposition
 from kinerja_flow.evidence.schemas import FileFields, LinkCreate
 from kinerja_flow.evidence.service import EvidenceService
-from kinerja_flow.evidence.storage import too_large
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.deps import service_provider
 from kinerja_flow.lib.errors import FieldError, Invalid, UnsupportedMediaType
+from kinerja_flow.lib.uploads.filenames import content_disposition
+from kinerja_flow.lib.uploads.storage import too_large
+from kinerja_flow.runtime.deps import service_provider
 
 INDICATOR = "/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators/{indicator_id:int}"
 FORM_OVERHEAD = 64 * 1024

@@ -23,17 +23,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.appraisals.access import AppraisalAccess
-from kinerja_flow.appraisals.models import Appraisal, Indicator
+from kinerja_flow.appraisals.models import Appraisal, Evidence, Indicator
+from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
 from kinerja_flow.appraisals.schemas import AppraisalOut
 from kinerja_flow.audit.service import AuditEntry
-from kinerja_flow.authz import appraisal_roles, visible_appraisals
-from kinerja_flow.evidence.filenames import safe_filename
-from kinerja_flow.evidence.models import Evidence
 from kinerja_flow.evidence.schemas import FileFields, LinkCreate
-from kinerja_flow.evidence.storage import EvidenceStore, Staged
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from kinerja_flow.lib.uploads.filenames import safe_filename
+from kinerja_flow.lib.uploads.storage import EvidenceStore, Staged
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from kinerja_flow.context import AppContext
 from kinerja_flow.feedback.schemas import IkmReport, Questionnaire, SurveyReceipt, SurveySubmit
 from kinerja_flow.feedback.service import IkmService, SurveyService
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.deps import public_service_provider, service_provider
 from kinerja_flow.lib.errors import FieldError, Invalid
 from kinerja_flow.lib.http import client_address, request_locale
+from kinerja_flow.runtime.context import AppContext
+from kinerja_flow.runtime.deps import public_service_provider, service_provider
 
 MAX_BODY_BYTES = 16 * 1024  # nine answers and 2000 characters of comment fit many times over
 FROM = "First day, YYYY-MM-DD (UTC), inclusive"

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.context import AppContext
 from kinerja_flow.feedback import ikm
 from kinerja_flow.feedback.models import ANSWER_COLUMNS, SurveyResponse
 from kinerja_flow.feedback.questionnaire import (
@@ -33,8 +32,9 @@ from kinerja_flow.feedback.schemas import (
 from kinerja_flow.i18n import _, translate
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import Conflict, FieldError, Invalid, NotFound, TooManyRequests
-from kinerja_flow.lib.service import Service
 from kinerja_flow.org.models import Unit
+from kinerja_flow.runtime.context import AppContext
+from kinerja_flow.runtime.service import Service
 
 THROTTLE_WINDOW = timedelta(hours=1)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

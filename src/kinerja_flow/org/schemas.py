@@ -21,36 +21,3 @@ class UnitOut(msgspec.Struct):
     code: str
     name: str
     parent_code: str | None
-
-
-class EmployeeOut(msgspec.Struct):
-    id: int
-    nip: str
-    kind: str | None
-    name: str
-    email: str
-    unit_code: str
-    position: str
-    supervisor_nip: str | None
-    roles: list[str]
-    active: bool
-
-
-class EmployeePage(msgspec.Struct):
-    items: list[EmployeeOut]
-    total: int
-    limit: int
-    offset: int
-
-
-class ImportProblem(msgspec.Struct):
-    line: int
-    nip: str
-    reason: str
-
-
-class ImportResult(msgspec.Struct):
-    created: int
-    updated: int
-    unchanged: int
-    invited: int

@@ -1,31 +1,21 @@
-"""Units, employees and the all-or-nothing employee import."""
+"""Units of the organisation."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from kinerja_flow.accounts.invitations import invite
-from kinerja_flow.accounts.models import Account, AccountToken
 from kinerja_flow.audit.service import AuditEntry
-from kinerja_flow.authz import require
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import Conflict, FieldError, Invalid
-from kinerja_flow.lib.service import Service
-from kinerja_flow.org import importer
-from kinerja_flow.org.models import Employee, Unit
-from kinerja_flow.org.nip import check_nip
+from kinerja_flow.lib.principal import require
+from kinerja_flow.org.models import Unit
 from kinerja_flow.org.schemas import (
-    EmployeeOut,
-    EmployeePage,
-    ImportResult,
     UnitCreate,
     UnitOut,
 )
+from kinerja_flow.runtime.service import Service
 
 _EMPLOYEE_FIELDS = ("name", "email", "position", "unit_id", "supervisor_id")
 
@@ -79,206 +69,3 @@ class OrgService(Service):
             .order_by(Unit.code)
         )
         return [UnitOut(id=u.id, code=u.code, name=u.name, parent_code=p) for u, p in rows.all()]
-
-    async def list_employees(
-        self, unit_code: str | None, search: str | None, limit: int, offset: int
-    ) -> EmployeePage:
-        supervisor = aliased(Employee)
-        query = (
-            select(Employee, Unit.code, supervisor.nip, Account)
-            .join(Unit, Employee.unit_id == Unit.id)
-            .outerjoin(supervisor, Employee.supervisor_id == supervisor.id)
-            .outerjoin(Account, Account.employee_id == Employee.id)
-        )
-        if not self.principal.sees_everything:
-            me = self.principal.employee_id
-            query = query.where(or_(Employee.id == me, Employee.supervisor_id == me))
-        if unit_code:
-            query = query.where(Unit.code == unit_code)
-        if search:
-            pattern = f"%{search.lower()}%"
-            query = query.where(
-                or_(func.lower(Employee.name).like(pattern), Employee.nip.like(pattern))
-            )
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = await self.session.execute(query.order_by(Employee.nip).limit(limit).offset(offset))
-        items = [
-            EmployeeOut(
-                id=employee.id,
-                nip=employee.nip,
-                kind=check_nip(employee.nip).kind,
-                name=employee.name,
-                email=employee.email,
-                unit_code=code,
-                position=employee.position,
-                supervisor_nip=supervisor_nip,
-                roles=sorted(account.role_set) if account else [],
-                active=employee.active,
-            )
-            for employee, code, supervisor_nip, account in rows.all()
-        ]
-        return EmployeePage(items=items, total=total or 0, limit=limit, offset=offset)
-
-    async def import_csv(self, text: str) -> ImportResult:
-        """Create or update employees from CSV; any bad row refuses the whole file (422)."""
-        require(self.principal, "hr")
-        rows, problems = importer.parse(text)
-        await begin_write(self.session)
-        units = dict((await self.session.execute(select(Unit.code, Unit.id))).all())
-        employees = {e.nip: e for e in (await self.session.scalars(select(Employee))).all()}
-        by_id = {e.id: e for e in employees.values()}
-        accounts = (await self.session.scalars(select(Account))).all()
-        if not problems:
-            existing = importer.Existing(
-                unit_codes=frozenset(units),
-                supervisor_of={
-                    nip: by_id[e.supervisor_id].nip if e.supervisor_id else None
-                    for nip, e in employees.items()
-                },
-                email_owner={e.email: nip for nip, e in employees.items()},
-            )
-            problems = importer.check(rows, existing)
-        if problems:
-            await self.session.rollback()
-            raise Invalid(
-                _("The file was not imported: {count} line(s) have problems."),
-                errors=[
-                    FieldError(field=p.nip, message=p.reason, params=p.params, line=p.line)
-                    for p in problems
-                ],
-                count=len({p.line for p in problems}),
-            )
-        return await self._apply(rows, units, employees, accounts)
-
-    async def _apply(
-        self,
-        rows: list[importer.Row],
-        units: dict[str, int],
-        employees: dict[str, Employee],
-        accounts: Sequence[Account],
-    ) -> ImportResult:
-        now = self.ctx.clock.now()
-        account_of = {a.employee_id: a for a in accounts if a.employee_id is not None}
-        bare_account = {a.email: a for a in accounts if a.employee_id is None}
-        invited_before = set(
-            (await self.session.scalars(select(AccountToken.account_id).distinct())).all()
-        )
-        created: list[Employee] = []
-        for row in rows:
-            if row.nip not in employees:
-                employee = Employee(
-                    nip=row.nip,
-                    name=row.name,
-                    email=row.email,
-                    unit_id=units[row.unit_code],
-                    position=row.position,
-                    active=True,
-                    created_at=now,
-                    updated_at=now,
-                )
-                employees[row.nip] = employee
-                created.append(employee)
-                self.session.add(employee)
-        await self.session.flush()
-        entries: list[AuditEntry] = []
-        changed: list[Employee] = []
-        for row in rows:
-            employee = employees[row.nip]
-            wanted: dict[str, Any] = {
-                "name": row.name,
-                "email": row.email,
-                "position": row.position,
-                "unit_id": units[row.unit_code],
-                "supervisor_id": employees[row.supervisor_nip].id if row.supervisor_nip else None,
-            }
-            before = {name: getattr(employee, name) for name in _EMPLOYEE_FIELDS}
-            diff = {name: value for name, value in wanted.items() if before[name] != value}
-            is_new = employee in created
-            if diff:
-                for name, value in diff.items():
-                    setattr(employee, name, value)
-                employee.updated_at = now
-            account = account_of.get(employee.id)
-            roles = ";".join(row.roles)
-            if account is None:
-                account = bare_account.pop(row.email, None)
-                if account is not None:  # an admin created on the command line keeps that grant
-                    account.employee_id = employee.id
-                else:
-                    account = Account(
-                        email=row.email,
-                        employee_id=employee.id,
-                        locale=self.ctx.settings.default_locale,
-                        active=True,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    self.session.add(account)
-                account_of[employee.id] = account
-            account_diff = {}
-            if account.roles != roles:
-                account_diff["roles"] = {"before": account.roles, "after": roles}
-                account.roles = roles
-            if account.email != row.email:
-                account_diff["email"] = {"before": account.email, "after": row.email}
-                account.email = row.email
-            if is_new:
-                entries.append(
-                    AuditEntry(
-                        "employee.created",
-                        "employee",
-                        row.nip,
-                        data={**{k: str(v) for k, v in wanted.items()}, "roles": roles},
-                    )
-                )
-            elif diff or account_diff:
-                changed.append(employee)
-                entries.append(
-                    AuditEntry(
-                        "employee.updated",
-                        "employee",
-                        row.nip,
-                        data={
-                            "before": {k: str(before[k]) for k in diff},
-                            "after": {k: str(v) for k, v in diff.items()},
-                            "account": account_diff,
-                        },
-                    )
-                )
-        await self.session.flush()
-        invitees = [
-            (account_of[e.id], e.name)
-            for e in employees.values()
-            if e.id in account_of
-            and account_of[e.id].password_hash is None
-            and account_of[e.id].id not in invited_before
-        ]
-        emails = await invite(self.session, self.ctx, now, invitees)
-        entries.extend(
-            AuditEntry("account.invited", "account", a.id, data={"email": a.email})
-            for a, _n in invitees
-        )
-        result = ImportResult(
-            created=len(created),
-            updated=len(changed),
-            unchanged=len(rows) - len(created) - len(changed),
-            invited=len(invitees),
-        )
-        if created or changed or invitees:
-            entries.append(
-                AuditEntry(
-                    "employees.imported",
-                    "import",
-                    now.isoformat(),
-                    data={
-                        "created": result.created,
-                        "updated": result.updated,
-                        "unchanged": result.unchanged,
-                        "invited": result.invited,
-                    },
-                )
-            )
-        await self.audit(now, *entries)
-        await self.ctx.outbox.enqueue(self.session, now, emails)
-        await self.session.commit()
-        return result

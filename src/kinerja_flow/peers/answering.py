@@ -13,10 +13,10 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.audit.service import AuditEntry, append
 from kinerja_flow.berakhlak import CORE_VALUES, VALUE_NAMES
-from kinerja_flow.cycles.models import Cycle
 from kinerja_flow.i18n import _, translate
 from kinerja_flow.lib.actor import Actor
 from kinerja_flow.lib.errors import Conflict, FieldError, Invalid

@@ -9,7 +9,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.deps import public_service_provider, service_provider
 from kinerja_flow.lib.errors import FieldError, Invalid
 from kinerja_flow.lib.http import request_locale
 from kinerja_flow.peers.link import PeerLinkService
@@ -22,6 +21,7 @@ from kinerja_flow.peers.schemas import (
     non_integer_scores,
 )
 from kinerja_flow.peers.service import PeerService
+from kinerja_flow.runtime.deps import public_service_provider, service_provider
 
 MAX_BODY_BYTES = 128 * 1024  # seven answers with comments of 2000 characters fit easily
 

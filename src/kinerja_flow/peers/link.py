@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.invitations import token_digest
 from kinerja_flow.accounts.models import Account
-from kinerja_flow.context import AppContext
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.actor import Actor
 from kinerja_flow.lib.db import begin_write
@@ -16,6 +15,7 @@ from kinerja_flow.org.models import Employee
 from kinerja_flow.peers.answering import Asked, find, record
 from kinerja_flow.peers.models import PeerRequest
 from kinerja_flow.peers.schemas import PeerAnswers, PeerReceipt, PeerRequestOut
+from kinerja_flow.runtime.context import AppContext
 
 
 class PeerLinkService:

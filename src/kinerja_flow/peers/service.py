@@ -9,14 +9,13 @@ from sqlalchemy import select
 
 from kinerja_flow.accounts.invitations import token_digest
 from kinerja_flow.accounts.models import Account
+from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
+from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
 from kinerja_flow.audit.service import AuditEntry
-from kinerja_flow.authz import appraisal_roles, visible_appraisals
-from kinerja_flow.cycles.models import Cycle
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
-from kinerja_flow.lib.service import Service
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee
 from kinerja_flow.peers import results
@@ -29,6 +28,7 @@ from kinerja_flow.peers.schemas import (
     PeerReceipt,
     PeerRequestOut,
 )
+from kinerja_flow.runtime.service import Service
 
 INVITERS = frozenset({"evaluator", "hr"})
 MESSAGE = "peer_feedback_requested"

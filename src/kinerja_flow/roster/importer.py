@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kinerja_flow.authz import GLOBAL_ROLES
 from kinerja_flow.i18n import _
+from kinerja_flow.lib.principal import GLOBAL_ROLES
 from kinerja_flow.org.nip import check_nip
 
 COLUMNS = ("nip", "name", "email", "unit_code", "position", "supervisor_nip", "roles")

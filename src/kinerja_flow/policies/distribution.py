@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from kinerja_flow.appraisals.predikat import Predikat
+from kinerja_flow.predikat import Predikat
 
 ReleasePolicy = Literal["warn", "block"]
 """A cycle's setting: a release that breaks the unit's pattern is audited ("warn") or refused."""

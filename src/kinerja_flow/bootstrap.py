@@ -1,41 +1,30 @@
-"""What every service needs from the running application, built once at start-up."""
+"""Assemble what the application runs with: every model, every case kind, the context."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from kinerja_flow.accounts.passwords import Passwords
+import kinerja_flow.models  # noqa: F401  (every table in the metadata before the first query)
+from kinerja_flow.appraisals.rules import RULES as APPRAISAL_RULES
 from kinerja_flow.audit.service import audit_key
 from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
-from kinerja_flow.distribution.policy import DistributionPolicy, load_policy
 from kinerja_flow.i18n import LOCALES
-from kinerja_flow.kinds import REGISTRIES
 from kinerja_flow.lib.db import create_engine
+from kinerja_flow.lib.passwords import Passwords
 from kinerja_flow.notifications.outbox import Outbox
 from kinerja_flow.notifications.render import EmailRenderer
+from kinerja_flow.policies.distribution import load_policy
 from kinerja_flow.resources import data_dir
+from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.workflow.engine import WorkflowEngine
 from kinerja_flow.workflow.loader import MessageCheck, load_dir
+from kinerja_flow.workflow.registry import Registry
 
-
-@dataclass
-class AppContext:
-    settings: Settings
-    clock: Clock
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    workflows: dict[str, WorkflowEngine[Any]]
-    outbox: Outbox
-    passwords: Passwords
-    audit_key: bytes
-    distribution_policy: DistributionPolicy
-
-    def link(self, path: str) -> str:
-        return f"{self.settings.base_url.rstrip('/')}{path}"
+REGISTRIES: dict[str, Registry[Any]] = {APPRAISAL_RULES.kind: APPRAISAL_RULES}
+"""The kinds of case a workflow file may drive, each with its allow-list of guards and effects."""
 
 
 def build_context(settings: Settings, clock: Clock) -> AppContext:

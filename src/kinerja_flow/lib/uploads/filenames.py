@@ -6,7 +6,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from kinerja_flow.evidence.sniff import FileType
+from kinerja_flow.lib.uploads.sniff import FileType
 
 MAX_LENGTH = 255
 DEFAULT_STEM = "bukti-dukung"

@@ -10,9 +10,9 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.authz import Principal
-from kinerja_flow.context import AppContext
-from kinerja_flow.lib.service import Service
+from kinerja_flow.lib.principal import Principal
+from kinerja_flow.runtime.context import AppContext
+from kinerja_flow.runtime.service import Service
 
 ServiceT = TypeVar("ServiceT", bound=Service)
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from kinerja_flow.evidence.sniff import ALLOWED_NAMES, FileType, sniff
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import Invalid, TooLarge, UnsupportedMediaType
+from kinerja_flow.lib.uploads.sniff import ALLOWED_NAMES, FileType, sniff
 
 CHUNK = 64 * 1024
 INCOMING = "incoming"

@@ -1,12 +1,17 @@
 """Import every model so the metadata is complete (Alembic, tests)."""
 
 from kinerja_flow.accounts.models import Account, AccountToken, LoginFailure
-from kinerja_flow.appraisals.models import Appeal, Appraisal, BehaviourNote, Indicator, Target
+from kinerja_flow.appraisals.cycle_models import Cycle, UnitResult, cycle_units
+from kinerja_flow.appraisals.models import (
+    Appeal,
+    Appraisal,
+    BehaviourNote,
+    Evidence,
+    Indicator,
+    Target,
+)
 from kinerja_flow.audit.models import AuditEvent, AuditHead
 from kinerja_flow.coaching.models import CoachingSession, FeedbackNote
-from kinerja_flow.cycles.models import Cycle, cycle_units
-from kinerja_flow.distribution.models import UnitResult
-from kinerja_flow.evidence.models import Evidence
 from kinerja_flow.feedback.models import SurveyResponse
 from kinerja_flow.lib.db import Base
 from kinerja_flow.notifications.models import OutboxMessage

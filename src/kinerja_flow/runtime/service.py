@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.audit.service import AuditEntry, append
-from kinerja_flow.authz import Principal
-from kinerja_flow.context import AppContext
+from kinerja_flow.lib.principal import Principal
+from kinerja_flow.runtime.context import AppContext
 
 
 class Service:

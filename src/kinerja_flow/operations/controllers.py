@@ -7,8 +7,8 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.audit.service import VerifyResult, verify
-from kinerja_flow.authz import Principal, require
-from kinerja_flow.context import AppContext
+from kinerja_flow.lib.principal import Principal, require
+from kinerja_flow.runtime.context import AppContext
 
 
 class AuditController(Controller):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from kinerja_flow.appraisals.predikat import Predikat
-from kinerja_flow.distribution.policy import DistributionPolicy, OrgPredikat, ReleasePolicy, Rule
+from kinerja_flow.policies.distribution import DistributionPolicy, OrgPredikat, ReleasePolicy, Rule
+from kinerja_flow.predikat import Predikat
 
 SHARE_PLACES = Decimal("0.0001")
 

@@ -1,0 +1,1 @@
+"""Uploaded files: type by content, size limit while copying, content-addressed storage."""

@@ -1,0 +1,1 @@
+"""Endpoints over the platform itself: audit chain verification, the outbox."""

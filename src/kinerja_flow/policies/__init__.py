@@ -1,0 +1,1 @@
+"""Policies kept as data (distribution patterns, follow-up rules, holidays), checked on load."""

@@ -1,0 +1,1 @@
+"""The staff roster: employees, their accounts and supervisors, imported from HR files."""

@@ -1,0 +1,31 @@
+"""What every service needs from the running application; built once by ``bootstrap``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from kinerja_flow.clock import Clock
+from kinerja_flow.config import Settings
+from kinerja_flow.lib.passwords import Passwords
+from kinerja_flow.notifications.outbox import Outbox
+from kinerja_flow.policies.distribution import DistributionPolicy
+from kinerja_flow.workflow.engine import WorkflowEngine
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    workflows: dict[str, WorkflowEngine[Any]]
+    outbox: Outbox
+    passwords: Passwords
+    audit_key: bytes
+    distribution_policy: DistributionPolicy
+
+    def link(self, path: str) -> str:
+        return f"{self.settings.base_url.rstrip('/')}{path}"
