@@ -3,7 +3,7 @@
 
 python3 dev.py demo    install into .venv, then start the demo service on SQLite
 python3 dev.py test    install into .venv (with test tools), then run the whole test suite
-python3 dev.py lint    ruff and mypy --strict
+python3 dev.py lint    ruff, mypy --strict and the import-linter layer contracts
 """
 
 from __future__ import annotations
@@ -112,6 +112,7 @@ def main() -> None:
         run(BIN / "ruff", "check", ".")
         run(BIN / "ruff", "format", "--check", ".")
         run(BIN / "mypy")
+        run(BIN / "lint-imports", "--no-cache")
     else:
         print(__doc__)
         sys.exit(0 if command == "help" else 2)
