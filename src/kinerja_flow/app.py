@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.controllers import AuthController
-from kinerja_flow.accounts.service import JWT_ALGORITHM, load_principal
+from kinerja_flow.accounts.service import EPOCH_CLAIM, JWT_ALGORITHM, load_principal
 from kinerja_flow.appraisals.controllers import AppraisalController
 from kinerja_flow.appraisals.skp_controllers import EvaluationController, SkpController
 from kinerja_flow.bootstrap import build_context
@@ -69,12 +69,15 @@ async def _retrieve_principal(
     token: Token, connection: ASGIConnection[Any, Any, Any, Any]
 ) -> Principal | None:
     ctx: NamedDependency[AppContext] = connection.app.state.ctx
+    epoch = token.extras.get(EPOCH_CLAIM)
     try:
         account_id = int(token.sub)
     except ValueError:
         return None
+    if not isinstance(epoch, int) or isinstance(epoch, bool):
+        return None
     async with ctx.sessions() as session:
-        return await load_principal(session, account_id)
+        return await load_principal(session, account_id, epoch)
 
 
 def create_app(

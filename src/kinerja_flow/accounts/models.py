@@ -21,6 +21,9 @@ class Account(IdMixin, Base):
     locale: Mapped[str] = mapped_column(String(8), default="id")
     active: Mapped[bool] = mapped_column(default=True)
     password_set_at: Mapped[datetime | None]
+    credential_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Moves on every password change and deactivation; tokens and sessions of an older
+    epoch are refused, so signing in again is needed everywhere."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

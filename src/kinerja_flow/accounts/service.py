@@ -22,6 +22,7 @@ from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.context import AppContext
 
 JWT_ALGORITHM = "HS256"
+EPOCH_CLAIM = "epoch"
 IP_LIMIT_FACTOR = 4
 
 
@@ -92,6 +93,7 @@ class AccountService:
             raise Invalid(problem, errors=[FieldError("password", problem)])
         account.password_hash = self.ctx.passwords.hash(data.password)
         account.password_set_at = now
+        account.credential_epoch += 1
         account.updated_at = now
         record.used_at = now
         await append(
@@ -111,7 +113,7 @@ class AccountService:
         key = f"account:{account.id}" if account else f"user:{username}"
         await self._throttle(key, client, now)
         identity = (
-            (account.id, account.email, account.password_hash)
+            (account.id, account.email, account.password_hash, account.credential_epoch)
             if account and account.active
             else None
         )
@@ -127,7 +129,7 @@ class AccountService:
             )
             await self.session.commit()
             raise NotAuthenticated(_("Wrong username or password."))
-        account_id, email, _hash = identity
+        account_id, email, _hash, epoch = identity
         await self.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
         await append(
             self.session,
@@ -137,12 +139,15 @@ class AccountService:
             [AuditEntry("account.login", "account", account_id, data={"client": client})],
         )
         await self.session.commit()
-        return TokenResponse(access_token=self.issue_token(account_id))
+        return TokenResponse(access_token=self.issue_token(account_id, epoch))
 
-    def issue_token(self, account_id: int) -> str:
-        """A signed bearer token; its expiry is checked against real time, not the app clock."""
+    def issue_token(self, account_id: int, epoch: int) -> str:
+        """A signed bearer token for the account's current credential epoch.
+
+        Its expiry is checked against real time, not the app clock.
+        """
         expires = datetime.now(UTC) + timedelta(minutes=self.ctx.settings.access_token_minutes)
-        return Token(sub=str(account_id), exp=expires).encode(
+        return Token(sub=str(account_id), exp=expires, extras={EPOCH_CLAIM: epoch}).encode(
             self.ctx.settings.secret_key, JWT_ALGORITHM
         )
 
@@ -180,9 +185,17 @@ class AccountService:
                 )
 
 
-async def load_principal(session: AsyncSession, account_id: int) -> Principal | None:
+async def load_principal(
+    session: AsyncSession, account_id: int, epoch: int | None
+) -> Principal | None:
+    """The person behind a token or session of credential ``epoch``; None once revoked.
+
+    ``epoch=None`` is for trusted callers (the command line, the demo seed) that hold no token.
+    """
     account = await session.get(Account, account_id)
     if account is None or not account.active:
+        return None
+    if epoch is not None and epoch != account.credential_epoch:
         return None
     return Principal(
         account_id=account.id,

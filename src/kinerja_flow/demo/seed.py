@@ -41,7 +41,7 @@ async def _principal(ctx: AppContext, employee_id: int) -> Principal:
             select(Account.id).where(Account.employee_id == employee_id)
         )
         assert account_id is not None
-        principal = await load_principal(session, account_id)
+        principal = await load_principal(session, account_id, None)
         assert principal is not None
         return principal
 
@@ -54,7 +54,7 @@ async def seed(ctx: AppContext, employees: int) -> bool:
     async with ctx.sessions() as session:
         admin = await AccountService(session, ctx).create_admin(ADMIN_EMAIL, DEMO_PASSWORD)
     async with ctx.sessions() as session:
-        hr = await load_principal(session, admin.id)
+        hr = await load_principal(session, admin.id, None)
     assert hr is not None
     for code, name, parent in UNITS:
         async with ctx.sessions() as session:
@@ -135,7 +135,7 @@ async def _advance_some(ctx: AppContext, cycle_id: int) -> None:
         if step == 2:
             continue
         async with ctx.sessions() as session:
-            hr = await load_principal(session, 1)
+            hr = await load_principal(session, 1, None)
         assert hr is not None
         async with ctx.sessions() as session:
             out = await AppraisalService(session, ctx, hr).fire(
