@@ -42,13 +42,13 @@ async def test_hr_starts_self_assessment_for_every_ready_appraisal(api: Api) -> 
 async def test_bulk_guards_and_roles_still_apply(api: Api) -> None:
     appraisal = await world(api)
     path = f"/api/v1/cycles/{appraisal['cycle_id']}/actions"
-    no_reason = await api.post(f"{path}/cancel", HR, {})
+    no_reason = await api.post(f"{path}/cancel", "admin", {})
     assert no_reason.status_code == 200
     assert no_reason.json()["fired"] == 0
     assert {r["status_code"] for r in no_reason.json()["refused"]} == {422}
     by_employee = await api.post(f"{path}/cancel", EMPLOYEE, {"reason": "x"})
     assert by_employee.json()["fired"] == 0
     assert [r["status_code"] for r in by_employee.json()["refused"]] == [403]
-    assert (await api.post(f"{path}/nope", HR, {})).status_code == 404
-    cancelled = await api.post(f"{path}/cancel", HR, {"reason": "Siklus dibatalkan"})
+    assert (await api.post(f"{path}/nope", "admin", {})).status_code == 404
+    cancelled = await api.post(f"{path}/cancel", "admin", {"reason": "Siklus dibatalkan"})
     assert cancelled.json() == {"fired": 6, "refused": []}

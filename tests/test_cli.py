@@ -257,6 +257,9 @@ deadline = "targets_due"
 [states.review]
 description = "The evaluator looks."
 
+[states.review.allows]
+evaluation = ["evaluator"]
+
 [states.done]
 final = true
 
@@ -337,6 +340,18 @@ BREAKAGES: list[tuple[str, tuple[str, str], str, tuple[str, ...]]] = [
         ("[states.done]", '[states.limbo]\ndescription = "x"\n\n[states.done]'),
         "[states.limbo]",
         ("unreachable", "limbo"),
+    ),
+    (
+        "unknown capability",
+        ('evaluation = ["evaluator"]', 'evaluation = ["evaluator"]\nbribery = ["evaluator"]'),
+        'bribery = ["evaluator"]',
+        ("unknown capability", "bribery"),
+    ),
+    (
+        "unknown role for a capability",
+        ('evaluation = ["evaluator"]', 'evaluation = ["minister"]'),
+        'evaluation = ["minister"]',
+        ("unknown role", "minister"),
     ),
     ("invalid TOML", ('dest = "review"', "dest = review"), "dest = review", ("invalid toml",)),
 ]

@@ -257,7 +257,11 @@ async def reviewed(
     )
     assert response.status_code == 201, response.text
     appraisal = await api.appraisal_of(nip, nip)
-    steps = [("submit_targets", nip), ("approve_targets", evaluator), ("start_self_assessment", HR)]
+    steps = [
+        ("submit_targets", nip),
+        ("approve_targets", evaluator),
+        ("start_self_assessment", "admin"),  # not HR's own officer: separation of duties
+    ]
     for trigger, who in steps:
         response = await api.act(appraisal, trigger, who)
         assert response.status_code == 200, (trigger, response.text)

@@ -57,7 +57,7 @@ class AuthController(Controller):
                 select(Employee).where(Employee.id == principal.employee_id)
             )
         return Me(
-            account_id=principal.account_id,
+            account_id=principal.person,
             email=principal.email,
             roles=sorted(principal.roles),
             employee_id=principal.employee_id,

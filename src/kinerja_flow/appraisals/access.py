@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal, Indicator, Target
 from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
 from kinerja_flow.appraisals.rules import APPEAL_WINDOW, AppraisalFacts
 from kinerja_flow.appraisals.schemas import (
+    ActionRequest,
     AppealOut,
     AppraisalOut,
     BehaviourOut,
@@ -33,10 +30,10 @@ from kinerja_flow.feedback.service import measure
 from kinerja_flow.i18n import _, translate
 from kinerja_flow.labels import label
 from kinerja_flow.lib.db import begin_write, is_postgres
-from kinerja_flow.lib.errors import Conflict, NotFound
+from kinerja_flow.lib.errors import NotFound
 from kinerja_flow.org.models import Employee, Unit
-from kinerja_flow.runtime.service import Service
-from kinerja_flow.workflow.engine import WorkflowEngine
+from kinerja_flow.runtime.cases import CaseService
+from kinerja_flow.workflow.roles import CaseRoles
 
 LOAD_OPTIONS = (
     selectinload(Appraisal.targets)
@@ -141,15 +138,27 @@ def _concealed_explanation(appraisal: Appraisal) -> RatingExplanation:
     )
 
 
-class AppraisalAccess(Service):
+class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
     """The base of the services that read or change one appraisal."""
 
-    async def _load(self, appraisal_id: int, *, lock: bool = False) -> Appraisal:
-        query = (
-            select(Appraisal)
-            .where(Appraisal.id == appraisal_id, visible_appraisals(self.principal))
-            .options(*LOAD_OPTIONS)
+    kind = "appraisal"
+
+    def _resolve_roles(self, case: Appraisal) -> CaseRoles:
+        return appraisal_roles(self.principal, case)
+
+    def _appraisal_of(self, case: Appraisal) -> int | None:
+        return case.id
+
+    def _audit_reason(self, payload: ActionRequest) -> str | None:
+        return payload.reason or payload.comment
+
+    async def _load(self, appraisal_id: int, *, lock: bool = False, full: bool = True) -> Appraisal:
+        """The appraisal if the caller may see it (404 otherwise); ``full``: with its SKP."""
+        query = select(Appraisal).where(
+            Appraisal.id == appraisal_id, visible_appraisals(self.principal)
         )
+        if full:
+            query = query.options(*LOAD_OPTIONS)
         if lock and is_postgres(self.session):
             query = query.with_for_update(of=Appraisal)
         appraisal = await self.session.scalar(query)
@@ -159,16 +168,13 @@ class AppraisalAccess(Service):
             )
         return appraisal
 
-    def _engine(self, appraisal: Appraisal) -> WorkflowEngine[AppraisalFacts]:
-        return self.ctx.workflows[appraisal.workflow]
-
     def conceals_result(self, appraisal: Appraisal) -> bool:
         """The employee does not see the evaluation before it is released to them.
 
         Released means the appraisal left a concealing state with a release time; one cancelled
         before its release stays concealed.
         """
-        if "employee" not in appraisal_roles(self.principal, appraisal):
+        if "employee" not in self.roles(appraisal):
             return False
         unreleased = appraisal.reviewed_at is None and appraisal.results_rating is not None
         return unreleased or self._engine(appraisal).conceals_result(appraisal.state)
@@ -195,7 +201,7 @@ class AppraisalAccess(Service):
         people = await self._people(appraisal)
         cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
         engine = self._engine(appraisal)
-        roles = appraisal_roles(self.principal, appraisal)
+        roles = self.roles(appraisal)
         concealed = self.conceals_result(appraisal)
         locale = self.principal.locale
         employee = people[appraisal.employee_id]
@@ -223,7 +229,7 @@ class AppraisalAccess(Service):
                 for value in CORE_VALUES
             ],
             rating=_concealed_explanation(appraisal) if concealed else explain(appraisal, locale),
-            unit_ikm=None if roles == {"employee"} else await self._unit_ikm(employee, cycle),
+            unit_ikm=None if roles.held == {"employee"} else await self._unit_ikm(employee, cycle),
             results_rating=None if concealed else appraisal.results_rating,  # type: ignore[arg-type]
             behaviour_rating=None if concealed else appraisal.behaviour_rating,  # type: ignore[arg-type]
             predikat=None if concealed else appraisal.predikat,  # type: ignore[arg-type]
@@ -236,25 +242,9 @@ class AppraisalAccess(Service):
             appeal=msgspec.convert(appeal, AppealOut, from_attributes=True) if appeal else None,
             cancel_reason=appraisal.cancel_reason,
             due=getattr(cycle, deadline) if deadline else None,
-            allowed_actions=engine.allowed_triggers(appraisal.state, roles),
+            allowed_actions=self.allowed_actions(appraisal),
             state_changed_at=appraisal.state_changed_at,
         )
-
-    @staticmethod
-    def _check_version(appraisal: Appraisal, seen: int | None) -> None:
-        """Refuse a change made against a version other than the current one (409)."""
-        if seen is not None and seen != appraisal.version:
-            raise Conflict(
-                _("Someone else changed the appraisal (your version {seen}, now {current})."),
-                seen=seen,
-                current=appraisal.version,
-            )
-
-    @staticmethod
-    def _touch(appraisal: Appraisal, now: datetime) -> None:
-        """Mark the appraisal changed, so its version moves even when only a target changed."""
-        appraisal.updated_at = now
-        flag_modified(appraisal, "updated_at")
 
     async def _open_for_change(self, appraisal_id: int, version: int | None) -> Appraisal:
         await begin_write(self.session)
@@ -263,10 +253,7 @@ class AppraisalAccess(Service):
         return appraisal
 
     async def _commit(self, appraisal: Appraisal) -> AppraisalOut:
-        try:
-            await self.session.flush()
-        except StaleDataError as exc:
-            raise Conflict(_("The appraisal was changed by someone else; reload it.")) from exc
+        await self._flush()
         out = await self.describe(appraisal)
         await self.session.commit()
         return out

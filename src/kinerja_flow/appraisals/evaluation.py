@@ -12,15 +12,11 @@ from typing import Any
 
 from kinerja_flow.appraisals.access import AppraisalAccess
 from kinerja_flow.appraisals.models import Appraisal, BehaviourNote
-from kinerja_flow.appraisals.parties import appraisal_roles
 from kinerja_flow.appraisals.schemas import AppraisalOut, EvaluationDraft, ExpectationsSet
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.berakhlak import CoreValue
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid
-
-EXPECTATION_STATES = frozenset({"planning", "targets_submitted"})
-EVALUATION_STATES = frozenset({"under_review"})
+from kinerja_flow.lib.errors import FieldError, Invalid
 
 
 def _note(appraisal: Appraisal, value: CoreValue) -> BehaviourNote:
@@ -32,14 +28,6 @@ def _note(appraisal: Appraisal, value: CoreValue) -> BehaviourNote:
 
 
 class EvaluationService(AppraisalAccess):
-    def _require_evaluator_in(self, appraisal: Appraisal, states: frozenset[str]) -> None:
-        if "evaluator" not in appraisal_roles(self.principal, appraisal):
-            raise Forbidden(_("Only the evaluator may do this."))
-        if appraisal.state not in states:
-            raise Conflict(
-                _("This is not possible while the appraisal is '{state}'."), state=appraisal.state
-            )
-
     async def _audit(
         self, appraisal: Appraisal, action: str, before: dict[str, Any], after: dict[str, Any]
     ) -> None:
@@ -58,7 +46,7 @@ class EvaluationService(AppraisalAccess):
 
     async def set_expectations(self, appraisal_id: int, data: ExpectationsSet) -> AppraisalOut:
         appraisal = await self._open_for_change(appraisal_id, data.version)
-        self._require_evaluator_in(appraisal, EXPECTATION_STATES)
+        self.permit(appraisal, "expectations")
         before: dict[str, Any] = {}
         after: dict[str, Any] = {}
         for value, text in data.expectations.items():
@@ -74,7 +62,7 @@ class EvaluationService(AppraisalAccess):
     async def save_draft(self, appraisal_id: int, data: EvaluationDraft) -> AppraisalOut:
         """Save the evaluator's work; the employee sees none of it before release."""
         appraisal = await self._open_for_change(appraisal_id, data.version)
-        self._require_evaluator_in(appraisal, EVALUATION_STATES)
+        self.permit(appraisal, "evaluation")
         before: dict[str, Any] = {}
         after: dict[str, Any] = {}
 

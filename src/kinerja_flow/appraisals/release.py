@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.appraisals.cycle_models import UnitResult
@@ -20,9 +20,19 @@ from kinerja_flow.policies.distribution_check import (
     limit_text,
 )
 from kinerja_flow.predikat import Predikat
+from kinerja_flow.workflow.engine import WorkflowEngine
 
-# Appraisals in these states keep no predikat that counts, even if one was given earlier.
-NOT_COUNTED_STATES = ("cancelled",)
+
+def counts_in_distribution(workflows: Mapping[str, WorkflowEngine[Any]]) -> ColumnElement[bool]:
+    """Appraisals not in a discarded state of their workflow: their predikat counts."""
+    return and_(
+        true(),
+        *(
+            or_(Appraisal.workflow != name, Appraisal.state.not_in(engine.discarded_states))
+            for name, engine in workflows.items()
+            if engine.discarded_states
+        ),
+    )
 
 
 def describe(rule: Rule, locale: str) -> str:
@@ -32,6 +42,7 @@ def describe(rule: Rule, locale: str) -> str:
 async def unit_patterns(
     session: AsyncSession,
     policy: DistributionPolicy,
+    workflows: Mapping[str, WorkflowEngine[Any]],
     cycle_id: int,
     unit_ids: Collection[int] | None = None,
 ) -> dict[int, UnitPattern]:
@@ -46,7 +57,7 @@ async def unit_patterns(
         .where(
             Appraisal.cycle_id == cycle_id,
             Appraisal.predikat.is_not(None),
-            Appraisal.state.not_in(NOT_COUNTED_STATES),
+            counts_in_distribution(workflows),
         )
         .group_by(Employee.unit_id, Appraisal.predikat)
     )
@@ -78,6 +89,7 @@ async def unit_patterns(
 async def release_checks(
     session: AsyncSession,
     policy: DistributionPolicy,
+    workflows: Mapping[str, WorkflowEngine[Any]],
     cycle_id: int,
     mode: str,
     employee_ids: Collection[int],
@@ -93,7 +105,7 @@ async def release_checks(
             )
         ).all()
     )
-    patterns = await unit_patterns(session, policy, cycle_id, set(unit_of.values()))
+    patterns = await unit_patterns(session, policy, workflows, cycle_id, set(unit_of.values()))
     release = cast("ReleasePolicy", mode)
     return {employee: ReleaseCheck(release, patterns[unit]) for employee, unit in unit_of.items()}
 

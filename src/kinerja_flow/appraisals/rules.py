@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kinerja_flow.appraisals.models import Appeal, Appraisal, Indicator
+from kinerja_flow.appraisals.release import release_audit
 from kinerja_flow.appraisals.schemas import ActionRequest
 from kinerja_flow.appraisals.suggestion import suggest
 from kinerja_flow.berakhlak import CORE_VALUES
@@ -14,7 +15,7 @@ from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import FieldError
 from kinerja_flow.policies.distribution_check import ReleaseCheck, limit_text
 from kinerja_flow.predikat import Rating, predikat_for
-from kinerja_flow.workflow.registry import Registry
+from kinerja_flow.workflow.registry import Capability, Registry
 
 APPEAL_WINDOW = timedelta(days=14)
 """PP 30/2019 art. 59: an objection may be filed within 14 days of receiving the result."""
@@ -91,7 +92,8 @@ def _rating(value: str | None) -> Rating | None:
 class EffectContext:
     appraisal: Appraisal
     facts: AppraisalFacts
-    actor_id: int
+    actor_id: int | None
+    """The account firing the trigger; None when the system does (a lapsed deadline)."""
 
     @property
     def payload(self) -> ActionRequest:
@@ -102,8 +104,56 @@ class EffectContext:
         return self.facts.now
 
 
+ONLY_EVALUATOR = _("Only the evaluator may do this.")
+NOT_NOW = _("This is not possible while the appraisal is '{state}'.")
+
 RULES: Registry[AppraisalFacts] = Registry(
     kind="appraisal",
+    roles=frozenset({"employee", "evaluator", "reviewer", "hr", "auditor"}),
+    recipients=frozenset({"employee", "evaluator", "reviewer"}),
+    capabilities={
+        "skp": Capability(
+            "Write the SKP: its approach, RHKs and their indicators' targets.",
+            _("Only the appraised employee may change the targets."),
+            _("Targets cannot be changed this way while the appraisal is '{state}'."),
+        ),
+        "realisation": Capability(
+            "Record the realisation of each indicator.",
+            _("Only the appraised employee records the realisation."),
+            _("The realisation is recorded during the self-assessment, not while '{state}'."),
+        ),
+        "evidence": Capability(
+            "Add or remove evidence (bukti dukung) of a realisation.",
+            _("Only the appraised employee adds or removes evidence."),
+            _("Evidence is added or removed during the self-assessment, not while '{state}'."),
+        ),
+        "expectations": Capability(
+            "Set the leader's expectations per BerAKHLAK value.", ONLY_EVALUATOR, NOT_NOW
+        ),
+        "evaluation": Capability(
+            "Save the evaluation draft: feedback, assessments, ratings.", ONLY_EVALUATOR, NOT_NOW
+        ),
+        "dialogue": Capability(
+            "Record continuous feedback and coaching sessions.",
+            _("Only the employee and the evaluator take part in the dialogue."),
+            _("Feedback and coaching are recorded while the appraisal is in progress."),
+        ),
+        "peer_requests": Capability(
+            "Invite peers for 360 feedback; invited peers answer.",
+            _("Only the evaluator or HR invite peers, never the employee."),
+            _("Peers are invited while the appraisal is open and not rated, not '{state}'."),
+        ),
+        "skp_document": Capability(
+            "Print the SKP.",
+            _("You may not print this appraisal's documents."),
+            _("The SKP exists once the evaluator approves the targets (now '{state}')."),
+        ),
+        "evaluation_document": Capability(
+            "Print the evaluation document (a draft while the result is concealed).",
+            _("You may not print this appraisal's documents."),
+            _("The evaluation document exists once the evaluator rates (now '{state}')."),
+        ),
+    },
     deadlines=frozenset({"targets_due", "self_assessment_due", "review_due"}),
 )
 
@@ -317,9 +367,13 @@ def record_ratings(ctx: EffectContext) -> dict[str, Any]:
 
 @RULES.effect("release_result")
 def release_result(ctx: EffectContext) -> dict[str, Any]:
-    """The result reaches the employee now: the 14-day appeal window counts from here."""
+    """The result reaches the employee now: the 14-day appeal window counts from here.
+
+    Where the release checked the unit's distribution, the audit event keeps that check.
+    """
     ctx.appraisal.reviewed_at = ctx.now
-    return {}
+    check = ctx.facts.release_check
+    return {} if check is None else {"distribution": release_audit(check)}
 
 
 @RULES.effect("open_appeal")

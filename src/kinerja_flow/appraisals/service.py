@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import msgspec
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.appraisals.access import LOAD_OPTIONS, AppraisalAccess, person
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
-from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
-from kinerja_flow.appraisals.release import release_audit, release_checks
+from kinerja_flow.appraisals.parties import OWN_CASE, visible_appraisals
+from kinerja_flow.appraisals.release import release_checks
 from kinerja_flow.appraisals.rules import (
     APPEAL_WINDOW,
     DISTRIBUTION_GUARD,
+    AppraisalFacts,
     EffectContext,
     gather_facts,
 )
@@ -36,11 +38,13 @@ from kinerja_flow.audit.schemas import AuditEventOut
 from kinerja_flow.audit.service import AuditEntry, events_of_appraisal
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
-from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Invalid, NotFound
-from kinerja_flow.lib.principal import require
+from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Forbidden, Invalid, NotFound
+from kinerja_flow.lib.principal import HR, Principal, require
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee
 from kinerja_flow.policies.distribution_check import ReleaseCheck
+from kinerja_flow.runtime.context import AppContext
+from kinerja_flow.workflow.definition import TransitionDef
 from kinerja_flow.workflow.engine import Decision
 
 BULK_BATCH = 200
@@ -53,6 +57,11 @@ withheld from the employee until release."""
 
 class AppraisalService(AppraisalAccess):
     """Read appraisals, fire workflow triggers (one or a whole cycle) and reassign people."""
+
+    def __init__(self, session: AsyncSession, ctx: AppContext, principal: Principal) -> None:
+        super().__init__(session, ctx, principal)
+        self._release_checks: dict[int, ReleaseCheck] = {}
+        """Each employee's release check, gathered once per batch (employee id -> check)."""
 
     # -- reading -------------------------------------------------------------------------
 
@@ -117,10 +126,7 @@ class AppraisalService(AppraisalAccess):
         """Fire ``trigger``: state, audit event and emails are written in one transaction."""
         await begin_write(self.session)
         appraisal = await self._load(appraisal_id, lock=True)
-        engine = self._engine(appraisal)
-        engine.authorise(appraisal.state, trigger, appraisal_roles(self.principal, appraisal))
-        self._check_version(appraisal, payload.version)
-        await self._transition(appraisal, trigger, payload)
+        await self._fire(appraisal, trigger, payload)
         return await self._commit(appraisal)
 
     async def fire_all(
@@ -165,27 +171,25 @@ class AppraisalService(AppraisalAccess):
             if is_postgres(self.session):
                 query = query.with_for_update(of=Appraisal)
             batch = (await self.session.scalars(query)).all()
-            release = (
-                await release_checks(
-                    self.session,
-                    self.ctx.distribution_policy,
-                    cycle_id,
-                    release_policy,
-                    [appraisal.employee_id for appraisal in batch],
+            if checks_release:
+                self._release_checks.update(
+                    await release_checks(
+                        self.session,
+                        self.ctx.distribution_policy,
+                        self.ctx.workflows,
+                        cycle_id,
+                        release_policy,
+                        [appraisal.employee_id for appraisal in batch],
+                    )
                 )
-                if checks_release
-                else {}
-            )
             for appraisal in batch:
                 payload = ActionRequest(
                     version=appraisal.version, reason=data.reason, comment=data.comment
                 )
                 try:
-                    engine.authorise(
-                        appraisal.state, trigger, appraisal_roles(self.principal, appraisal)
-                    )
+                    engine.authorise(appraisal.state, trigger, self.roles(appraisal))
                     async with self.session.begin_nested():
-                        await self._transition(appraisal, trigger, payload, release)
+                        await self._fire(appraisal, trigger, payload)
                     result.fired += 1
                 except AppError as refusal:
                     result.refused.append(BulkRefusal(appraisal.id, refusal.status_code))
@@ -194,13 +198,15 @@ class AppraisalService(AppraisalAccess):
 
     async def reassign(self, appraisal_id: int, data: ReassignRequest) -> AppraisalOut:
         """HR changes who evaluates or reviews an open appraisal; the reason is audited."""
-        require(self.principal, "hr")
+        require(self.principal, HR)
         if data.evaluator_nip is None and data.reviewer_nip is None:
             raise Invalid(
                 _("Name a new evaluator, a new reviewer, or both."),
                 errors=[FieldError("evaluator_nip", _("Give evaluator_nip or reviewer_nip."))],
             )
         appraisal = await self._open_for_change(appraisal_id, data.version)
+        if HR not in self.roles(appraisal):
+            raise Forbidden(self.roles(appraisal).withheld.get(HR, OWN_CASE))
         if self._engine(appraisal).is_final(appraisal.state):
             raise Conflict(
                 _("The appraisal is '{state}' and can no longer be reassigned."),
@@ -229,6 +235,7 @@ class AppraisalService(AppraisalAccess):
                 _("The evaluator and the appeal reviewer must be different people."),
                 errors=[FieldError("reviewer_nip", _("Same person as the evaluator."))],
             )
+        self._forget_roles(appraisal)
         now = self.ctx.clock.now()
         self._touch(appraisal, now)
         await self.audit(
@@ -244,69 +251,37 @@ class AppraisalService(AppraisalAccess):
         )
         return await self._commit(appraisal)
 
-    async def _release_check(
-        self, appraisal: Appraisal, known: dict[int, ReleaseCheck]
-    ) -> ReleaseCheck:
-        """The cycle's release policy and the employee's unit pattern (``known``: a batch's)."""
-        if appraisal.employee_id not in known:
-            cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
-            known.update(
+    async def _facts(
+        self, case: Appraisal, route: TransitionDef, payload: ActionRequest, now: datetime
+    ) -> AppraisalFacts:
+        facts = gather_facts(case, payload, now)
+        if DISTRIBUTION_GUARD not in route.guards:
+            return facts
+        if case.employee_id not in self._release_checks:
+            cycle = await self.session.get_one(Cycle, case.cycle_id)
+            self._release_checks.update(
                 await release_checks(
                     self.session,
                     self.ctx.distribution_policy,
+                    self.ctx.workflows,
                     cycle.id,
                     cycle.distribution_policy,
-                    [appraisal.employee_id],
+                    [case.employee_id],
                 )
             )
-        return known[appraisal.employee_id]
+        return replace(facts, release_check=self._release_checks[case.employee_id])
 
-    async def _transition(
-        self,
-        appraisal: Appraisal,
-        trigger: str,
-        payload: ActionRequest,
-        release: dict[int, ReleaseCheck] | None = None,
-    ) -> None:
-        """Decide, apply effects, move the state, audit and queue the emails (no commit)."""
-        engine = self._engine(appraisal)
-        roles = appraisal_roles(self.principal, appraisal)
-        now = self.ctx.clock.now()
-        facts = gather_facts(appraisal, payload, now)
-        if DISTRIBUTION_GUARD in engine.authorise(appraisal.state, trigger, roles).guards:
-            check = await self._release_check(appraisal, {} if release is None else release)
-            facts = replace(facts, release_check=check)
-        decision = engine.decide(appraisal.state, trigger, roles, facts)
-        data: dict[str, Any] = {}
-        effect_context = EffectContext(appraisal, facts, self.principal.account_id)
-        for name in decision.effects:
-            data.update(engine.registry.effects[name](effect_context))
-        if facts.release_check is not None:
-            data["distribution"] = release_audit(facts.release_check)
-        appraisal.state = decision.dest
-        appraisal.state_changed_at = now
-        self._touch(appraisal, now)
-        event = AuditEntry(
-            f"appraisal.{trigger}",
-            "appraisal",
-            appraisal.id,
-            appraisal_id=appraisal.id,
-            from_state=decision.source,
-            to_state=decision.dest,
-            data=data,
-            reason=payload.reason or payload.comment,
-        )
-        await self.audit(now, event)
-        try:
-            await self.session.flush()
-        except StaleDataError as exc:
-            raise Conflict(_("The appraisal was changed by someone else; reload it.")) from exc
-        emails = await self._emails(appraisal, decision, payload.reason)
-        await self.ctx.outbox.enqueue(self.session, now, emails)
+    def _effect_context(self, case: Appraisal, facts: AppraisalFacts) -> EffectContext:
+        return EffectContext(case, facts, self.principal.account_id)
 
     async def _emails(
-        self, appraisal: Appraisal, decision: Decision, reason: str | None = None
+        self,
+        case: Appraisal,
+        decision: Decision,
+        payload: ActionRequest,
+        data: dict[str, Any],
     ) -> Sequence[Email]:
+        appraisal, reason = case, payload.reason
         people = await self._people(appraisal)
         locales = dict(
             (

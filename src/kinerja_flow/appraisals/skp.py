@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from kinerja_flow.appraisals.access import AppraisalAccess
 from kinerja_flow.appraisals.models import Appraisal, Indicator, Target
-from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
+from kinerja_flow.appraisals.parties import visible_appraisals
 from kinerja_flow.appraisals.schemas import (
     AppraisalOut,
     ApproachSet,
@@ -28,11 +28,9 @@ from kinerja_flow.appraisals.schemas import (
 )
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from kinerja_flow.lib.errors import Conflict, FieldError, Invalid, NotFound
 from kinerja_flow.org.models import Employee
 
-PLANNING_STATE = "planning"
-SELF_ASSESSMENT_STATE = "self_assessment"
 REALISATION_FIELDS = frozenset({"realisation_value", "realisation_text"})
 
 
@@ -80,15 +78,6 @@ def _check_target(indicator: Indicator, prefix: str) -> None:
 
 
 class SkpService(AppraisalAccess):
-    def _require_employee_in(self, appraisal: Appraisal, state: str) -> None:
-        if "employee" not in appraisal_roles(self.principal, appraisal):
-            raise Forbidden(_("Only the appraised employee may change the targets."))
-        if appraisal.state != state:
-            raise Conflict(
-                _("Targets cannot be changed this way while the appraisal is '{state}'."),
-                state=appraisal.state,
-            )
-
     async def _audit(self, appraisal: Appraisal, action: str, data: dict[str, Any]) -> None:
         now = self.ctx.clock.now()
         self._touch(appraisal, now)
@@ -151,7 +140,7 @@ class SkpService(AppraisalAccess):
 
     async def set_approach(self, appraisal_id: int, data: ApproachSet) -> AppraisalOut:
         appraisal = await self._open_for_change(appraisal_id, data.version)
-        self._require_employee_in(appraisal, PLANNING_STATE)
+        self.permit(appraisal, "skp")
         if appraisal.approach != data.approach:
             before = appraisal.approach
             appraisal.approach = data.approach
@@ -164,7 +153,7 @@ class SkpService(AppraisalAccess):
 
     async def add_target(self, appraisal_id: int, data: TargetCreate) -> AppraisalOut:
         appraisal = await self._open_for_change(appraisal_id, data.version)
-        self._require_employee_in(appraisal, PLANNING_STATE)
+        self.permit(appraisal, "skp")
         supported = await self._supported(appraisal, data.supports_target_id)
         now = self.ctx.clock.now()
         target = Target(
@@ -197,7 +186,7 @@ class SkpService(AppraisalAccess):
     ) -> AppraisalOut:
         appraisal = await self._open_for_change(appraisal_id, data.version)
         target = self._find(appraisal, target_id)
-        self._require_employee_in(appraisal, PLANNING_STATE)
+        self.permit(appraisal, "skp")
         changes: dict[str, Any] = {}
         if data.title is not msgspec.UNSET and data.title != target.title:
             changes["title"] = (target.title, data.title)
@@ -225,7 +214,7 @@ class SkpService(AppraisalAccess):
         self, appraisal_id: int, target_id: int, version: int | None
     ) -> AppraisalOut:
         appraisal = await self._open_for_change(appraisal_id, version)
-        self._require_employee_in(appraisal, PLANNING_STATE)
+        self.permit(appraisal, "skp")
         target = self._find(appraisal, target_id)
         appraisal.targets.remove(target)
         await self.session.delete(target)
@@ -241,7 +230,7 @@ class SkpService(AppraisalAccess):
     ) -> AppraisalOut:
         appraisal = await self._open_for_change(appraisal_id, data.version)
         target = self._find(appraisal, target_id)
-        self._require_employee_in(appraisal, PLANNING_STATE)
+        self.permit(appraisal, "skp")
         position = max((i.position for i in target.indicators), default=0) + 1
         indicator = self._new_indicator(data, position, "")
         target.indicators.append(indicator)
@@ -269,9 +258,7 @@ class SkpService(AppraisalAccess):
                 _("Planning fields and realisation fields cannot be changed together."),
                 errors=[FieldError(sorted(realisation)[0], _("Send realisation separately."))],
             )
-        self._require_employee_in(
-            appraisal, SELF_ASSESSMENT_STATE if realisation else PLANNING_STATE
-        )
+        self.permit(appraisal, "realisation" if realisation else "skp")
         before = {name: getattr(indicator, name) for name in given}
         changes = {name: value for name, value in given.items() if before[name] != value}
         if changes:
@@ -298,7 +285,7 @@ class SkpService(AppraisalAccess):
         appraisal = await self._open_for_change(appraisal_id, version)
         target = self._find(appraisal, target_id)
         indicator = self._find_indicator(target, indicator_id)
-        self._require_employee_in(appraisal, PLANNING_STATE)
+        self.permit(appraisal, "skp")
         if len(target.indicators) == 1:
             raise Conflict(_("An RHK keeps at least one indicator; remove the RHK instead."))
         target.indicators.remove(indicator)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import msgspec
 from sqlalchemy import select
 
+from kinerja_flow.appraisals.access import AppraisalAccess
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal, Target
-from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.coaching.models import CoachingSession, FeedbackNote
 from kinerja_flow.coaching.schemas import (
@@ -19,39 +19,16 @@ from kinerja_flow.coaching.schemas import (
 )
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write
-from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
-from kinerja_flow.runtime.service import Service
-
-DIALOGUE_STATES = frozenset({"in_progress"})
-"""States in which the period is being carried out and dialogue is recorded."""
-PARTIES = ("employee", "evaluator")
+from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
 
 
-class CoachingService(Service):
-    async def _appraisal(self, appraisal_id: int) -> Appraisal:
-        appraisal = await self.session.scalar(
-            select(Appraisal).where(
-                Appraisal.id == appraisal_id, visible_appraisals(self.principal)
-            )
-        )
-        if appraisal is None:
-            raise NotFound(
-                _("Appraisal {id} does not exist or is not visible to you."), id=appraisal_id
-            )
-        return appraisal
-
+class CoachingService(AppraisalAccess):
     async def _open(self, appraisal_id: int) -> tuple[Appraisal, str]:
         """The appraisal and the caller's part in it, if they may add to the dialogue now."""
         await begin_write(self.session)
-        appraisal = await self._appraisal(appraisal_id)
-        role = next((r for r in PARTIES if r in appraisal_roles(self.principal, appraisal)), None)
-        if role is None:
-            raise Forbidden(_("Only the employee and the evaluator take part in the dialogue."))
-        if appraisal.state not in DIALOGUE_STATES:
-            raise Conflict(
-                _("Feedback and coaching are recorded while the appraisal is in progress."),
-            )
-        return appraisal, role
+        appraisal = await self._load(appraisal_id, full=False)
+        self.permit(appraisal, "dialogue")
+        return appraisal, "employee" if "employee" in self.roles(appraisal) else "evaluator"
 
     async def add_feedback(
         self, appraisal_id: int, target_id: int, data: FeedbackCreate
@@ -127,7 +104,7 @@ class CoachingService(Service):
         return msgspec.convert(record, SessionOut, from_attributes=True)
 
     async def dialogue(self, appraisal_id: int) -> DialogueOut:
-        appraisal = await self._appraisal(appraisal_id)
+        appraisal = await self._load(appraisal_id, full=False)
         notes = await self.session.scalars(
             select(FeedbackNote)
             .where(FeedbackNote.appraisal_id == appraisal.id)

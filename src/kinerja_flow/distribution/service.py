@@ -81,7 +81,7 @@ class DistributionService(Service):
                 self.session.add(result)
             result.org_predikat = data.org_predikat.value
             result.reason = reason
-            result.set_by_id = self.principal.account_id
+            result.set_by_id = self.principal.person
             result.set_at = now
             await self.session.flush()
             await self.audit(
@@ -115,7 +115,9 @@ class DistributionService(Service):
         """Per unit: counts and shares of employee predikat, the required pattern, breaches."""
         require(self.principal, HR, AUDITOR)
         await self._cycle(cycle_id)
-        patterns = await unit_patterns(self.session, self.ctx.distribution_policy, cycle_id)
+        patterns = await unit_patterns(
+            self.session, self.ctx.distribution_policy, self.ctx.workflows, cycle_id
+        )
         return DistributionReport(
             cycle_id=cycle_id,
             units=[

@@ -25,23 +25,6 @@ from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import Conflict
 from kinerja_flow.org.models import Employee, Unit
 
-SKP_STATES = frozenset(
-    {
-        "in_progress",
-        "self_assessment",
-        "under_review",
-        "calibration",
-        "reviewed",
-        "appealed",
-        "follow_up",
-        "closed",
-    }
-)
-"""From the approval of the targets on (``calibration``: workflows/appraisal_calibrated.toml)."""
-RELEASED_STATES = frozenset({"reviewed", "appealed", "follow_up", "closed"})
-"""The result is released to the employee."""
-DRAFT_STATES = frozenset({"under_review", "calibration"})
-"""The evaluator is rating, or HR calibrating: a draft the employee does not see."""
 APPROVAL_ACTION = "appraisal.approve_targets"
 
 
@@ -59,12 +42,8 @@ def _slug(text: str) -> str:
 class DocumentService(AppraisalAccess):
     async def skp(self, appraisal_id: int) -> RenderedDocument:
         appraisal = await self._load(appraisal_id)
-        self._refuse_cancelled(appraisal)
-        if appraisal.state not in SKP_STATES:
-            raise Conflict(
-                _("The SKP exists once the evaluator approves the targets (now '{state}')."),
-                state=appraisal.state,
-            )
+        self._refuse_discarded(appraisal)
+        self.permit(appraisal, "skp_document")
         approved = await self.session.scalar(
             select(AuditEvent.at)
             .where(AuditEvent.appraisal_id == appraisal.id, AuditEvent.action == APPROVAL_ACTION)
@@ -78,15 +57,11 @@ class DocumentService(AppraisalAccess):
 
     async def evaluation(self, appraisal_id: int) -> RenderedDocument:
         appraisal = await self._load(appraisal_id)
-        self._refuse_cancelled(appraisal)
-        if appraisal.state not in RELEASED_STATES | DRAFT_STATES:
-            raise Conflict(
-                _("The evaluation document exists once the evaluator rates (now '{state}')."),
-                state=appraisal.state,
-            )
+        self._refuse_discarded(appraisal)
+        self.permit(appraisal, "evaluation_document")
         if self.conceals_result(appraisal):
             raise Conflict(_("The evaluation is not released to you yet."))
-        draft = appraisal.state in DRAFT_STATES
+        draft = self._engine(appraisal).conceals_result(appraisal.state)
         released = appraisal.reviewed_at
         content = await self._content(
             appraisal,
@@ -96,9 +71,8 @@ class DocumentService(AppraisalAccess):
         )
         return self._render(content, "Evaluasi-Kinerja", "-DRAF" if draft else "")
 
-    @staticmethod
-    def _refuse_cancelled(appraisal: Appraisal) -> None:
-        if appraisal.state == "cancelled":
+    def _refuse_discarded(self, appraisal: Appraisal) -> None:
+        if self._engine(appraisal).is_discarded(appraisal.state):
             raise Conflict(_("The appraisal was cancelled; it has no documents."))
 
     async def _content(

@@ -24,19 +24,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.appraisals.access import AppraisalAccess
 from kinerja_flow.appraisals.models import Appraisal, Evidence, Indicator
-from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
+from kinerja_flow.appraisals.parties import visible_appraisals
 from kinerja_flow.appraisals.schemas import AppraisalOut
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.evidence.schemas import FileFields, LinkCreate
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
-from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
 from kinerja_flow.lib.uploads.filenames import safe_filename
 from kinerja_flow.lib.uploads.storage import EvidenceStore, Staged
 
 log = logging.getLogger(__name__)
 
-EVIDENCE_STATE = "self_assessment"
 LOCK_SPACE = 0x4B46_0E01
 """First key of the PostgreSQL advisory lock on a stored file's hash (the second is the hash)."""
 
@@ -108,13 +107,7 @@ class EvidenceService(AppraisalAccess):
         indicator = next((i for i in target.indicators if i.id == indicator_id), None)
         if indicator is None:
             raise NotFound(_("Indicator {id} is not part of this RHK."), id=indicator_id)
-        if "employee" not in appraisal_roles(self.principal, appraisal):
-            raise Forbidden(_("Only the appraised employee adds or removes evidence."))
-        if appraisal.state != EVIDENCE_STATE:
-            raise Conflict(
-                _("Evidence is added or removed during the self-assessment, not while '{state}'."),
-                state=appraisal.state,
-            )
+        self.permit(appraisal, "evidence")
         return appraisal, indicator
 
     async def _record(

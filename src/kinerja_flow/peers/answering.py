@@ -6,6 +6,7 @@ it the same way and record answers through :func:`record`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
@@ -31,11 +32,10 @@ from kinerja_flow.peers.schemas import (
     Subject,
     ValueOut,
 )
+from kinerja_flow.workflow.engine import WorkflowEngine
 
-OPEN_STATES = frozenset(
-    {"planning", "targets_submitted", "in_progress", "self_assessment", "under_review"}
-)
-"""States in which peers are invited and answer: the appraisal is open and not yet rated."""
+PEER_CAPABILITY = "peer_requests"
+"""Peers are invited and answer while the appraisal's state allows this capability."""
 
 SCALE_LABELS = {
     1: _("Very poor"),
@@ -53,12 +53,13 @@ class Asked:
     request: PeerRequest
     employee: Employee
     cycle: str
-    state: str
+    accepting: bool
+    """The appraisal's state still takes peer feedback."""
 
     def is_open(self, now: datetime) -> bool:
         return (
             self.request.answered_at is None
-            and self.state in OPEN_STATES
+            and self.accepting
             and now < closes_at(self.request.due)
         )
 
@@ -85,16 +86,23 @@ def closes_at(due: date) -> datetime:
     return datetime.combine(due + timedelta(days=1), time(), tzinfo=UTC)
 
 
-async def find(session: AsyncSession, *criteria: ColumnElement[bool]) -> list[Asked]:
+async def find(
+    session: AsyncSession,
+    workflows: Mapping[str, WorkflowEngine[Any]],
+    *criteria: ColumnElement[bool],
+) -> list[Asked]:
     rows = await session.execute(
-        select(PeerRequest, Employee, Cycle.name, Appraisal.state)
+        select(PeerRequest, Employee, Cycle.name, Appraisal.workflow, Appraisal.state)
         .join(Appraisal, PeerRequest.appraisal_id == Appraisal.id)
         .join(Employee, Appraisal.employee_id == Employee.id)
         .join(Cycle, Appraisal.cycle_id == Cycle.id)
         .where(*criteria)
         .order_by(PeerRequest.due, PeerRequest.id)
     )
-    return [Asked(*row) for row in rows.all()]
+    return [
+        Asked(request, employee, cycle, workflows[workflow].allows(state, PEER_CAPABILITY))
+        for request, employee, cycle, workflow, state in rows.all()
+    ]
 
 
 def problems(data: PeerAnswers) -> list[FieldError]:
@@ -136,7 +144,7 @@ async def record(
         raise Conflict(
             _("Answers were taken until {due}; that time has passed."), due=str(request.due)
         )
-    if asked.state not in OPEN_STATES:
+    if not asked.accepting:
         raise Conflict(_("This appraisal no longer takes peer feedback."))
     if errors := problems(data):
         raise Invalid(_("The answers are not valid."), errors=errors)

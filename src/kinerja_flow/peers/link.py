@@ -26,7 +26,9 @@ class PeerLinkService:
         self.ctx = ctx
 
     async def _asked(self, token: str) -> Asked:
-        asked = await find(self.session, PeerRequest.token_hash == token_digest(token))
+        asked = await find(
+            self.session, self.ctx.workflows, PeerRequest.token_hash == token_digest(token)
+        )
         if not asked:
             raise NotFound(_("This peer feedback link is not valid."))
         return asked[0]

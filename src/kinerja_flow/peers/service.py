@@ -9,17 +9,17 @@ from sqlalchemy import select
 
 from kinerja_flow.accounts.invitations import token_digest
 from kinerja_flow.accounts.models import Account
+from kinerja_flow.appraisals.access import AppraisalAccess
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
-from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.db import begin_write, is_postgres
-from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from kinerja_flow.lib.db import begin_write
+from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee
 from kinerja_flow.peers import results
-from kinerja_flow.peers.answering import OPEN_STATES, find, record
+from kinerja_flow.peers.answering import find, record
 from kinerja_flow.peers.models import PeerAnswer, PeerRequest
 from kinerja_flow.peers.schemas import (
     PeerAnswers,
@@ -28,38 +28,16 @@ from kinerja_flow.peers.schemas import (
     PeerReceipt,
     PeerRequestOut,
 )
-from kinerja_flow.runtime.service import Service
 
-INVITERS = frozenset({"evaluator", "hr"})
 MESSAGE = "peer_feedback_requested"
 
 
-class PeerService(Service):
-    async def _appraisal(self, appraisal_id: int, *, lock: bool = False) -> Appraisal:
-        query = select(Appraisal).where(
-            Appraisal.id == appraisal_id, visible_appraisals(self.principal)
-        )
-        if lock and is_postgres(self.session):
-            query = query.with_for_update()
-        appraisal = await self.session.scalar(query)
-        if appraisal is None:
-            raise NotFound(
-                _("Appraisal {id} does not exist or is not visible to you."), id=appraisal_id
-            )
-        return appraisal
-
+class PeerService(AppraisalAccess):
     async def invite(self, appraisal_id: int, data: PeerInvite, locale: str) -> PeerFeedbackOut:
         """Ask peers for feedback: all or none, one emailed single-use link each."""
         await begin_write(self.session)
-        appraisal = await self._appraisal(appraisal_id, lock=True)
-        roles = appraisal_roles(self.principal, appraisal)
-        if "employee" in roles or not roles & INVITERS:
-            raise Forbidden(_("Only the evaluator or HR invite peers, never the employee."))
-        if appraisal.state not in OPEN_STATES:
-            raise Conflict(
-                _("Peers are invited while the appraisal is open and not rated, not '{state}'."),
-                state=appraisal.state,
-            )
+        appraisal = await self._load(appraisal_id, lock=True, full=False)
+        self.permit(appraisal, "peer_requests")
         cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
         now = self.ctx.clock.now()
         peers = await self._checked_peers(appraisal, cycle, data, now)
@@ -166,9 +144,9 @@ class PeerService(Service):
 
     async def feedback(self, appraisal_id: int, locale: str) -> PeerFeedbackOut:
         """Named for HR, auditors, evaluator and reviewer; anonymous for the employee."""
-        appraisal = await self._appraisal(appraisal_id)
+        appraisal = await self._load(appraisal_id, full=False)
         min_responses = self.ctx.settings.peer_min_responses
-        if "employee" not in appraisal_roles(self.principal, appraisal):
+        if "employee" not in self.roles(appraisal):
             return await self._named(appraisal.id, locale)
         requests = await self.session.scalars(
             select(PeerRequest).where(PeerRequest.appraisal_id == appraisal.id)
@@ -176,7 +154,7 @@ class PeerService(Service):
         return results.anonymous(
             requests.all(),
             await self._answers(appraisal.id),
-            accepting=appraisal.state in OPEN_STATES,
+            accepting=self._engine(appraisal).allows(appraisal.state, "peer_requests"),
             min_responses=min_responses,
             now=self.ctx.clock.now(),
             locale=locale,
@@ -209,14 +187,21 @@ class PeerService(Service):
         if self.principal.employee_id is None:
             return []
         now = self.ctx.clock.now()
-        asked = await find(self.session, PeerRequest.peer_id == self.principal.employee_id)
+        asked = await find(
+            self.session, self.ctx.workflows, PeerRequest.peer_id == self.principal.employee_id
+        )
         return [one.describe(locale, now) for one in asked]
 
     async def answer(self, request_id: int, data: PeerAnswers, locale: str) -> PeerReceipt:
         await begin_write(self.session)
         me = self.principal.employee_id
         asked = (
-            await find(self.session, PeerRequest.id == request_id, PeerRequest.peer_id == me)
+            await find(
+                self.session,
+                self.ctx.workflows,
+                PeerRequest.id == request_id,
+                PeerRequest.peer_id == me,
+            )
             if me is not None
             else []
         )

@@ -7,9 +7,6 @@ import msgspec
 ANY_OPEN_STATE = "*"
 """A ``source`` of ``"*"`` means every state that is not final."""
 
-ROLES = frozenset({"employee", "evaluator", "reviewer", "hr", "auditor"})
-RECIPIENTS = frozenset({"employee", "evaluator", "reviewer"})
-
 
 class Notify(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     message: str
@@ -17,11 +14,19 @@ class Notify(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class StateDef(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """``conceal_result``: the employee does not see the evaluation while the case is here."""
+    """One state of a case.
+
+    ``allows`` maps a capability of the case kind (edit the SKP, add evidence, ...) to the roles
+    that may use it while the case is here; ``conceal_result``: the employee does not see the
+    evaluation while the case is here; ``discarded``: the case was called off, so what it holds
+    counts in no report.
+    """
 
     final: bool = False
     deadline: str | None = None
+    allows: dict[str, list[str]] = {}
     conceal_result: bool = False
+    discarded: bool = False
     description: str = ""
 
 

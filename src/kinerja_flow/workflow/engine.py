@@ -17,6 +17,7 @@ from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from kinerja_flow.workflow.definition import Notify, TransitionDef, WorkflowDef
 from kinerja_flow.workflow.registry import FactsT, Registry
+from kinerja_flow.workflow.roles import CaseRoles
 
 logging.getLogger("transitions").setLevel(logging.WARNING)  # it logs every callback at INFO
 
@@ -79,12 +80,12 @@ class WorkflowEngine(Generic[FactsT]):
 
         return guards_pass
 
-    def allowed_triggers(self, state: str, roles: frozenset[str]) -> list[str]:
+    def allowed_triggers(self, state: str, roles: CaseRoles) -> list[str]:
         """Triggers the holder of ``roles`` may fire from ``state`` (guards not evaluated)."""
         return [
             transition.trigger
             for (trigger, source), transition in self._routes.items()
-            if source == state and roles.intersection(transition.who)
+            if source == state and roles.held.intersection(transition.who)
         ]
 
     def sources_of(self, trigger: str) -> list[str]:
@@ -97,34 +98,74 @@ class WorkflowEngine(Generic[FactsT]):
     def conceals_result(self, state: str) -> bool:
         return self.definition.states[state].conceal_result
 
+    def is_discarded(self, state: str) -> bool:
+        return self.definition.states[state].discarded
+
+    @property
+    def discarded_states(self) -> frozenset[str]:
+        return frozenset(n for n, state in self.definition.states.items() if state.discarded)
+
     def deadline_of(self, state: str) -> str | None:
         return self.definition.states[state].deadline
+
+    def allows(self, state: str, capability: str) -> bool:
+        """Whether anyone may use ``capability`` while a case is in ``state``."""
+        return capability in self.definition.states[state].allows
+
+    def states_allowing(self, capability: str) -> frozenset[str]:
+        return frozenset(
+            name for name, state in self.definition.states.items() if capability in state.allows
+        )
 
     def triggers_guarded_by(self, guard: str) -> frozenset[str]:
         """The triggers whose transition (from some state) checks ``guard``."""
         return frozenset(t.trigger for t in self.definition.transitions if guard in t.guards)
 
-    def authorise(self, state: str, trigger: str, roles: frozenset[str]) -> TransitionDef:
+    def permit(self, state: str, capability: str, roles: CaseRoles) -> None:
+        """Refuse unless ``roles`` may use ``capability`` in ``state`` (403, else 409)."""
+        granted = self.registry.capabilities[capability]
+        here = self.definition.states[state].allows.get(capability)
+        if here is not None and roles.held.intersection(here):
+            return
+        anywhere = {
+            role
+            for definition in self.definition.states.values()
+            for role in definition.allows.get(capability, ())
+        }
+        if here is not None or not roles.held.intersection(anywhere):
+            raise Forbidden(self._withheld(roles, anywhere) or granted.forbidden)
+        raise Conflict(granted.not_now, state=state)
+
+    def authorise(self, state: str, trigger: str, roles: CaseRoles) -> TransitionDef:
         """The transition ``trigger`` takes from ``state``; refuse unknown, forbidden or not now."""
         if trigger not in self._machine.events:
             raise NotFound(_("There is no action named '{trigger}'."), trigger=trigger)
         route = self._routes.get((trigger, state))
-        if route is not None and roles.intersection(route.who):
+        if route is not None and roles.held.intersection(route.who):
             return route
-        may_ever = any(
-            roles.intersection(transition.who)
+        anywhere = {
+            role
             for (name, _source), transition in self._routes.items()
             if name == trigger
-        )
-        if route is not None or not may_ever:
-            raise Forbidden(_("You may not perform '{trigger}'."), trigger=trigger)
+            for role in transition.who
+        }
+        if route is not None or not roles.held.intersection(anywhere):
+            raise Forbidden(
+                self._withheld(roles, anywhere) or _("You may not perform '{trigger}'."),
+                trigger=trigger,
+            )
         raise Conflict(
-            _("'{trigger}' is not possible while the appraisal is '{state}'."),
+            _("'{trigger}' is not possible while the case is '{state}'."),
             trigger=trigger,
             state=state,
         )
 
-    def decide(self, state: str, trigger: str, roles: frozenset[str], facts: FactsT) -> Decision:
+    @staticmethod
+    def _withheld(roles: CaseRoles, needed: set[str]) -> str | None:
+        """Why a role that would have been enough is withheld here (separation of duties)."""
+        return next((why for role, why in roles.withheld.items() if role in needed), None)
+
+    def decide(self, state: str, trigger: str, roles: CaseRoles, facts: FactsT) -> Decision:
         """Decide what firing ``trigger`` means now, or raise the refusal."""
         route = self.authorise(state, trigger, roles)
         case: _Case[FactsT] = _Case(state=state, facts=facts)

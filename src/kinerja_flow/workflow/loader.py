@@ -13,8 +13,6 @@ import msgspec
 
 from kinerja_flow.workflow.definition import (
     ANY_OPEN_STATE,
-    RECIPIENTS,
-    ROLES,
     TOP_LEVEL_KEYS,
     StateDef,
     TransitionDef,
@@ -130,10 +128,30 @@ class _Checker:
         for name, state in workflow.states.items():
             if registry and state.deadline and state.deadline not in registry.deadlines:
                 self.report(("states", name, "deadline"), f"unknown deadline `{state.deadline}`")
+            if registry:
+                self.check_allows(registry, name, state)
         seen: set[tuple[str, str]] = set()
         for index, transition in enumerate(workflow.transitions):
             self.check_transition(workflow, registry, index, transition, seen)
         self.check_reachable(workflow)
+
+    def check_allows(self, registry: Registry[Any], name: str, state: StateDef) -> None:
+        at: tuple[PathPart, ...] = ("states", name, "allows")
+        for capability, roles in state.allows.items():
+            if capability not in registry.capabilities:
+                known = ", ".join(sorted(registry.capabilities))
+                self.report(
+                    (*at, capability), f"unknown capability `{capability}` (known: {known})"
+                )
+            if not roles:
+                self.report((*at, capability), f"`{capability}` must name at least one role")
+            for role in roles:
+                if role not in registry.roles:
+                    self.report((*at, capability), self.unknown_role(registry, role))
+
+    @staticmethod
+    def unknown_role(registry: Registry[Any], role: str) -> str:
+        return f"unknown role `{role}` (known: {', '.join(sorted(registry.roles))})"
 
     def check_transition(
         self,
@@ -157,10 +175,8 @@ class _Checker:
         if not transition.who:
             self.report((*at, "who"), "`who` must name at least one role")
         for role in transition.who:
-            if role not in ROLES:
-                self.report(
-                    (*at, "who"), f"unknown role `{role}` (known: {', '.join(sorted(ROLES))})"
-                )
+            if registry and role not in registry.roles:
+                self.report((*at, "who"), self.unknown_role(registry, role))
         for guard in transition.guards:
             if registry and guard not in registry.guards:
                 self.report((*at, "guards"), f"unknown guard `{guard}`")
@@ -169,7 +185,7 @@ class _Checker:
                 self.report((*at, "effects"), f"unknown effect `{effect}`")
         for position, notify in enumerate(transition.notify):
             for recipient in notify.to:
-                if recipient not in RECIPIENTS:
+                if registry and recipient not in registry.recipients:
                     self.report(
                         (*at, "notify"), f"unknown recipient `{recipient}` in notify[{position}]"
                     )

@@ -14,11 +14,28 @@ Guard = Callable[[FactsT], FieldError | Sequence[FieldError] | None]
 Effect = Callable[..., Any]
 
 
+@dataclass(frozen=True)
+class Capability:
+    """Something a state may allow besides triggers, with the refusals a person reads.
+
+    ``forbidden`` answers a role that may never use it (403); ``not_now`` a role that may, but
+    not in this state (409; ``{state}`` names the state).
+    """
+
+    description: str
+    forbidden: str
+    not_now: str
+
+
 @dataclass
 class Registry(Generic[FactsT]):
-    """Guards (pure checks over a facts snapshot) and effects for one kind of case."""
+    """What a workflow file of one kind of case may name: roles, recipients, capabilities,
+    deadlines, and the allow-listed guards (pure checks over a facts snapshot) and effects."""
 
     kind: str
+    roles: frozenset[str]
+    recipients: frozenset[str]
+    capabilities: dict[str, Capability] = field(default_factory=dict)
     deadlines: frozenset[str] = frozenset()
     guards: dict[str, Guard[FactsT]] = field(default_factory=dict)
     effects: dict[str, Effect] = field(default_factory=dict)

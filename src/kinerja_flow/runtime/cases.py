@@ -1,0 +1,177 @@
+"""One way to act on a case of any kind: who the caller is, what the state allows, and firing
+a trigger (decide, apply effects, move, audit, queue the emails) in the caller's transaction."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from kinerja_flow.audit.service import AuditEntry
+from kinerja_flow.i18n import _
+from kinerja_flow.lib.errors import Conflict
+from kinerja_flow.lib.principal import Principal
+from kinerja_flow.notifications.outbox import Email
+from kinerja_flow.runtime.context import AppContext
+from kinerja_flow.runtime.service import Service
+from kinerja_flow.workflow.definition import TransitionDef
+from kinerja_flow.workflow.engine import Decision, WorkflowEngine
+from kinerja_flow.workflow.roles import CaseRoles
+
+
+class Case(Protocol):
+    """What the engine needs of a case row (an appraisal, a follow-up item)."""
+
+    id: int
+    workflow: str
+    version: int
+    state: str
+    state_changed_at: datetime
+    updated_at: datetime
+
+
+class Payload(Protocol):
+    """What every action request carries: the version of the case the caller saw."""
+
+    @property
+    def version(self) -> int | None: ...
+
+
+CaseT = TypeVar("CaseT")
+"""A case row; it has the attributes of :class:`Case` (mypy cannot check a mapped class
+against a protocol bound at class definition, so the runner reads it through ``_row``)."""
+FactsT = TypeVar("FactsT")
+PayloadT = TypeVar("PayloadT", bound=Payload)
+
+
+class CaseService(Service, Generic[CaseT, FactsT, PayloadT]):
+    """The base of the services over one kind of case; subclasses say who the caller is,
+    which facts the guards see, how effects see the case, and whom each step emails."""
+
+    kind: ClassVar[str]
+
+    def __init__(self, session: AsyncSession, ctx: AppContext, principal: Principal) -> None:
+        super().__init__(session, ctx, principal)
+        self._roles: dict[int, CaseRoles] = {}
+
+    # -- hooks -------------------------------------------------------------------------------
+
+    def _resolve_roles(self, case: CaseT) -> CaseRoles:
+        raise NotImplementedError
+
+    async def _facts(
+        self, case: CaseT, route: TransitionDef, payload: PayloadT, now: datetime
+    ) -> FactsT:
+        raise NotImplementedError
+
+    def _effect_context(self, case: CaseT, facts: FactsT) -> Any:
+        raise NotImplementedError
+
+    def _appraisal_of(self, case: CaseT) -> int | None:
+        """The appraisal whose trail shows the case's events, if any."""
+        raise NotImplementedError
+
+    def _audit_reason(self, payload: PayloadT) -> str | None:
+        """The reason or comment of an action, as the audit trail keeps it."""
+        raise NotImplementedError
+
+    async def _emails(
+        self, case: CaseT, decision: Decision, payload: PayloadT, data: dict[str, Any]
+    ) -> Sequence[Email]:
+        raise NotImplementedError
+
+    # -- shared ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _row(case: CaseT) -> Case:
+        return cast("Case", case)
+
+    def _engine(self, case: CaseT) -> WorkflowEngine[FactsT]:
+        return self.ctx.workflows[self._row(case).workflow]
+
+    def roles(self, case: CaseT) -> CaseRoles:
+        """Who the caller is on ``case``, decided once per request."""
+        key = self._row(case).id
+        if key not in self._roles:
+            self._roles[key] = self._resolve_roles(case)
+        return self._roles[key]
+
+    def _forget_roles(self, case: CaseT) -> None:
+        """After a change of the people on ``case`` (a reassignment)."""
+        self._roles.pop(self._row(case).id, None)
+
+    def permit(self, case: CaseT, capability: str) -> None:
+        """Refuse unless the workflow lets the caller use ``capability`` now (403 or 409)."""
+        self._engine(case).permit(self._row(case).state, capability, self.roles(case))
+
+    def allowed_actions(self, case: CaseT) -> list[str]:
+        return self._engine(case).allowed_triggers(self._row(case).state, self.roles(case))
+
+    @classmethod
+    def _check_version(cls, case: CaseT, seen: int | None) -> None:
+        """Refuse a change made against a version other than the current one (409)."""
+        current = cls._row(case).version
+        if seen is not None and seen != current:
+            raise Conflict(
+                _("Someone else changed the case (your version {seen}, now {current})."),
+                seen=seen,
+                current=current,
+            )
+
+    @classmethod
+    def _touch(cls, case: CaseT, now: datetime) -> None:
+        """Mark the case changed, so its version moves even when only a child row changed."""
+        cls._row(case).updated_at = now
+        flag_modified(case, "updated_at")
+
+    async def _flush(self) -> None:
+        try:
+            await self.session.flush()
+        except StaleDataError as exc:
+            raise Conflict(_("The case was changed by someone else; reload it.")) from exc
+
+    async def _fire(self, case: CaseT, trigger: str, payload: PayloadT) -> Decision:
+        """Fire ``trigger`` on a loaded (and, on PostgreSQL, locked) case, without committing.
+
+        Refusals come in one order: 403/409 from the workflow, 409 for a stale version, 422
+        from the guards. State, effects, the audit event and the emails share the transaction.
+        """
+        row = self._row(case)
+        engine = self._engine(case)
+        roles = self.roles(case)
+        route = engine.authorise(row.state, trigger, roles)
+        self._check_version(case, payload.version)
+        now = self.ctx.clock.now()
+        facts = await self._facts(case, route, payload, now)
+        decision = engine.decide(row.state, trigger, roles, facts)
+        data: dict[str, Any] = {}
+        effect_context = self._effect_context(case, facts)
+        for name in decision.effects:
+            result = engine.registry.effects[name](effect_context)
+            data.update(await result if inspect.isawaitable(result) else result)
+        row.state = decision.dest
+        row.state_changed_at = now
+        self._touch(case, now)
+        await self.audit(
+            now,
+            AuditEntry(
+                f"{self.kind}.{trigger}",
+                self.kind,
+                row.id,
+                from_state=decision.source,
+                to_state=decision.dest,
+                appraisal_id=self._appraisal_of(case),
+                data=data,
+                reason=self._audit_reason(payload),
+            ),
+        )
+        await self._flush()
+        await self.ctx.outbox.enqueue(
+            self.session, now, await self._emails(case, decision, payload, data)
+        )
+        return decision
