@@ -31,6 +31,7 @@ from kinerja_flow.distribution.controllers import DistributionController
 from kinerja_flow.documents.controllers import DocumentController
 from kinerja_flow.evidence.controllers import evidence_router
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
+from kinerja_flow.lib.bearer import BearerAuthenticationMiddleware
 from kinerja_flow.lib.errors import AppError
 from kinerja_flow.lib.http import app_error_handler, http_error_handler, validation_error_handler
 from kinerja_flow.lib.principal import Principal
@@ -93,6 +94,7 @@ def create_app(
         token_secret=settings.secret_key,
         algorithm=JWT_ALGORITHM,
         exclude=PUBLIC_PATHS,
+        authentication_middleware_class=BearerAuthenticationMiddleware,
     )
 
     @contextlib.asynccontextmanager
