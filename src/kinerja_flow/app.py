@@ -52,6 +52,8 @@ PUBLIC_PATHS = [
     "^/schema",
     "^/api/v1/auth/token$",
     "^/api/v1/auth/set-password$",
+    "^/api/v1/auth/reset-password$",
+    "^/api/v1/auth/forgot-password$",
     "^/demo/",
     "^/public/",
 ]
