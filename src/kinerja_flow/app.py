@@ -43,6 +43,7 @@ from kinerja_flow.peers.controllers import (
     PeerLinkController,
     PeerRequestController,
 )
+from kinerja_flow.roster.account_controllers import AccountController
 from kinerja_flow.roster.controllers import RosterController
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deps import provide_ctx, provide_db_session, provide_principal
@@ -121,6 +122,7 @@ def create_app(
             AuthController,
             OrgController,
             RosterController,
+            AccountController,
             CycleController,
             AppraisalController,
             SkpController,
