@@ -119,7 +119,15 @@ async def test_import_creates_the_organisation_and_invites_everyone(api: Api) ->
     response = await api.import_csv(ORG_CSV)
 
     assert response.status_code == 200, response.text
-    assert response.json() == {"created": 6, "updated": 0, "unchanged": 0, "invited": 6}
+    assert response.json() == {
+        "created": 6,
+        "updated": 0,
+        "unchanged": 0,
+        "invited": 6,
+        "deactivated": 0,
+        "reactivated": 0,
+        "open_appraisals": [],
+    }
     people = await by_nip(api)
     assert set(people) == {HEAD, EVALUATOR, EMPLOYEE, PEER, HR, AUDITOR}
     budi = people[EMPLOYEE]
@@ -149,7 +157,15 @@ async def test_pppk_numbers_are_accepted(api: Api) -> None:
         )
     )
     assert response.status_code == 200, response.text
-    assert response.json() == {"created": 2, "updated": 0, "unchanged": 0, "invited": 2}
+    assert response.json() == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "invited": 2,
+        "deactivated": 0,
+        "reactivated": 0,
+        "open_appraisals": [],
+    }
     people = await by_nip(api)
     assert people[NEW_PPPK]["kind"] == "pppk"
     assert people[NEW_PPPK_2]["kind"] == "pppk"
@@ -320,7 +336,15 @@ async def test_reimporting_the_same_file_changes_nothing(api: Api) -> None:
     response = await api.import_csv(ORG_CSV)
 
     assert response.status_code == 200, response.text
-    assert response.json() == {"created": 0, "updated": 0, "unchanged": 6, "invited": 0}
+    assert response.json() == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 6,
+        "invited": 0,
+        "deactivated": 0,
+        "reactivated": 0,
+        "open_appraisals": [],
+    }
     assert await snapshot(api) == before
 
 
@@ -354,7 +378,15 @@ async def test_changed_lines_update_those_employees(api: Api) -> None:
     response = await api.import_csv(changed)
 
     assert response.status_code == 200, response.text
-    assert response.json() == {"created": 1, "updated": 2, "unchanged": 4, "invited": 1}
+    assert response.json() == {
+        "created": 1,
+        "updated": 2,
+        "unchanged": 4,
+        "invited": 1,
+        "deactivated": 0,
+        "reactivated": 0,
+        "open_appraisals": [],
+    }
     people = await by_nip(api)
     assert people[EMPLOYEE]["position"] == "Ahli Kebijakan"
     assert people[EMPLOYEE]["roles"] == ["auditor"]
@@ -388,7 +420,15 @@ async def test_admin_listed_in_the_file_keeps_hr_role_across_reimports(api: Api)
     assert again.status_code == 200, again.text
     assert (await api.get("/api/v1/auth/me", "admin")).json()["roles"] == ["hr"]
     assert (await api.import_csv(csv_file(GOOD_NEW))).status_code == 200
-    assert again.json() == {"created": 0, "updated": 0, "unchanged": 1, "invited": 0}
+    assert again.json() == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 1,
+        "invited": 0,
+        "deactivated": 0,
+        "reactivated": 0,
+        "open_appraisals": [],
+    }
 
 
 async def test_only_hr_may_import(api: Api) -> None:
@@ -402,7 +442,15 @@ async def test_only_hr_may_import(api: Api) -> None:
 
     accepted = await api.import_csv(csv_file(GOOD_NEW, GOOD_CHANGE), HR)
     assert accepted.status_code == 200, accepted.text
-    assert accepted.json() == {"created": 1, "updated": 1, "unchanged": 0, "invited": 1}
+    assert accepted.json() == {
+        "created": 1,
+        "updated": 1,
+        "unchanged": 0,
+        "invited": 1,
+        "deactivated": 0,
+        "reactivated": 0,
+        "open_appraisals": [],
+    }
 
 
 async def test_import_needs_a_csv_content_type(api: Api) -> None:

@@ -31,6 +31,7 @@ from kinerja_flow.distribution.controllers import DistributionController
 from kinerja_flow.documents.controllers import DocumentController
 from kinerja_flow.evidence.controllers import evidence_router
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
+from kinerja_flow.lib.bearer import BearerAuthenticationMiddleware
 from kinerja_flow.lib.errors import AppError
 from kinerja_flow.lib.http import app_error_handler, http_error_handler, validation_error_handler
 from kinerja_flow.lib.principal import Principal
@@ -42,6 +43,7 @@ from kinerja_flow.peers.controllers import (
     PeerLinkController,
     PeerRequestController,
 )
+from kinerja_flow.roster.account_controllers import AccountController
 from kinerja_flow.roster.controllers import RosterController
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deps import provide_ctx, provide_db_session, provide_principal
@@ -51,6 +53,8 @@ PUBLIC_PATHS = [
     "^/schema",
     "^/api/v1/auth/token$",
     "^/api/v1/auth/set-password$",
+    "^/api/v1/auth/reset-password$",
+    "^/api/v1/auth/forgot-password$",
     "^/demo/",
     "^/public/",
 ]
@@ -93,6 +97,7 @@ def create_app(
         token_secret=settings.secret_key,
         algorithm=JWT_ALGORITHM,
         exclude=PUBLIC_PATHS,
+        authentication_middleware_class=BearerAuthenticationMiddleware,
     )
 
     @contextlib.asynccontextmanager
@@ -117,6 +122,7 @@ def create_app(
             AuthController,
             OrgController,
             RosterController,
+            AccountController,
             CycleController,
             AppraisalController,
             SkpController,

@@ -6,7 +6,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -18,6 +18,9 @@ from kinerja_flow.lib import migrate
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.workflow.graph import mermaid
 from kinerja_flow.workflow.loader import MessageCheck, check_file
+
+if TYPE_CHECKING:
+    from kinerja_flow.accounts.lifecycle import AccountLifecycle
 
 T = TypeVar("T")
 
@@ -95,6 +98,78 @@ def admin_create(email: str, password: str) -> None:
             translate(exc.message, settings.default_locale, **exc.params)
         ) from exc
     click.echo(f"HR administrator {email.strip().lower()} created")
+
+
+@main.group()
+def accounts() -> None:
+    """Sign-in accounts: deactivate, reactivate, invite again (audited as the system)."""
+
+
+def _account_step(
+    username: str, done: str, step: Callable[[AccountLifecycle, int], Awaitable[None]]
+) -> None:
+    """Run ``step`` on the account USERNAME names, then list the open appraisals of its person."""
+    from kinerja_flow.accounts.lifecycle import AccountLifecycle
+    from kinerja_flow.accounts.service import find_account, normalise
+    from kinerja_flow.appraisals.workload import OpenAppraisal, open_appraisals
+    from kinerja_flow.i18n import translate
+    from kinerja_flow.lib.actor import SYSTEM
+    from kinerja_flow.lib.errors import AppError
+
+    settings = load_settings()
+
+    async def run(ctx: AppContext) -> list[OpenAppraisal]:
+        async with ctx.sessions() as session:
+            account = await find_account(session, normalise(username))
+            if account is None:
+                raise click.ClickException(f"no account has the NIP or email {username!r}")
+            account_id, employee_id = account.id, account.employee_id
+            await session.rollback()
+            await step(AccountLifecycle(session, ctx, SYSTEM), account_id)
+            if employee_id is None:
+                return []
+            return await open_appraisals(session, ctx.workflows, [employee_id])
+
+    try:
+        work = _with_context(settings, run)
+    except AppError as exc:
+        raise click.ClickException(
+            translate(exc.message, settings.default_locale, **exc.params)
+        ) from exc
+    click.echo(f"{username}: {done}")
+    if work:
+        click.echo("open appraisals to see to (nothing was reassigned):")
+    for row in work:
+        click.echo(
+            f"  appraisal {row.appraisal_id} ({row.cycle_name}, {row.state}):"
+            f" {row.part} of {row.employee_name} ({row.employee_nip})"
+        )
+
+
+_REASON = click.option("--reason", required=True, help="Why; kept in the audit trail.")
+
+
+@accounts.command("deactivate")
+@click.argument("username")
+@_REASON
+def accounts_deactivate(username: str, reason: str) -> None:
+    """Stop USERNAME (NIP or email) from signing in; every session ends at once."""
+    _account_step(username, "deactivated", lambda steps, id_: steps.deactivate(id_, reason))
+
+
+@accounts.command("reactivate")
+@click.argument("username")
+@_REASON
+def accounts_reactivate(username: str, reason: str) -> None:
+    """Let USERNAME (NIP or email) sign in again."""
+    _account_step(username, "reactivated", lambda steps, id_: steps.reactivate(id_, reason))
+
+
+@accounts.command("reinvite")
+@click.argument("username")
+def accounts_reinvite(username: str) -> None:
+    """Email USERNAME (NIP or email) a new invitation link; the earlier one stops working."""
+    _account_step(username, "invited again", lambda steps, id_: steps.reinvite(id_))
 
 
 @main.group()

@@ -38,6 +38,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     password_memory_kib: int = 65536
     access_token_minutes: int = 480
     invitation_days: int = 7
+    reset_link_minutes: Annotated[int, msgspec.Meta(ge=1)] = 60
     login_max_failures: int = 5
     login_window_minutes: int = 15
     survey_max_per_hour: int = 10

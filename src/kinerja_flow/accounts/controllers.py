@@ -1,18 +1,28 @@
-"""HTTP endpoints for signing in and redeeming invitations."""
+"""HTTP endpoints for signing in, redeeming emailed links and asking for a password reset."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.accounts.schemas import Me, SetPassword, TokenRequest, TokenResponse
-from kinerja_flow.accounts.service import AccountService
-from kinerja_flow.lib.http import client_address
+from kinerja_flow.accounts.schemas import (
+    Accepted,
+    ForgotPassword,
+    Me,
+    ResetPassword,
+    SetPassword,
+    TokenRequest,
+    TokenResponse,
+)
+from kinerja_flow.accounts.service import AccountService, send_reset_link
+from kinerja_flow.i18n import _, translate
+from kinerja_flow.lib.http import client_address, request_locale
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.context import AppContext
@@ -34,6 +44,34 @@ class AuthController(Controller):
         self, account_service: NamedDependency[AccountService], data: JSONBody[SetPassword]
     ) -> None:
         await account_service.set_password(data)
+
+    @post("/reset-password", status_code=204, summary="Set a new password with a reset token")
+    async def reset_password(
+        self, account_service: NamedDependency[AccountService], data: JSONBody[ResetPassword]
+    ) -> None:
+        await account_service.reset_password(data)
+
+    @post(
+        "/forgot-password",
+        status_code=202,
+        summary="Email a password-reset link; the same answer whether or not the name exists",
+    )
+    async def forgot_password(
+        self,
+        account_service: NamedDependency[AccountService],
+        data: JSONBody[ForgotPassword],
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[AppContext],
+    ) -> Response[Accepted]:
+        await account_service.forgot_password(data.username, client_address(request, ctx.settings))
+        detail = _(
+            "If an active account has this name, a link to set a new password is on its way."
+        )
+        return Response(
+            Accepted(detail=translate(detail, request_locale(request))),
+            status_code=202,
+            background=BackgroundTask(send_reset_link, ctx, data.username),
+        )
 
     @post(
         "/token", status_code=200, summary="Exchange NIP or email and password for a bearer token"

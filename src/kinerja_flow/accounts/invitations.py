@@ -1,41 +1,26 @@
-"""Single-use invitation tokens and the emails that carry them."""
+"""Invitations: the first single-use link of a new account, and HR's new one on request."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.accounts.models import Account, AccountToken
+from kinerja_flow.accounts.links import INVITATION, new_link
+from kinerja_flow.accounts.models import Account
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.runtime.context import AppContext
-
-INVITATION = "invitation"
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def invite(
     session: AsyncSession, ctx: AppContext, now: datetime, invitees: Sequence[tuple[Account, str]]
 ) -> list[Email]:
-    """Create one token per account (already flushed) and the invitation email for it."""
+    """Create one link per account (already flushed) and the invitation email for it."""
     expires_at = now + timedelta(days=ctx.settings.invitation_days)
     emails: list[Email] = []
     for account, name in invitees:
-        token = secrets.token_urlsafe(32)
-        record = AccountToken(
-            account_id=account.id,
-            purpose=INVITATION,
-            token_hash=token_digest(token),
-            expires_at=expires_at,
-            created_at=now,
-        )
-        session.add(record)
+        token, digest = new_link(session, account.id, INVITATION, now, expires_at)
         emails.append(
             Email(
                 message="invitation",
@@ -45,7 +30,7 @@ async def invite(
                     "link": ctx.link(f"/set-password?token={token}"),
                     "expires_at": expires_at,
                 },
-                dedupe_key=f"invitation:{record.token_hash}",
+                dedupe_key=f"invitation:{digest}",
             )
         )
     return emails

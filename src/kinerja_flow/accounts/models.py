@@ -34,7 +34,11 @@ class Account(IdMixin, Base):
 
 
 class AccountToken(IdMixin, Base):
-    """A single-use secret sent by email (invitation); only its hash is stored."""
+    """A single-use secret sent by email (invitation, password reset); only its hash is stored.
+
+    ``used_at`` is set when the link is redeemed, or when it is voided (a newer link, a new
+    password, deactivation).
+    """
 
     __tablename__ = "account_tokens"
 
@@ -47,7 +51,11 @@ class AccountToken(IdMixin, Base):
 
 
 class LoginFailure(IdMixin, Base):
-    """One failed sign-in, kept to throttle guessing across every app instance."""
+    """One counted attempt under a throttle key, shared by every app instance.
+
+    Sign-ins are counted before the password is checked (a success takes its rows back) and
+    password-reset requests as they come; see ``accounts.throttle``.
+    """
 
     __tablename__ = "login_failures"
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)

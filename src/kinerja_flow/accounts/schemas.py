@@ -7,6 +7,8 @@ from typing import Annotated
 import msgspec
 
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+Username = Annotated[str, msgspec.Meta(min_length=1, max_length=320, pattern="^[^\\x00]*$")]
+"""A NIP or an email address."""
 
 
 class SetPassword(msgspec.Struct, forbid_unknown_fields=True):
@@ -14,9 +16,24 @@ class SetPassword(msgspec.Struct, forbid_unknown_fields=True):
     password: Secret
 
 
-class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
-    username: Annotated[str, msgspec.Meta(min_length=1, max_length=320)]
+class ResetPassword(msgspec.Struct, forbid_unknown_fields=True):
+    token: Secret
     password: Secret
+
+
+class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
+    username: Username
+    password: Secret
+
+
+class ForgotPassword(msgspec.Struct, forbid_unknown_fields=True):
+    username: Username
+
+
+class Accepted(msgspec.Struct):
+    """The answer to a request that is acted on later, the same whatever it was about."""
+
+    detail: str
 
 
 class TokenResponse(msgspec.Struct):

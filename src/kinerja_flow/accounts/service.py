@@ -1,21 +1,29 @@
-"""Sign-in, invitations redeemed, the first admin, and throttling of failed logins."""
+"""Sign-in, emailed links redeemed (invitation, password reset), the first admin, throttling."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from litestar.security.jwt import Token
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.accounts.invitations import INVITATION, token_digest
+from kinerja_flow.accounts.links import (
+    INVITATION,
+    PASSWORD_RESET,
+    claim_link,
+    token_digest,
+    void_links,
+)
 from kinerja_flow.accounts.models import Account, AccountToken, LoginFailure
-from kinerja_flow.accounts.schemas import SetPassword, TokenRequest, TokenResponse
+from kinerja_flow.accounts.resets import reset_email
+from kinerja_flow.accounts.schemas import ResetPassword, SetPassword, TokenRequest, TokenResponse
+from kinerja_flow.accounts.throttle import Limit, count_attempt
 from kinerja_flow.audit.service import AuditEntry, append
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.actor import SYSTEM, Actor
 from kinerja_flow.lib.db import begin_write
-from kinerja_flow.lib.errors import Conflict, FieldError, Invalid, NotAuthenticated, TooManyRequests
+from kinerja_flow.lib.errors import Conflict, FieldError, Invalid, NotAuthenticated
 from kinerja_flow.lib.passwords import weakness
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.org.models import Employee
@@ -25,16 +33,43 @@ JWT_ALGORITHM = "HS256"
 EPOCH_CLAIM = "epoch"
 IP_LIMIT_FACTOR = 4
 
+_INVALID_LINK = {
+    INVITATION: _("This link is invalid, already used or expired; ask HR for a new invitation."),
+    PASSWORD_RESET: _(
+        "This link is invalid, already used or expired; ask for a new one with 'forgot password'."
+    ),
+}
+_LINK_ACTION = {INVITATION: "account.password_set", PASSWORD_RESET: "account.password_reset"}
+
+
+def normalise(username: str) -> str:
+    """NIP or email as stored: no surrounding spaces, email in lower case."""
+    return username.strip().lower()
+
+
+async def find_account(session: AsyncSession, username: str) -> Account | None:
+    """The account a NIP or an email address (already normalised) names."""
+    if "@" in username:
+        return await session.scalar(select(Account).where(Account.email == username))
+    return await session.scalar(
+        select(Account)
+        .join(Employee, Account.employee_id == Employee.id)
+        .where(Employee.nip == username)
+    )
+
 
 class AccountService:
+    """What anyone may do about their own account, signed in or not (and the first admin)."""
+
     def __init__(self, session: AsyncSession, ctx: AppContext) -> None:
         self.session = session
         self.ctx = ctx
 
     async def create_admin(self, email: str, password: str) -> Account:
-        email = email.strip().lower()
+        email = normalise(email)
         if problem := weakness(password, [email]):
             raise Invalid(problem, errors=[FieldError("password", problem)])
+        password_hash = await self.ctx.passwords.hash_async(password)
         await begin_write(self.session)
         if await self.session.scalar(select(Account.id).where(Account.email == email)):
             raise Conflict(_("An account with email {email} already exists."), email=email)
@@ -45,7 +80,7 @@ class AccountService:
             granted_roles="hr",
             locale=self.ctx.settings.default_locale,
             active=True,
-            password_hash=self.ctx.passwords.hash(password),
+            password_hash=password_hash,
             password_set_at=now,
             created_at=now,
             updated_at=now,
@@ -70,67 +105,91 @@ class AccountService:
         return account
 
     async def set_password(self, data: SetPassword) -> None:
-        """Redeem an invitation: single use, before it expires, with a strong password."""
-        await begin_write(self.session)
-        now = self.ctx.clock.now()
-        record = await self.session.scalar(
-            select(AccountToken).where(
-                AccountToken.token_hash == token_digest(data.token),
-                AccountToken.purpose == INVITATION,
-            )
+        """Redeem an invitation: once, before it expires, with a strong password."""
+        await self._redeem(data.token, INVITATION, data.password)
+
+    async def reset_password(self, data: ResetPassword) -> None:
+        """Redeem a password-reset link: once, before it expires, with a strong password."""
+        await self._redeem(data.token, PASSWORD_RESET, data.password)
+
+    async def forgot_password(self, username: str, client: str) -> None:
+        """Count a request for a reset link (throttled like sign-in); nothing is looked up.
+
+        The answer must not tell whether ``username`` exists, so the link is made and emailed
+        by :func:`send_reset_link`, after the answer has been sent.
+        """
+        username = normalise(username)
+        settings = self.ctx.settings
+        await count_attempt(
+            self.session,
+            self.ctx.clock.now(),
+            timedelta(minutes=settings.login_window_minutes),
+            [
+                Limit(f"reset:{username}", settings.login_max_failures),
+                Limit(f"reset-ip:{client}", settings.login_max_failures * IP_LIMIT_FACTOR),
+            ],
+            _("Too many password reset requests; try again in {minutes} minute(s)."),
         )
-        if record is None or record.used_at is not None or record.expires_at < now:
-            raise Invalid(
-                _("This link is invalid, already used or expired; ask HR for a new invitation."),
-                errors=[FieldError("token", _("Invalid, used or expired token."))],
-            )
-        account = await self.session.get_one(Account, record.account_id)
-        personal = [account.email]
+
+    async def send_reset_link(self, username: str) -> None:
+        """Email a new reset link to the active account ``username`` names, if there is one.
+
+        Earlier reset links of the account stop working.
+        """
+        await begin_write(self.session)
+        account = await find_account(self.session, normalise(username))
+        if account is None or not account.active:
+            await self.session.rollback()
+            return
+        now = self.ctx.clock.now()
+        name = account.email
         if account.employee_id is not None:
-            employee = await self.session.get_one(Employee, account.employee_id)
-            personal += [employee.nip, *employee.name.split()]
-        if problem := weakness(data.password, personal):
-            raise Invalid(problem, errors=[FieldError("password", problem)])
-        account.password_hash = self.ctx.passwords.hash(data.password)
-        account.password_set_at = now
-        account.credential_epoch += 1
-        account.updated_at = now
-        record.used_at = now
+            name = (await self.session.get_one(Employee, account.employee_id)).name
+        await void_links(self.session, account.id, now, PASSWORD_RESET)
+        email = reset_email(self.session, self.ctx, now, account, name)
         await append(
             self.session,
             self.ctx.audit_key,
-            Actor(account.id, account.email),
+            SYSTEM,
             now,
-            [AuditEntry("account.password_set", "account", account.id)],
+            [AuditEntry("account.reset_link_sent", "account", account.id)],
         )
+        await self.ctx.outbox.enqueue(self.session, now, [email])
         await self.session.commit()
 
     async def login(self, data: TokenRequest, client: str) -> TokenResponse:
-        username = data.username.strip().lower()
+        """A bearer token for the right password; every attempt is counted before the check."""
+        username = normalise(data.username)
         now = self.ctx.clock.now()
-        account = await self._find(username)
-        # Failures count per account, so the NIP and the email of one person share a limit.
+        settings = self.ctx.settings
+        account = await find_account(self.session, username)
+        # Attempts count per account, so the NIP and the email of one person share a limit.
         key = f"account:{account.id}" if account else f"user:{username}"
-        await self._throttle(key, client, now)
         identity = (
             (account.id, account.email, account.password_hash, account.credential_epoch)
             if account and account.active
             else None
         )
-        await self.session.rollback()  # the slow hash check runs outside any transaction
-        ok = self.ctx.passwords.verify(identity[2] if identity else None, data.password)
-        await begin_write(self.session)
+        await self.session.rollback()
+        attempt = await count_attempt(
+            self.session,
+            now,
+            timedelta(minutes=settings.login_window_minutes),
+            [
+                Limit(key, settings.login_max_failures),
+                Limit(f"ip:{client}", settings.login_max_failures * IP_LIMIT_FACTOR),
+            ],
+            _("Too many failed sign-ins; try again in {minutes} minute(s)."),
+        )
+        # The slow hash check runs outside any transaction; a failure is already counted.
+        ok = await self.ctx.passwords.verify_async(identity[2] if identity else None, data.password)
         if not ok or identity is None:
-            self.session.add_all(
-                [
-                    LoginFailure(key=key, at=now),
-                    LoginFailure(key=f"ip:{client}", at=now),
-                ]
-            )
-            await self.session.commit()
             raise NotAuthenticated(_("Wrong username or password."))
         account_id, email, _hash, epoch = identity
-        await self.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+        await begin_write(self.session)
+        await self.session.execute(
+            delete(LoginFailure).where(or_(LoginFailure.key == key, LoginFailure.id.in_(attempt)))
+        )
         await append(
             self.session,
             self.ctx.audit_key,
@@ -151,38 +210,75 @@ class AccountService:
             self.ctx.settings.secret_key, JWT_ALGORITHM
         )
 
-    async def _find(self, username: str) -> Account | None:
-        if "@" in username:
-            return await self.session.scalar(select(Account).where(Account.email == username))
-        return await self.session.scalar(
-            select(Account)
-            .join(Employee, Account.employee_id == Employee.id)
-            .where(Employee.nip == username)
+    async def _redeem(self, token: str, purpose: str, password: str) -> None:
+        """Set the password of the link's account; the link, and every other, is used up.
+
+        The password is judged and hashed before the write transaction; the link is then
+        claimed with one conditional update, so of simultaneous uses exactly one succeeds.
+        """
+        now = self.ctx.clock.now()
+        digest = token_digest(token)
+        found = (
+            await self.session.execute(
+                select(AccountToken.account_id, Account.email, Account.employee_id)
+                .join(Account, Account.id == AccountToken.account_id)
+                .where(
+                    AccountToken.token_hash == digest,
+                    AccountToken.purpose == purpose,
+                    AccountToken.used_at.is_(None),
+                    AccountToken.expires_at >= now,
+                    Account.active.is_(True),
+                )
+            )
+        ).one_or_none()
+        if found is None:
+            raise self._invalid_link(purpose)
+        account_id, email, employee_id = found
+        personal = [email]
+        if employee_id is not None:
+            employee = await self.session.get_one(Employee, employee_id)
+            personal += [employee.nip, *employee.name.split()]
+        if problem := weakness(password, personal):
+            raise Invalid(problem, errors=[FieldError("password", problem)])
+        await self.session.rollback()
+        password_hash = await self.ctx.passwords.hash_async(password)
+        await begin_write(self.session)
+        if await claim_link(self.session, digest, purpose, now) != account_id:
+            await self.session.rollback()
+            raise self._invalid_link(purpose)
+        account = await self.session.get_one(
+            Account, account_id, with_for_update=True, populate_existing=True
+        )
+        if not account.active:
+            await self.session.rollback()
+            raise self._invalid_link(purpose)
+        account.password_hash = password_hash
+        account.password_set_at = now
+        account.credential_epoch += 1
+        account.updated_at = now
+        await void_links(self.session, account.id, now)
+        await append(
+            self.session,
+            self.ctx.audit_key,
+            Actor(account.id, account.email),
+            now,
+            [AuditEntry(_LINK_ACTION[purpose], "account", account.id)],
+        )
+        await self.session.commit()
+
+    @staticmethod
+    def _invalid_link(purpose: str) -> Invalid:
+        return Invalid(
+            _INVALID_LINK[purpose],
+            errors=[FieldError("token", _("Invalid, used or expired token."))],
         )
 
-    async def _throttle(self, account_key: str, client: str, now: datetime) -> None:
-        settings = self.ctx.settings
-        window = timedelta(minutes=settings.login_window_minutes)
-        since = now - window
-        for key, limit in (
-            (account_key, settings.login_max_failures),
-            (f"ip:{client}", settings.login_max_failures * IP_LIMIT_FACTOR),
-        ):
-            count, oldest = (
-                await self.session.execute(
-                    select(func.count(), func.min(LoginFailure.at)).where(
-                        LoginFailure.key == key, LoginFailure.at > since
-                    )
-                )
-            ).one()
-            if count >= limit:
-                retry_after = max(1, int((oldest + window - now).total_seconds()))
-                await self.session.rollback()
-                raise TooManyRequests(
-                    _("Too many failed sign-ins; try again in {minutes} minute(s)."),
-                    retry_after=retry_after,
-                    minutes=str(-(-retry_after // 60)),
-                )
+
+async def send_reset_link(ctx: AppContext, username: str) -> None:
+    """:meth:`AccountService.send_reset_link` in a session of its own: run it after answering
+    a forgot-password request (e.g. as the response's background task)."""
+    async with ctx.sessions() as session:
+        await AccountService(session, ctx).send_reset_link(username)
 
 
 async def load_principal(

@@ -7,11 +7,14 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import HTTP_401_UNAUTHORIZED, HTTP_422_UNPROCESSABLE_ENTITY
 
 from kinerja_flow.config import Settings
 from kinerja_flow.i18n import _, pick_locale, translate
 from kinerja_flow.lib.errors import AppError, TooManyRequests
+
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+"""Sent with every 401: how to authenticate (RFC 9110, section 11.6.1)."""
 
 
 def client_address(request: Request[Any, Any, Any], settings: Settings) -> str:
@@ -47,7 +50,9 @@ def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Respons
             }
             for error in exc.errors
         ]
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
+    if exc.status_code == HTTP_401_UNAUTHORIZED:
+        headers.update(CHALLENGE)
     return Response(body, status_code=exc.status_code, headers=headers)
 
 
@@ -101,8 +106,11 @@ def http_error_handler(
     }
     message = messages.get(exc.status_code)
     detail = translate(message, request_locale(request)) if message else exc.detail
+    headers = dict(exc.headers or {})
+    if exc.status_code == HTTP_401_UNAUTHORIZED:
+        headers.update(CHALLENGE)
     return Response(
         {"status_code": exc.status_code, "detail": detail},
         status_code=exc.status_code,
-        headers=exc.headers,
+        headers=headers,
     )

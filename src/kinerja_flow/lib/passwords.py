@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
@@ -14,11 +18,17 @@ MIN_SCORE = 3
 
 
 class Passwords:
-    """Argon2id hashing with configurable cost (the defaults are argon2-cffi's)."""
+    """Argon2id hashing with configurable cost (the defaults are argon2-cffi's).
+
+    Async code calls ``hash_async``/``verify_async``: the work runs on a small pool of threads,
+    one per CPU, so a burst of sign-ins neither stalls the event loop nor holds more than a few
+    hashes' memory (64 MiB each by default) at once.
+    """
 
     def __init__(self, time_cost: int = 3, memory_kib: int = 65536) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
         self._dummy = self._hasher.hash("timing-equaliser-not-a-real-password")
+        self._pool = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="passwords")
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -31,6 +41,14 @@ class Passwords:
             )
         except (VerificationError, InvalidHashError):
             return False
+
+    async def hash_async(self, password: str) -> str:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.hash, password)
+
+    async def verify_async(self, password_hash: str | None, password: str) -> bool:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, self.verify, password_hash, password
+        )
 
 
 def weakness(password: str, personal: list[str]) -> str | None:

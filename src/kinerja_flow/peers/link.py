@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.accounts.invitations import token_digest
+from kinerja_flow.accounts.links import token_digest
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.actor import Actor

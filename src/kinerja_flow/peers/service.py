@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from kinerja_flow.accounts.invitations import token_digest
+from kinerja_flow.accounts.links import token_digest
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.appraisals.access import AppraisalAccess
 from kinerja_flow.appraisals.cycle_models import Cycle

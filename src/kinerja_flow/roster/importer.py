@@ -1,6 +1,8 @@
 """Parse and check an employee CSV as a whole before anything is written.
 
-Header: ``nip,name,email,unit_code,position,supervisor_nip,roles`` (roles ``;``-separated).
+Header: ``nip,name,email,unit_code,position,supervisor_nip,roles`` (roles ``;``-separated),
+optionally with ``active``: ``yes``/``ya`` (or empty) for a working employee, ``no``/``tidak`` for
+a leaver. Without that column nobody's status changes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from kinerja_flow.lib.principal import GLOBAL_ROLES
 from kinerja_flow.org.nip import check_nip
 
 COLUMNS = ("nip", "name", "email", "unit_code", "position", "supervisor_nip", "roles")
+ACTIVE = "active"
+_STATUS = {"": True, "yes": True, "ya": True, "no": False, "tidak": False}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -29,6 +33,8 @@ class Row:
     position: str
     supervisor_nip: str | None
     roles: tuple[str, ...]
+    active: bool | None
+    """None when the file has no ``active`` column."""
 
 
 @dataclass(frozen=True)
@@ -46,23 +52,31 @@ class Existing:
     unit_codes: frozenset[str]
     supervisor_of: Mapping[str, str | None]
     email_owner: Mapping[str, str]
+    importer_nip: str | None = None
+    """The NIP of the HR officer importing, who may not mark themself inactive."""
 
 
 def parse(text: str) -> tuple[list[Row], list[Problem]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [name.strip() for name in reader.fieldnames or []]
-    if sorted(header) != sorted(COLUMNS):
-        reason = _("The header must be exactly: {columns}.")
-        return [], [Problem(1, "", reason, {"columns": ",".join(COLUMNS)})]
+    if sorted(header) not in (sorted(COLUMNS), sorted((*COLUMNS, ACTIVE))):
+        reason = _("The header must be exactly: {columns} (and optionally {active}).")
+        return [], [Problem(1, "", reason, {"columns": ",".join(COLUMNS), "active": ACTIVE})]
     reader.fieldnames = header
     rows, problems = [], []
     for row in reader:
         line = reader.line_num
         if None in row or any(value is None for value in row.values()):
-            problems.append(Problem(line, "", _("The row does not have exactly 7 columns.")))
+            reason = _("The row does not have exactly {count} columns.")
+            problems.append(Problem(line, "", reason, {"count": str(len(header))}))
             continue
         values = {key: (value or "").strip() for key, value in row.items()}
         roles = tuple(sorted({role.strip() for role in values["roles"].split(";") if role.strip()}))
+        active = _STATUS.get(values.get(ACTIVE, "").lower()) if ACTIVE in values else None
+        if ACTIVE in values and active is None:
+            reason = _("The active column must be yes or no (ya or tidak).")
+            problems.append(Problem(line, values["nip"], reason))
+            continue
         rows.append(
             Row(
                 line=line,
@@ -73,6 +87,7 @@ def parse(text: str) -> tuple[list[Row], list[Problem]]:
                 position=values["position"],
                 supervisor_nip=values["supervisor_nip"] or None,
                 roles=roles,
+                active=active,
             )
         )
     if not rows and not problems:
@@ -149,6 +164,8 @@ def check(rows: list[Row], existing: Existing) -> list[Problem]:
                         {"nip": row.supervisor_nip},
                     )
                 )
+        if row.active is False and row.nip == existing.importer_nip:
+            problems.append(Problem(row.line, row.nip, _("You cannot mark yourself inactive.")))
         for role in row.roles:
             if role not in GLOBAL_ROLES:
                 problems.append(

@@ -1,4 +1,4 @@
-"""Wire schemas of the roster API: employees and the import result."""
+"""Wire schemas of the roster API: employees, the import result and accounts."""
 
 from __future__ import annotations
 
@@ -6,8 +6,14 @@ from typing import Annotated
 
 import msgspec
 
+from kinerja_flow.appraisals.workload import OpenAppraisal
+
 UnitCode = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9._-]+$")]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+Reason = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=2000, pattern=r"^[^\x00]*\S[^\x00]*$")
+]
+"""Why HR acts: not blank, no NUL byte."""
 
 
 class EmployeeOut(msgspec.Struct):
@@ -37,7 +43,42 @@ class ImportProblem(msgspec.Struct):
 
 
 class ImportResult(msgspec.Struct):
+    """Counts of the rows; the open appraisals of the people marked inactive, for HR to see to."""
+
     created: int
     updated: int
     unchanged: int
     invited: int
+    deactivated: int
+    reactivated: int
+    open_appraisals: list[OpenAppraisal]
+
+
+class AccountOut(msgspec.Struct):
+    """A sign-in account; ``activated`` once its person has set a password."""
+
+    id: int
+    email: str
+    nip: str | None
+    name: str | None
+    unit_code: str | None
+    roles: list[str]
+    active: bool
+    activated: bool
+
+
+class AccountPage(msgspec.Struct):
+    items: list[AccountOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class AccountDetail(AccountOut):
+    """An account with the open appraisals its person takes part in (to see to on leaving)."""
+
+    open_appraisals: list[OpenAppraisal]
+
+
+class StatusChange(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason

@@ -9,7 +9,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from kinerja_flow.accounts.invitations import invite
+from kinerja_flow.accounts.lifecycle import Change, deactivate, reactivate
 from kinerja_flow.accounts.models import Account, AccountToken
+from kinerja_flow.appraisals.workload import open_appraisals
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write
@@ -26,6 +28,7 @@ from kinerja_flow.roster.schemas import (
 from kinerja_flow.runtime.service import Service
 
 _EMPLOYEE_FIELDS = ("name", "email", "position", "unit_id", "supervisor_id")
+IMPORT_REASON = "marked by the employee import"
 
 
 class RosterService(Service):
@@ -77,6 +80,7 @@ class RosterService(Service):
         employees = {e.nip: e for e in (await self.session.scalars(select(Employee))).all()}
         by_id = {e.id: e for e in employees.values()}
         accounts = (await self.session.scalars(select(Account))).all()
+        me = by_id.get(self.principal.employee_id) if self.principal.employee_id else None
         if not problems:
             existing = importer.Existing(
                 unit_codes=frozenset(units),
@@ -85,6 +89,7 @@ class RosterService(Service):
                     for nip, e in employees.items()
                 },
                 email_owner={e.email: nip for nip, e in employees.items()},
+                importer_nip=me.nip if me else None,
             )
             problems = importer.check(rows, existing)
         if problems:
@@ -109,6 +114,22 @@ class RosterService(Service):
         now = self.ctx.clock.now()
         account_of = {a.employee_id: a for a in accounts if a.employee_id is not None}
         bare_account = {a.email: a for a in accounts if a.employee_id is None}
+        # Leavers and returners: their accounts are locked (and read again) before they change.
+        moving = {
+            row.nip: row.active
+            for row in rows
+            if row.nip in employees
+            and row.active is not None
+            and row.active != employees[row.nip].active
+            and employees[row.nip].id in account_of
+        }
+        if moving:
+            await self.session.execute(
+                select(Account)
+                .where(Account.id.in_([account_of[employees[n].id].id for n in moving]))
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
         invited_before = set(
             (await self.session.scalars(select(AccountToken.account_id).distinct())).all()
         )
@@ -121,7 +142,7 @@ class RosterService(Service):
                     email=row.email,
                     unit_id=units[row.unit_code],
                     position=row.position,
-                    active=True,
+                    active=row.active is not False,
                     created_at=now,
                     updated_at=now,
                 )
@@ -158,7 +179,7 @@ class RosterService(Service):
                         email=row.email,
                         employee_id=employee.id,
                         locale=self.ctx.settings.default_locale,
-                        active=True,
+                        active=employee.active,
                         created_at=now,
                         updated_at=now,
                     )
@@ -195,25 +216,42 @@ class RosterService(Service):
                     )
                 )
         await self.session.flush()
+        status = Change()
+        for nip, active in moving.items():
+            account = account_of[employees[nip].id]
+            if active:
+                status.add(await reactivate(self.session, self.ctx, now, account, IMPORT_REASON))
+            else:
+                status.add(await deactivate(self.session, now, account, IMPORT_REASON))
+        leavers = [employees[nip] for nip, active in moving.items() if not active]
         invitees = [
             (account_of[e.id], e.name)
             for e in employees.values()
             if e.id in account_of
+            and e.nip not in moving
+            and account_of[e.id].active
             and account_of[e.id].password_hash is None
             and account_of[e.id].id not in invited_before
         ]
-        emails = await invite(self.session, self.ctx, now, invitees)
+        emails = [*await invite(self.session, self.ctx, now, invitees), *status.emails]
         entries.extend(
             AuditEntry("account.invited", "account", a.id, data={"email": a.email})
             for a, _n in invitees
         )
+        entries.extend(status.entries)
+        updated = len({e.nip for e in changed} | set(moving))
         result = ImportResult(
             created=len(created),
-            updated=len(changed),
-            unchanged=len(rows) - len(created) - len(changed),
+            updated=updated,
+            unchanged=len(rows) - len(created) - updated,
             invited=len(invitees),
+            deactivated=len(leavers),
+            reactivated=len(moving) - len(leavers),
+            open_appraisals=await open_appraisals(
+                self.session, self.ctx.workflows, [e.id for e in leavers]
+            ),
         )
-        if created or changed or invitees:
+        if created or updated or invitees:
             entries.append(
                 AuditEntry(
                     "employees.imported",
@@ -224,6 +262,8 @@ class RosterService(Service):
                         "updated": result.updated,
                         "unchanged": result.unchanged,
                         "invited": result.invited,
+                        "deactivated": result.deactivated,
+                        "reactivated": result.reactivated,
                     },
                 )
             )
