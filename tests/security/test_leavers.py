@@ -128,3 +128,20 @@ async def test_hr_cannot_mark_themself_inactive(api: Api) -> None:
     assert (error["line"], error["field"]) == (6, HR)
     assert await people(api) == before
     assert (await api.import_csv(with_status({HR: "no"}))).status_code == 200  # another may
+
+
+async def test_a_new_cycle_does_not_make_a_leaver_evaluate(api: Api) -> None:
+    await world(api)
+    assert (await api.import_csv(with_status({EVALUATOR: "no"}))).status_code == 200
+    opened = await api.open_cycle(name="SKP Semester II")
+    # The leaver's reports wait for HR to name an evaluator; nobody is reviewed by the leaver.
+    assert sorted(opened["without_evaluator"]) == sorted([HEAD, EMPLOYEE, PEER])  # head: none
+    page = await api.get(
+        "/api/v1/appraisals", "admin", params={"cycle_id": opened["cycle"]["id"], "limit": 100}
+    )
+    mine = [a for a in page.json()["items"] if a["employee"]["nip"] == EMPLOYEE]
+    detail = (await api.get(f"/api/v1/appraisals/{mine[0]['id']}", "admin")).json()
+    assert detail["evaluator"] is None
+    assert detail["reviewer"] is None
+    leaver_rows = [a for a in page.json()["items"] if a["employee"]["nip"] == EVALUATOR]
+    assert leaver_rows == []  # an inactive employee gets no appraisal either

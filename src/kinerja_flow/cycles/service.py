@@ -178,9 +178,15 @@ class CycleService(Service):
         if scope is not None:
             query = query.where(Employee.unit_id.in_(scope))
         employees = list((await self.session.scalars(query.order_by(Employee.nip))).all())
-        supervisor_of = dict(
-            (await self.session.execute(select(Employee.id, Employee.supervisor_id))).all()
-        )
+        people = (
+            await self.session.execute(select(Employee.id, Employee.supervisor_id, Employee.active))
+        ).all()
+        active = {employee_id for employee_id, _supervisor, is_active in people if is_active}
+        # A leaver neither evaluates nor reviews: HR assigns someone (``without_evaluator``).
+        supervisor_of = {
+            employee_id: supervisor if supervisor in active else None
+            for employee_id, supervisor, _is_active in people
+        }
         existing = set(
             (
                 await self.session.scalars(
@@ -201,7 +207,7 @@ class CycleService(Service):
         new = [e for e in employees if e.id not in existing]
         appraisals = []
         for employee in new:
-            evaluator = employee.supervisor_id
+            evaluator = supervisor_of.get(employee.id)
             appraisal = Appraisal(
                 cycle_id=cycle.id,
                 employee_id=employee.id,

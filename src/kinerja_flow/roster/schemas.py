@@ -36,12 +36,6 @@ class EmployeePage(msgspec.Struct):
     offset: int
 
 
-class ImportProblem(msgspec.Struct):
-    line: int
-    nip: str
-    reason: str
-
-
 class ImportResult(msgspec.Struct):
     """Counts of the rows; the open appraisals of the people marked inactive, for HR to see to."""
 
