@@ -34,6 +34,7 @@ from kinerja_flow.feedback.controllers import IkmController, SurveyController
 from kinerja_flow.lib.errors import AppError
 from kinerja_flow.lib.http import app_error_handler, http_error_handler, validation_error_handler
 from kinerja_flow.lib.principal import Principal
+from kinerja_flow.lib.requests import StrictRequest, check_request
 from kinerja_flow.notifications.worker import OutboxWorker
 from kinerja_flow.operations.controllers import AuditController
 from kinerja_flow.org.controllers import OrgController
@@ -138,6 +139,8 @@ def create_app(
             "db_session": Provide(provide_db_session),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
+        request_class=StrictRequest,
+        before_request=check_request,
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[embedded_worker],
         on_shutdown=[dispose_engine],
