@@ -36,7 +36,7 @@ from kinerja_flow.lib.http import app_error_handler, http_error_handler, validat
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.lib.requests import StrictRequest, check_request
 from kinerja_flow.notifications.worker import OutboxWorker
-from kinerja_flow.operations.controllers import AuditController
+from kinerja_flow.operations.controllers import AuditController, OutboxController
 from kinerja_flow.org.controllers import OrgController
 from kinerja_flow.peers.controllers import (
     PeerFeedbackController,
@@ -124,6 +124,7 @@ def create_app(
             EvaluationController,
             CoachingController,
             AuditController,
+            OutboxController,
             SurveyController,
             IkmController,
             DistributionController,
