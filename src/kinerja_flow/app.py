@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio.to_thread
 from litestar import Litestar, get
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
@@ -32,9 +34,17 @@ from kinerja_flow.documents.controllers import DocumentController
 from kinerja_flow.evidence.controllers import evidence_router
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
 from kinerja_flow.lib.errors import AppError
-from kinerja_flow.lib.http import app_error_handler, http_error_handler, validation_error_handler
+from kinerja_flow.lib.http import (
+    RETRY_AFTER_SECONDS,
+    app_error_handler,
+    http_error_handler,
+    security_headers,
+    unexpected_error_handler,
+    validation_error_handler,
+)
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.lib.requests import StrictRequest, check_request
+from kinerja_flow.lib.uploads.storage import EvidenceStore
 from kinerja_flow.notifications.worker import OutboxWorker
 from kinerja_flow.operations.controllers import AuditController, OutboxController
 from kinerja_flow.org.controllers import OrgController
@@ -46,6 +56,8 @@ from kinerja_flow.peers.controllers import (
 from kinerja_flow.roster.controllers import RosterController
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deps import provide_ctx, provide_db_session, provide_principal
+
+logger = logging.getLogger(__name__)
 
 PUBLIC_PATHS = [
     "^/health$",
@@ -62,7 +74,11 @@ async def health(db_session: NamedDependency[AsyncSession]) -> dict[str, str]:
     try:
         await db_session.execute(text("SELECT 1"))
     except Exception as exc:
-        raise HTTPException(status_code=503, detail="database unreachable") from exc
+        raise HTTPException(
+            status_code=503,
+            detail="database unreachable",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from exc
     return {"status": "ok"}
 
 
@@ -112,6 +128,11 @@ def create_app(
     async def dispose_engine() -> None:
         await ctx.engine.dispose()
 
+    async def remove_abandoned_uploads() -> None:
+        store = EvidenceStore(settings.evidence_path)
+        if removed := await anyio.to_thread.run_sync(store.remove_abandoned_uploads):
+            logger.info("removed %s upload staging file(s) left by an earlier crash", removed)
+
     return Litestar(
         route_handlers=[
             health,
@@ -142,14 +163,17 @@ def create_app(
         },
         request_class=StrictRequest,
         before_request=check_request,
+        before_send=[security_headers],
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[embedded_worker],
+        on_startup=[remove_abandoned_uploads],
         on_shutdown=[dispose_engine],
         state=State({"ctx": ctx}),
         exception_handlers={
             AppError: app_error_handler,
             ValidationException: validation_error_handler,
             HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
         },
         logging_config=LoggingConfig(
             log_exceptions="always",

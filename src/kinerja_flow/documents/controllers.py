@@ -21,7 +21,6 @@ Output = Annotated[Literal["html", "pdf"], QueryParameter(name="format")]
 HTML_HEADERS = {
     # Everything in the page is inline and every user text is escaped; this is a second fence.
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-    "X-Content-Type-Options": "nosniff",
     "Cache-Control": "private, no-store",
 }
 

@@ -174,8 +174,7 @@ class EvidenceController(Controller):
             etag=ETag(value=stored.sha256),
             headers={
                 "content-disposition": content_disposition(stored.filename),
-                "x-content-type-options": "nosniff",
-                "cache-control": "private, no-cache",
+                "cache-control": "private, no-store",
             },
         )
 
