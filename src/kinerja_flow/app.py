@@ -42,6 +42,7 @@ from kinerja_flow.lib.http import (
     unexpected_error_handler,
     validation_error_handler,
 )
+from kinerja_flow.lib.openapi import document_errors
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.lib.requests import StrictRequest, check_request
 from kinerja_flow.lib.uploads.storage import EvidenceStore
@@ -133,7 +134,7 @@ def create_app(
         if removed := await anyio.to_thread.run_sync(store.remove_abandoned_uploads):
             logger.info("removed %s upload staging file(s) left by an earlier crash", removed)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             AuthController,
@@ -181,3 +182,5 @@ def create_app(
         ),
         openapi_config=OpenAPIConfig(title="kinerja-flow", version="0.1.0", path="/schema"),
     )
+    document_errors(app, PUBLIC_PATHS)
+    return app

@@ -242,3 +242,10 @@ async def test_a_number_sent_as_text_is_not_a_version(api: Api) -> None:
     )
     assert_error(response, 422, "version")
     assert (await api.appraisal_of(EMPLOYEE, EMPLOYEE))["approach"] == "kuantitatif"
+
+
+async def test_signing_in_with_the_longest_unknown_username_is_401(api: Api) -> None:
+    await api.create_admin()
+    for _attempt in range(2):
+        response = await api.login("0" * 320, "wrong password")
+        assert_error(response, 401)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kinerja_flow.accounts.schemas import Me, SetPassword, TokenRequest, TokenResponse
 from kinerja_flow.accounts.service import AccountService
 from kinerja_flow.lib.http import client_address
+from kinerja_flow.lib.openapi import error_responses
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.context import AppContext
@@ -36,7 +37,10 @@ class AuthController(Controller):
         await account_service.set_password(data)
 
     @post(
-        "/token", status_code=200, summary="Exchange NIP or email and password for a bearer token"
+        "/token",
+        status_code=200,
+        summary="Exchange NIP or email and password for a bearer token",
+        responses=error_responses(401, 429),
     )
     async def token(
         self,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kinerja_flow.documents.pdf import html_to_pdf
 from kinerja_flow.documents.service import DocumentService, RenderedDocument
 from kinerja_flow.lib.http import request_locale
+from kinerja_flow.lib.openapi import error_responses
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.runtime.context import AppContext
 
@@ -59,6 +60,7 @@ class DocumentController(Controller):
         "/skp",
         summary="The printable SKP (from the approval of the targets on); ?format=pdf for PDF",
         media_type=MediaType.HTML,
+        responses=error_responses(409),
     )
     async def skp(
         self,
@@ -72,6 +74,7 @@ class DocumentController(Controller):
         "/evaluation",
         summary="The printable evaluation document (a draft before release); ?format=pdf for PDF",
         media_type=MediaType.HTML,
+        responses=error_responses(409),
     )
     async def evaluation(
         self,

@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from kinerja_flow.feedback.schemas import IkmReport, Questionnaire, SurveyReceipt, SurveySubmit
 from kinerja_flow.feedback.service import IkmService, SurveyService
 from kinerja_flow.lib.http import client_address, request_locale
+from kinerja_flow.lib.openapi import error_responses
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deps import public_service_provider, service_provider
 
@@ -39,6 +40,7 @@ class SurveyController(Controller):
         "/{code:str}/survey",
         summary="Send an anonymous IKM response (public, throttled)",
         request_max_body_size=MAX_BODY_BYTES,
+        responses=error_responses(429),
     )
     async def submit(
         self,
