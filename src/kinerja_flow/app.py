@@ -33,6 +33,7 @@ from kinerja_flow.distribution.controllers import DistributionController
 from kinerja_flow.documents.controllers import DocumentController
 from kinerja_flow.evidence.controllers import evidence_router
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
+from kinerja_flow.lib.apidocs import SCHEMA_PATH, LocalSwaggerUI, assets_router
 from kinerja_flow.lib.errors import AppError
 from kinerja_flow.lib.http import (
     RETRY_AFTER_SECONDS,
@@ -155,6 +156,7 @@ def create_app(
             PeerLinkController,
             DocumentController,
             evidence_router(settings),
+            assets_router(),
             *(route_handlers or []),
         ],
         dependencies={
@@ -180,7 +182,12 @@ def create_app(
             log_exceptions="always",
             disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 422, 429},
         ),
-        openapi_config=OpenAPIConfig(title="kinerja-flow", version="0.1.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="kinerja-flow",
+            version="0.1.0",
+            path=SCHEMA_PATH,
+            render_plugins=[LocalSwaggerUI()],
+        ),
     )
     document_errors(app, PUBLIC_PATHS)
     return app
