@@ -326,7 +326,7 @@ async def test_bad_answers_are_refused_and_nothing_is_stored(api: Api) -> None:
         (with_score(3.0), "answers[0].score"),
         (with_score(3.5), "answers[0].score"),
         (with_score(True), "answers[0].score"),
-        ({"answers": [{**good[0], "mood": "baik"}, *good[1:]]}, "answers[0]"),
+        ({"answers": [{**good[0], "mood": "baik"}, *good[1:]]}, "answers[0].mood"),
         ({**answers(), "name": "Dewi"}, "name"),
         ({"answers": [{**good[0], "comment": "x" * 2001}, *good[1:]]}, "answers[0].comment"),
     ]

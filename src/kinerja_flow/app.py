@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio.to_thread
 from litestar import Litestar, get
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
@@ -31,12 +33,23 @@ from kinerja_flow.distribution.controllers import DistributionController
 from kinerja_flow.documents.controllers import DocumentController
 from kinerja_flow.evidence.controllers import evidence_router
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
+from kinerja_flow.lib.apidocs import SCHEMA_PATH, LocalSwaggerUI, assets_router
 from kinerja_flow.lib.bearer import BearerAuthenticationMiddleware
 from kinerja_flow.lib.errors import AppError
-from kinerja_flow.lib.http import app_error_handler, http_error_handler, validation_error_handler
+from kinerja_flow.lib.http import (
+    RETRY_AFTER_SECONDS,
+    app_error_handler,
+    http_error_handler,
+    security_headers,
+    unexpected_error_handler,
+    validation_error_handler,
+)
+from kinerja_flow.lib.openapi import document_errors
 from kinerja_flow.lib.principal import Principal
+from kinerja_flow.lib.requests import StrictRequest, check_request
+from kinerja_flow.lib.uploads.storage import EvidenceStore
 from kinerja_flow.notifications.worker import OutboxWorker
-from kinerja_flow.operations.controllers import AuditController
+from kinerja_flow.operations.controllers import AuditController, OutboxController
 from kinerja_flow.org.controllers import OrgController
 from kinerja_flow.peers.controllers import (
     PeerFeedbackController,
@@ -47,6 +60,8 @@ from kinerja_flow.roster.account_controllers import AccountController
 from kinerja_flow.roster.controllers import RosterController
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deps import provide_ctx, provide_db_session, provide_principal
+
+logger = logging.getLogger(__name__)
 
 PUBLIC_PATHS = [
     "^/health$",
@@ -65,7 +80,11 @@ async def health(db_session: NamedDependency[AsyncSession]) -> dict[str, str]:
     try:
         await db_session.execute(text("SELECT 1"))
     except Exception as exc:
-        raise HTTPException(status_code=503, detail="database unreachable") from exc
+        raise HTTPException(
+            status_code=503,
+            detail="database unreachable",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from exc
     return {"status": "ok"}
 
 
@@ -116,7 +135,12 @@ def create_app(
     async def dispose_engine() -> None:
         await ctx.engine.dispose()
 
-    return Litestar(
+    async def remove_abandoned_uploads() -> None:
+        store = EvidenceStore(settings.evidence_path)
+        if removed := await anyio.to_thread.run_sync(store.remove_abandoned_uploads):
+            logger.info("removed %s upload staging file(s) left by an earlier crash", removed)
+
+    app = Litestar(
         route_handlers=[
             health,
             AuthController,
@@ -129,6 +153,7 @@ def create_app(
             EvaluationController,
             CoachingController,
             AuditController,
+            OutboxController,
             SurveyController,
             IkmController,
             DistributionController,
@@ -137,6 +162,7 @@ def create_app(
             PeerLinkController,
             DocumentController,
             evidence_router(settings),
+            assets_router(),
             *(route_handlers or []),
         ],
         dependencies={
@@ -144,18 +170,30 @@ def create_app(
             "db_session": Provide(provide_db_session),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
+        request_class=StrictRequest,
+        before_request=check_request,
+        before_send=[security_headers],
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[embedded_worker],
+        on_startup=[remove_abandoned_uploads],
         on_shutdown=[dispose_engine],
         state=State({"ctx": ctx}),
         exception_handlers={
             AppError: app_error_handler,
             ValidationException: validation_error_handler,
             HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
         },
         logging_config=LoggingConfig(
             log_exceptions="always",
             disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 422, 429},
         ),
-        openapi_config=OpenAPIConfig(title="kinerja-flow", version="0.1.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="kinerja-flow",
+            version="0.1.0",
+            path=SCHEMA_PATH,
+            render_plugins=[LocalSwaggerUI()],
+        ),
     )
+    document_errors(app, PUBLIC_PATHS)
+    return app

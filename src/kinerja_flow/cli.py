@@ -15,6 +15,7 @@ from kinerja_flow.clock import SystemClock
 from kinerja_flow.config import Settings, load_settings
 from kinerja_flow.i18n import LOCALES
 from kinerja_flow.lib import migrate
+from kinerja_flow.operations.schemas import OutboxState
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.workflow.graph import mermaid
 from kinerja_flow.workflow.loader import MessageCheck, check_file
@@ -234,6 +235,61 @@ def audit_verify() -> None:
             f"BROKEN at event {result.first_bad_event} ({result.events} events read)", err=True
         )
         sys.exit(1)
+
+
+@main.group()
+def outbox() -> None:
+    """Queued email: see what failed, send it again."""
+
+
+@outbox.command("list")
+@click.option(
+    "--state", type=click.Choice(["pending", "sent", "failed"]), help="Only messages in this state."
+)
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1000))
+def outbox_list(state: OutboxState | None, limit: int) -> None:
+    """List messages, newest first: id, state, attempts, recipient, kind and the last error."""
+    from kinerja_flow.operations.outbox import page
+    from kinerja_flow.operations.schemas import OutboxPage
+
+    async def read(ctx: AppContext) -> OutboxPage:
+        async with ctx.sessions() as session:
+            return await page(session, state, limit, 0)
+
+    result = _with_context(load_settings(), read)
+    for item in result.items:
+        error = f"  {item.last_error}" if item.last_error else ""
+        click.echo(
+            f"{item.id}\t{item.state}\t{item.attempts}\t{item.to_address!r}\t{item.kind}{error}"
+        )
+    click.echo(f"{len(result.items)} of {result.total} message(s)", err=True)
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, required=True, type=click.IntRange(1, 2**63 - 1))
+def outbox_retry(ids: tuple[int, ...]) -> None:
+    """Put failed messages IDS back in the queue, due now (audited as the system)."""
+    from kinerja_flow.i18n import translate
+    from kinerja_flow.lib.actor import SYSTEM
+    from kinerja_flow.lib.errors import AppError
+    from kinerja_flow.operations.outbox import retry
+
+    settings = load_settings()
+
+    async def requeue(ctx: AppContext) -> list[str]:
+        problems = []
+        for message_id in ids:
+            async with ctx.sessions() as session:
+                try:
+                    await retry(session, ctx, SYSTEM, message_id)
+                except AppError as exc:
+                    problems.append(translate(exc.message, settings.default_locale, **exc.params))
+                else:
+                    click.echo(f"message {message_id} queued again")
+        return problems
+
+    if problems := _with_context(settings, requeue):
+        raise click.ClickException("\n".join(problems))
 
 
 @main.command()

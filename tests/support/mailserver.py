@@ -16,7 +16,18 @@ from kinerja_flow.lib.sockets import free_port
 class _Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.refusals: dict[str, str] = {}
         self.lock = threading.Lock()
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        with self.lock:
+            refusal = self.refusals.get(address.lower())
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
         content = envelope.original_content or b""
@@ -43,6 +54,14 @@ class MailServer:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def refuse(self, address: str, reply: str | None) -> None:
+        """Answer ``RCPT TO:<address>`` with ``reply`` (e.g. ``550 ...``); None accepts again."""
+        with self.inbox.lock:
+            if reply is None:
+                self.inbox.refusals.pop(address.lower(), None)
+            else:
+                self.inbox.refusals[address.lower()] = reply
 
     @property
     def messages(self) -> list[EmailMessage]:

@@ -23,6 +23,7 @@ from kinerja_flow.accounts.schemas import (
 from kinerja_flow.accounts.service import AccountService, send_reset_link
 from kinerja_flow.i18n import _, translate
 from kinerja_flow.lib.http import client_address, request_locale
+from kinerja_flow.lib.openapi import error_responses
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.context import AppContext
@@ -74,7 +75,10 @@ class AuthController(Controller):
         )
 
     @post(
-        "/token", status_code=200, summary="Exchange NIP or email and password for a bearer token"
+        "/token",
+        status_code=200,
+        summary="Exchange NIP or email and password for a bearer token",
+        responses=error_responses(401, 429),
     )
     async def token(
         self,

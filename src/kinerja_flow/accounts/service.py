@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 from litestar.security.jwt import Token
@@ -164,7 +165,9 @@ class AccountService:
         settings = self.ctx.settings
         account = await find_account(self.session, username)
         # Attempts count per account, so the NIP and the email of one person share a limit.
-        key = f"account:{account.id}" if account else f"user:{username}"
+        # An unknown name counts by its hash: any length fits the key column.
+        unknown = hashlib.sha256(username.encode()).hexdigest()
+        key = f"account:{account.id}" if account else f"user:{unknown}"
         identity = (
             (account.id, account.email, account.password_hash, account.credential_epoch)
             if account and account.active

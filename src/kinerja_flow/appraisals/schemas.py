@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 import msgspec
 
 from kinerja_flow.berakhlak import CoreValue
+from kinerja_flow.lib.text import MULTILINE
 from kinerja_flow.predikat import Predikat, Rating
 
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-LongText = Annotated[str, msgspec.Meta(max_length=10000)]
+LongText = Annotated[str, MULTILINE, msgspec.Meta(max_length=10000)]
 Url = Annotated[str, msgspec.Meta(max_length=2000, pattern=r"^https?://\S+$")]
 Approach = Literal["kuantitatif", "kualitatif"]
 """How the SKP is measured: by numeric targets, or by the evaluator's qualitative judgement."""
@@ -95,7 +96,7 @@ class ReassignRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """HR names a new evaluator and/or appeal reviewer (by NIP), with the reason."""
 
     version: int
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    reason: Annotated[str, MULTILINE, msgspec.Meta(min_length=1, max_length=2000)]
     evaluator_nip: Annotated[str, msgspec.Meta(pattern=r"^\d{18}$")] | None = None
     reviewer_nip: Annotated[str, msgspec.Meta(pattern=r"^\d{18}$")] | None = None
 

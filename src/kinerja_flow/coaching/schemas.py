@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Body = Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
+from kinerja_flow.lib.text import MULTILINE
+
+Body = Annotated[str, MULTILINE, msgspec.Meta(min_length=1, max_length=5000)]
 SessionKind = Literal["coaching", "mentoring", "counselling"]
 
 
@@ -28,7 +30,7 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     held_on: date
     kind: SessionKind
     topic: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-    agreed_actions: Annotated[str, msgspec.Meta(max_length=5000)] = ""
+    agreed_actions: Annotated[str, MULTILINE, msgspec.Meta(max_length=5000)] = ""
 
 
 class SessionOut(msgspec.Struct):

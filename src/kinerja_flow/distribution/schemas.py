@@ -7,6 +7,7 @@ from typing import Annotated
 
 import msgspec
 
+from kinerja_flow.lib.text import MULTILINE
 from kinerja_flow.policies.distribution import OrgPredikat
 
 REASON_MAX_LENGTH = 2000
@@ -16,7 +17,7 @@ class UnitResultSet(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """HR sets a unit's organisation predikat for a cycle."""
 
     org_predikat: OrgPredikat
-    reason: Annotated[str, msgspec.Meta(max_length=REASON_MAX_LENGTH)] | None = None
+    reason: Annotated[str, MULTILINE, msgspec.Meta(max_length=REASON_MAX_LENGTH)] | None = None
 
 
 class UnitResultOut(msgspec.Struct):

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kinerja_flow.documents.pdf import html_to_pdf
 from kinerja_flow.documents.service import DocumentService, RenderedDocument
 from kinerja_flow.lib.http import request_locale
+from kinerja_flow.lib.openapi import error_responses
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.runtime.context import AppContext
 
@@ -21,7 +22,6 @@ Output = Annotated[Literal["html", "pdf"], QueryParameter(name="format")]
 HTML_HEADERS = {
     # Everything in the page is inline and every user text is escaped; this is a second fence.
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-    "X-Content-Type-Options": "nosniff",
     "Cache-Control": "private, no-store",
 }
 
@@ -60,6 +60,7 @@ class DocumentController(Controller):
         "/skp",
         summary="The printable SKP (from the approval of the targets on); ?format=pdf for PDF",
         media_type=MediaType.HTML,
+        responses=error_responses(409),
     )
     async def skp(
         self,
@@ -73,6 +74,7 @@ class DocumentController(Controller):
         "/evaluation",
         summary="The printable evaluation document (a draft before release); ?format=pdf for PDF",
         media_type=MediaType.HTML,
+        responses=error_responses(409),
     )
     async def evaluation(
         self,

@@ -8,7 +8,7 @@ decoding and streaming multipart parser (files are spooled to disk past 1 MiB).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Router, delete, get, post
@@ -28,6 +28,7 @@ from kinerja_flow.evidence.schemas import FileFields, LinkCreate
 from kinerja_flow.evidence.service import EvidenceService
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import FieldError, Invalid, UnsupportedMediaType
+from kinerja_flow.lib.requests import decode_json_body, invalid_body, refuse_control_characters
 from kinerja_flow.lib.uploads.filenames import content_disposition
 from kinerja_flow.lib.uploads.storage import too_large
 from kinerja_flow.runtime.deps import service_provider
@@ -35,7 +36,6 @@ from kinerja_flow.runtime.deps import service_provider
 INDICATOR = "/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators/{indicator_id:int}"
 FORM_OVERHEAD = 64 * 1024
 """Room in a request body for the multipart framing and the form fields next to the file."""
-StructT = TypeVar("StructT", bound=msgspec.Struct)
 
 _TEXT = Schema(type=OpenAPIType.STRING, max_length=2000)
 _VERSION = Schema(type=OpenAPIType.INTEGER, description="The appraisal version you saw.")
@@ -71,16 +71,15 @@ class EvidenceOperation(Operation):
         )
 
 
-def _convert(raw: Any, into: type[StructT]) -> StructT:
-    """``raw`` as ``into``, or the same 422 a typed body gives."""
+def _form_fields(raw: dict[str, Any]) -> FileFields:
+    """The form's text fields as ``FileFields`` (form values are strings, so converted
+    leniently), with the same 422 a typed body gives."""
     try:
-        if isinstance(raw, bytes):
-            return msgspec.json.decode(raw, type=into)
-        return msgspec.convert(raw, into, strict=False)
-    except msgspec.DecodeError as exc:  # a ValidationError is a DecodeError too
-        raise ValidationException(
-            detail=str(exc), extra=[{"message": str(exc), "key": "data"}]
-        ) from exc
+        fields = msgspec.convert(raw, FileFields, strict=False)
+    except msgspec.ValidationError as exc:
+        raise invalid_body(str(exc)) from exc
+    refuse_control_characters(fields)
+    return fields
 
 
 async def _read_form(request: Request[Any, Any, Any], limit: int) -> tuple[UploadFile, FileFields]:
@@ -97,8 +96,8 @@ async def _read_form(request: Request[Any, Any, Any], limit: int) -> tuple[Uploa
         )
     fields = {name: form.get(name) for name in form if name != "file" and form.get(name) != ""}
     try:
-        return files[0], _convert(fields, FileFields)
-    except ValidationException:
+        return files[0], _form_fields(fields)
+    except (ValidationException, Invalid):
         await form.close()
         raise
 
@@ -129,7 +128,7 @@ class EvidenceController(Controller):
         ids = (appraisal_id, target_id, indicator_id)
         media_type = request.content_type[0]
         if media_type == RequestEncodingType.JSON:
-            link = _convert(await request.body(), LinkCreate)
+            link: LinkCreate = decode_json_body(await request.body(), LinkCreate)
             return await evidence_service.add_link(*ids, link)
         if media_type != RequestEncodingType.MULTI_PART:
             raise UnsupportedMediaType(
@@ -175,8 +174,7 @@ class EvidenceController(Controller):
             etag=ETag(value=stored.sha256),
             headers={
                 "content-disposition": content_disposition(stored.filename),
-                "x-content-type-options": "nosniff",
-                "cache-control": "private, no-cache",
+                "cache-control": "private, no-store",
             },
         )
 

@@ -6,7 +6,9 @@ from typing import Annotated
 
 import msgspec
 
-Note = Annotated[str, msgspec.Meta(max_length=2000)]
+from kinerja_flow.lib.text import MULTILINE
+
+Note = Annotated[str, MULTILINE, msgspec.Meta(max_length=2000)]
 
 
 class LinkCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

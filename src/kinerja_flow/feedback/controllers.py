@@ -10,31 +10,14 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from kinerja_flow.feedback.schemas import IkmReport, Questionnaire, SurveyReceipt, SurveySubmit
 from kinerja_flow.feedback.service import IkmService, SurveyService
-from kinerja_flow.i18n import _
-from kinerja_flow.lib.errors import FieldError, Invalid
 from kinerja_flow.lib.http import client_address, request_locale
+from kinerja_flow.lib.openapi import error_responses
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deps import public_service_provider, service_provider
 
 MAX_BODY_BYTES = 16 * 1024  # nine answers and 2000 characters of comment fit many times over
 FROM = "First day, YYYY-MM-DD (UTC), inclusive"
 TO = "Last day, YYYY-MM-DD (UTC), inclusive"
-
-
-def coerced_answers(raw: Any) -> list[FieldError]:
-    """Answers that are not JSON integers (``"3"``, ``3.0``).
-
-    Litestar converts request bodies leniently and would take them as 3; a survey answer must
-    be one of the integers 1-4 exactly as the questionnaire shows them.
-    """
-    answers = raw.get("answers") if isinstance(raw, dict) else None
-    if not isinstance(answers, list):
-        return []
-    return [
-        FieldError(f"answers[{position}]", _("Each answer must be a whole number from 1 to 4."))
-        for position, answer in enumerate(answers)
-        if type(answer) is not int
-    ]
 
 
 class SurveyController(Controller):
@@ -57,6 +40,7 @@ class SurveyController(Controller):
         "/{code:str}/survey",
         summary="Send an anonymous IKM response (public, throttled)",
         request_max_body_size=MAX_BODY_BYTES,
+        responses=error_responses(429),
     )
     async def submit(
         self,
@@ -66,8 +50,6 @@ class SurveyController(Controller):
         data: JSONBody[SurveySubmit],
         request: Request[Any, Any, Any],
     ) -> SurveyReceipt:
-        if errors := coerced_answers(await request.json()):
-            raise Invalid(_("The request is not valid."), errors=errors)
         client = client_address(request, ctx.settings)
         return await survey_service.submit(code, data, client, request_locale(request))
 

@@ -8,12 +8,13 @@ from typing import Annotated
 import msgspec
 
 from kinerja_flow.feedback.ikm import ELEMENT_COUNT, SCALE
+from kinerja_flow.lib.text import MULTILINE
 
 COMMENT_MAX_LENGTH = 2000
 
 Answer = Annotated[int, msgspec.Meta(ge=SCALE[0], le=SCALE[-1])]
 Answers = Annotated[list[Answer], msgspec.Meta(min_length=ELEMENT_COUNT, max_length=ELEMENT_COUNT)]
-Comment = Annotated[str, msgspec.Meta(max_length=COMMENT_MAX_LENGTH)]
+Comment = Annotated[str, MULTILINE, msgspec.Meta(max_length=COMMENT_MAX_LENGTH)]
 
 
 class SurveySubmit(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

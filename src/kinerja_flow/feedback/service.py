@@ -188,7 +188,7 @@ async def measure(
     )
     if start is not None:
         query = query.where(SurveyResponse.created_at >= _midnight(start))
-    if end is not None:
+    if end is not None and end < date.max:  # the last day there is has no day after it
         query = query.where(SurveyResponse.created_at < _midnight(end + timedelta(days=1)))
     row = (await session.execute(query)).one()
     return ikm.compute([int(total) for total in row[1:]], int(row[0]))

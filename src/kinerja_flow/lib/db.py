@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from advanced_alchemy.base import convention
 from advanced_alchemy.types import BigIntIdentity, DateTimeUTC
-from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Connection
+from sqlalchemy import MetaData, event, exc
+from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
@@ -39,7 +40,9 @@ def create_engine(
         kwargs["poolclass"] = NullPool
     if not database_url.startswith("sqlite"):
         kwargs.setdefault("pool_pre_ping", True)
-        return create_async_engine(database_url, **kwargs)
+        engine = create_async_engine(database_url, **kwargs)
+        event.listen(engine.sync_engine, "handle_error", _mark_lost_connections)
+        return engine
     engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -59,6 +62,34 @@ def create_engine(
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+_LOST_CONNECTION = (
+    asyncpg.PostgresConnectionError,  # closed in the middle of an operation, refused, ...
+    asyncpg.AdminShutdownError,  # pg_terminate_backend, a server shutting down
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,  # a server starting up or shutting down
+    asyncpg.exceptions.InternalClientError,  # the protocol state of a connection cut mid-way
+    ConnectionError,
+)
+
+
+def _mark_lost_connections(context: ExceptionContext) -> None:
+    """Tell SQLAlchemy a connection the server cut is gone, also where asyncpg's error does not
+    say so in words SQLAlchemy knows: the connection is then invalidated instead of going back
+    to the pool, and the pool's pre-ping replaces such a connection before its next use."""
+    if isinstance(context.original_exception, _LOST_CONNECTION):
+        context.is_disconnect = True
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database could not be reached or dropped the connection
+    (worth a retry later), as opposed to a mistake in the statement or the data."""
+    if isinstance(error, exc.DBAPIError):
+        return error.connection_invalidated or isinstance(
+            error, exc.OperationalError | exc.InterfaceError
+        )
+    return isinstance(error, (exc.TimeoutError, *_LOST_CONNECTION))
 
 
 async def begin_write(session: AsyncSession) -> None:

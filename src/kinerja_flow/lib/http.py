@@ -6,15 +6,46 @@ import re
 from typing import Any
 
 from litestar import Request, Response
+from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_401_UNAUTHORIZED, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.types import Message, Scope
 
 from kinerja_flow.config import Settings
 from kinerja_flow.i18n import _, pick_locale, translate
+from kinerja_flow.lib.db import is_database_unavailable
 from kinerja_flow.lib.errors import AppError, TooManyRequests
 
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 """Sent with every 401: how to authenticate (RFC 9110, section 11.6.1)."""
+RETRY_AFTER_SECONDS = 5
+"""What a 503 asks a client to wait: long enough for a database restart or failover."""
+
+
+FRAME_ANCESTORS = "frame-ancestors 'none'"
+
+
+def security_headers(message: Message, scope: Scope) -> None:
+    """Headers every response gets (``before_send``), errors and static files included.
+
+    - ``X-Content-Type-Options: nosniff``: a browser takes the declared type, never a guess.
+    - ``Cache-Control: no-store`` unless the response chose its own: answers carry personal
+      data and must not stay in a shared or browser cache.
+    - HTML keeps its ``Content-Security-Policy`` and gains ``frame-ancestors 'none'`` (no page
+      of ours inside another site's frame), with ``Referrer-Policy: no-referrer``.
+    """
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    headers["X-Content-Type-Options"] = "nosniff"
+    if "cache-control" not in headers:
+        headers["Cache-Control"] = "no-store"
+    if headers.get("content-type", "").startswith("text/html"):
+        policy = headers.get("content-security-policy", "").strip().rstrip(";")
+        if "frame-ancestors" not in policy:
+            headers["Content-Security-Policy"] = "; ".join(filter(None, (policy, FRAME_ANCESTORS)))
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["X-Frame-Options"] = "DENY"
 
 
 def client_address(request: Request[Any, Any, Any], settings: Settings) -> str:
@@ -114,3 +145,24 @@ def http_error_handler(
         status_code=exc.status_code,
         headers=headers,
     )
+
+
+def unexpected_error_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
+    """The last resort (Litestar has logged the exception already).
+
+    A database that dropped the connection or cannot be reached is a 503 with ``Retry-After``:
+    nothing was committed that the client did not see confirmed, and the same request can be
+    sent again. Anything else is a bug, answered 500 in the usual error shape.
+    """
+    locale = request_locale(request)
+    if is_database_unavailable(exc):
+        message = _("The database is unavailable for a moment; try again shortly.")
+        return Response(
+            {"status_code": 503, "detail": translate(message, locale)},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    message = _("Something went wrong on our side; it has been logged.")
+    return Response({"status_code": 500, "detail": translate(message, locale)}, status_code=500)

@@ -32,7 +32,10 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _is_permanent(error: Exception) -> bool:
-    """A 5xx answer about this message will not change by retrying."""
+    """A 5xx answer about a message (or a server unable to carry it) will not change by
+    retrying."""
+    if isinstance(error, aiosmtplib.SMTPNotSupported):
+        return True
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         return all(refusal.code >= 500 for refusal in error.recipients)
     if isinstance(error, aiosmtplib.SMTPResponseException) and not isinstance(
@@ -40,6 +43,15 @@ def _is_permanent(error: Exception) -> bool:
     ):
         return error.code >= 500
     return False
+
+
+MESSAGE_ERRORS = (
+    aiosmtplib.SMTPRecipientsRefused,
+    aiosmtplib.SMTPSenderRefused,
+    aiosmtplib.SMTPDataError,
+    aiosmtplib.SMTPNotSupported,
+)
+"""Answers about one message; the connection stays usable for the next."""
 
 
 class OutboxWorker:
@@ -92,9 +104,11 @@ class OutboxWorker:
             )
             await session.commit()
 
-    async def _failed(self, row: OutboxMessage, error: Exception) -> None:
+    async def _failed(
+        self, row: OutboxMessage, error: Exception, *, permanent: bool | None = None
+    ) -> None:
         attempts = row.attempts + 1
-        permanent = _is_permanent(error)
+        permanent = _is_permanent(error) if permanent is None else permanent
         await self._finish(
             row,
             {
@@ -105,11 +119,16 @@ class OutboxWorker:
             },
         )
         log.warning(
-            "mail %s to %s not sent (attempt %s): %s", row.id, row.to_address, attempts, error
+            "mail %s to %r not sent (attempt %s): %s", row.id, row.to_address, attempts, error
         )
 
     async def deliver_once(self) -> int:
-        """Claim one batch and try to send it; return how many were delivered."""
+        """Claim one batch and try to send each message; return how many were delivered.
+
+        Each message stands alone: one that cannot be built, or that the server refuses, is
+        recorded (failed for good, or due again later) and the rest of the batch goes on. Only
+        a broken connection leaves the rest for a later attempt.
+        """
         rows = await self.claim()
         if not rows:
             return 0
@@ -118,12 +137,7 @@ class OutboxWorker:
         try:
             async with smtp_client(self.settings) as smtp:
                 for row in rows:
-                    try:
-                        await smtp.send_message(build_message(row, self.settings.mail_from))
-                    except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPDataError) as error:
-                        await self._failed(row, error)
-                    else:
-                        sent.append(row.id)
+                    await self._send(smtp, row, sent)
                     handled += 1
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             for row in rows[handled:]:
@@ -131,6 +145,19 @@ class OutboxWorker:
         finally:
             await self._mark_sent(sent)
         return len(sent)
+
+    async def _send(self, smtp: aiosmtplib.SMTP, row: OutboxMessage, sent: list[int]) -> None:
+        try:
+            message = build_message(row, self.settings.mail_from)
+        except Exception as error:
+            await self._failed(row, error, permanent=True)
+            return
+        try:
+            await smtp.send_message(message, recipients=[row.to_address])
+        except MESSAGE_ERRORS as error:
+            await self._failed(row, error)
+        else:
+            sent.append(row.id)
 
     async def _mark_sent(self, ids: list[int]) -> None:
         """Record a batch as delivered in one statement; only rows this worker still leases."""

@@ -1,14 +1,20 @@
-"""HTTP endpoint to verify the whole audit chain."""
+"""HTTP endpoints over the platform itself: the audit chain and the outbox."""
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from typing import Annotated
+
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.audit.service import VerifyResult, verify
 from kinerja_flow.lib.principal import Principal, require
+from kinerja_flow.operations.outbox import OutboxService
+from kinerja_flow.operations.schemas import OutboxMessageOut, OutboxPage, OutboxState
 from kinerja_flow.runtime.context import AppContext
+from kinerja_flow.runtime.deps import service_provider
 
 
 class AuditController(Controller):
@@ -24,3 +30,29 @@ class AuditController(Controller):
     ) -> VerifyResult:
         require(principal, "hr", "auditor")
         return await verify(db_session, ctx.audit_key)
+
+
+class OutboxController(Controller):
+    path = "/api/v1/outbox"
+    tags = ["operations"]
+    dependencies = {"outbox_service": service_provider(OutboxService)}
+
+    @get("/", summary="Queued, sent and failed emails, newest first (HR, auditor)")
+    async def list_messages(
+        self,
+        outbox_service: NamedDependency[OutboxService],
+        state_filter: Annotated[OutboxState | None, QueryParameter(name="state")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> OutboxPage:
+        return await outbox_service.page(state_filter, limit, offset)
+
+    @post(
+        "/{message_id:int}/retry",
+        status_code=200,
+        summary="Send a failed email again, once its cause is fixed (HR; audited)",
+    )
+    async def retry(
+        self, outbox_service: NamedDependency[OutboxService], message_id: FromPath[int]
+    ) -> OutboxMessageOut:
+        return await outbox_service.retry(message_id)

@@ -8,8 +8,6 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from kinerja_flow.i18n import _
-from kinerja_flow.lib.errors import FieldError, Invalid
 from kinerja_flow.lib.http import request_locale
 from kinerja_flow.peers.link import PeerLinkService
 from kinerja_flow.peers.schemas import (
@@ -18,22 +16,11 @@ from kinerja_flow.peers.schemas import (
     PeerInvite,
     PeerReceipt,
     PeerRequestOut,
-    non_integer_scores,
 )
 from kinerja_flow.peers.service import PeerService
 from kinerja_flow.runtime.deps import public_service_provider, service_provider
 
 MAX_BODY_BYTES = 128 * 1024  # seven answers with comments of 2000 characters fit easily
-
-
-async def require_integer_scores(request: Request[Any, Any, Any]) -> None:
-    if fields := non_integer_scores(await request.json()):
-        raise Invalid(
-            _("The request is not valid."),
-            errors=[
-                FieldError(field, _("A score is a whole number from 1 to 5.")) for field in fields
-            ],
-        )
 
 
 class PeerFeedbackController(Controller):
@@ -93,7 +80,6 @@ class PeerRequestController(Controller):
         data: JSONBody[PeerAnswers],
         request: Request[Any, Any, Any],
     ) -> PeerReceipt:
-        await require_integer_scores(request)
         return await peer_service.answer(request_id, data, request_locale(request))
 
 
@@ -126,5 +112,4 @@ class PeerLinkController(Controller):
         data: JSONBody[PeerAnswers],
         request: Request[Any, Any, Any],
     ) -> PeerReceipt:
-        await require_integer_scores(request)
         return await link_service.answer(token, data, request_locale(request))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 
 from kinerja_flow.berakhlak import CoreValue
+from kinerja_flow.lib.text import MULTILINE
 
 SCORE_MIN, SCORE_MAX = 1, 5
 COMMENT_MAX_LENGTH = 2000
@@ -27,29 +28,13 @@ class PeerInvite(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class AnswerIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     value: CoreValue
     score: Score
-    comment: Annotated[str, msgspec.Meta(max_length=COMMENT_MAX_LENGTH)] | None = None
+    comment: Annotated[str, MULTILINE, msgspec.Meta(max_length=COMMENT_MAX_LENGTH)] | None = None
 
 
 class PeerAnswers(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Every core value exactly once, in any order."""
 
     answers: list[AnswerIn]
-
-
-def non_integer_scores(raw: Any) -> list[str]:
-    """Fields of scores that are not JSON integers (``"3"``, ``3.0``, ``true``).
-
-    Litestar converts request bodies leniently and would take them as 3; a score must be one
-    of the integers the form shows.
-    """
-    answers = raw.get("answers") if isinstance(raw, dict) else None
-    if not isinstance(answers, list):
-        return []
-    return [
-        f"answers[{position}].score"
-        for position, answer in enumerate(answers)
-        if isinstance(answer, dict) and "score" in answer and type(answer["score"]) is not int
-    ]
 
 
 class ValueOut(msgspec.Struct):

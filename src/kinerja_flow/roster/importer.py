@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.principal import GLOBAL_ROLES
+from kinerja_flow.lib.text import has_control_characters
 from kinerja_flow.org.nip import check_nip
 
 COLUMNS = ("nip", "name", "email", "unit_code", "position", "supervisor_nip", "roles")
 ACTIVE = "active"
 _STATUS = {"": True, "yes": True, "ya": True, "no": False, "tidak": False}
+MAX_LENGTH = {"name": 255, "email": 320, "unit_code": 50, "position": 255, "roles": 255}
+"""The longest value each column may hold (its database column's length)."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -52,47 +55,86 @@ class Existing:
     unit_codes: frozenset[str]
     supervisor_of: Mapping[str, str | None]
     email_owner: Mapping[str, str]
+    account_email_owner: Mapping[str, str | None]
+    """Every account's email: the NIP of its employee, or None for an account of its own."""
+    with_account: frozenset[str]
+    """The NIPs of employees who already have an account."""
     importer_nip: str | None = None
     """The NIP of the HR officer importing, who may not mark themself inactive."""
 
 
 def parse(text: str) -> tuple[list[Row], list[Problem]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip() for name in reader.fieldnames or []]
-    if sorted(header) not in (sorted(COLUMNS), sorted((*COLUMNS, ACTIVE))):
-        reason = _("The header must be exactly: {columns} (and optionally {active}).")
-        return [], [Problem(1, "", reason, {"columns": ",".join(COLUMNS), "active": ACTIVE})]
-    reader.fieldnames = header
-    rows, problems = [], []
-    for row in reader:
-        line = reader.line_num
-        if None in row or any(value is None for value in row.values()):
-            reason = _("The row does not have exactly {count} columns.")
-            problems.append(Problem(line, "", reason, {"count": str(len(header))}))
-            continue
-        values = {key: (value or "").strip() for key, value in row.items()}
-        roles = tuple(sorted({role.strip() for role in values["roles"].split(";") if role.strip()}))
-        active = _STATUS.get(values.get(ACTIVE, "").lower()) if ACTIVE in values else None
-        if ACTIVE in values and active is None:
-            reason = _("The active column must be yes or no (ya or tidak).")
-            problems.append(Problem(line, values["nip"], reason))
-            continue
-        rows.append(
-            Row(
-                line=line,
-                nip=values["nip"],
-                name=values["name"],
-                email=values["email"].lower(),
-                unit_code=values["unit_code"],
-                position=values["position"],
-                supervisor_nip=values["supervisor_nip"] or None,
-                roles=roles,
-                active=active,
-            )
-        )
+    rows: list[Row] = []
+    problems: list[Problem] = []
+    line = 1
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+        if sorted(header) not in (sorted(COLUMNS), sorted((*COLUMNS, ACTIVE))):
+            reason = _("The header must be exactly: {columns} (and optionally {active}).")
+            return [], [Problem(1, "", reason, {"columns": ",".join(COLUMNS), "active": ACTIVE})]
+        reader.fieldnames = header
+        line = reader.line_num + 1
+        for row in reader:
+            if None in row or any(value is None for value in row.values()):
+                reason = _("The row does not have exactly {count} columns.")
+                problems.append(Problem(line, "", reason, {"count": str(len(header))}))
+            else:
+                values = {key: (value or "").strip() for key, value in row.items()}
+                active = _STATUS.get(values[ACTIVE].lower()) if ACTIVE in values else None
+                if ACTIVE in values and active is None:
+                    reason = _("The active column must be yes or no (ya or tidak).")
+                    problems.append(Problem(line, values["nip"], reason))
+                problems.extend(_cell_problems(line, values))
+                rows.append(_row(line, values, active))
+            line = reader.line_num + 1  # where the next record starts
+    except csv.Error:
+        reason = _("This line cannot be read: a field is too long or its quotes do not match.")
+        problems.append(Problem(line, "", reason))
     if not rows and not problems:
         problems.append(Problem(1, "", _("The file has no employees.")))
     return rows, problems
+
+
+def _row(line: int, values: dict[str, str], active: bool | None) -> Row:
+    roles = tuple(sorted({role.strip() for role in values["roles"].split(";") if role.strip()}))
+    return Row(
+        line=line,
+        nip=values["nip"],
+        name=values["name"],
+        email=values["email"].lower(),
+        unit_code=values["unit_code"],
+        position=values["position"],
+        supervisor_nip=values["supervisor_nip"] or None,
+        roles=roles,
+        active=active,
+    )
+
+
+def _cell_problems(line: int, values: dict[str, str]) -> list[Problem]:
+    """Cells with a control character (an Alt+Enter line break, a NUL) or too long to store."""
+    problems = []
+    for column in COLUMNS:
+        value = values[column]
+        if has_control_characters(value):
+            problems.append(
+                Problem(
+                    line,
+                    values["nip"],
+                    _("The column '{column}' contains a line break or another control character."),
+                    {"column": column},
+                )
+            )
+        elif len(value) > MAX_LENGTH.get(column, len(value)):
+            problems.append(
+                Problem(
+                    line,
+                    values["nip"],
+                    _("The column '{column}' is longer than {limit} characters."),
+                    {"column": column, "limit": str(MAX_LENGTH[column])},
+                )
+            )
+    return problems
 
 
 def check(rows: list[Row], existing: Existing) -> list[Problem]:
@@ -131,16 +173,7 @@ def check(rows: list[Row], existing: Existing) -> list[Problem]:
             )
         else:
             email_line[row.email] = row.line
-            owner = existing.email_owner.get(row.email)
-            if owner is not None and owner != row.nip and owner not in in_file:
-                problems.append(
-                    Problem(
-                        row.line,
-                        row.nip,
-                        _("The email already belongs to employee {nip}."),
-                        {"nip": owner},
-                    )
-                )
+            problems.extend(_email_taken(row, existing, in_file))
         if row.unit_code not in existing.unit_codes:
             problems.append(
                 Problem(
@@ -178,6 +211,26 @@ def check(rows: list[Row], existing: Existing) -> list[Problem]:
                 )
     problems.extend(_cycles(rows, existing))
     return sorted(problems, key=lambda problem: problem.line)
+
+
+def _email_taken(row: Row, existing: Existing, in_file: set[str]) -> list[Problem]:
+    """The row's email already belongs to another employee, or to another account."""
+    owner = existing.email_owner.get(row.email)
+    if owner is not None and owner != row.nip and owner not in in_file:
+        reason = _("The email already belongs to employee {nip}.")
+        return [Problem(row.line, row.nip, reason, {"nip": owner})]
+    if row.email not in existing.account_email_owner:
+        return []
+    holder = existing.account_email_owner[row.email]
+    if holder is None:
+        # An account of its own (an HR admin made on the command line) becomes the employee's
+        # account, unless the employee already has one.
+        taken = row.nip in existing.with_account
+    else:
+        taken = holder != row.nip and holder not in in_file
+    if taken:
+        return [Problem(row.line, row.nip, _("The email already belongs to another account."))]
+    return []
 
 
 def _cycles(rows: list[Row], existing: Existing) -> list[Problem]:

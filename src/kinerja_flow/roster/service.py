@@ -90,6 +90,12 @@ class RosterService(Service):
                 },
                 email_owner={e.email: nip for nip, e in employees.items()},
                 importer_nip=me.nip if me else None,
+                account_email_owner={
+                    a.email: by_id[a.employee_id].nip if a.employee_id else None for a in accounts
+                },
+                with_account=frozenset(
+                    by_id[a.employee_id].nip for a in accounts if a.employee_id is not None
+                ),
             )
             problems = importer.check(rows, existing)
         if problems:
@@ -103,6 +109,29 @@ class RosterService(Service):
                 count=len({p.line for p in problems}),
             )
         return await self._apply(rows, units, employees, accounts)
+
+    async def _free_emails_in_use(
+        self,
+        rows: list[importer.Row],
+        employees: dict[str, Employee],
+        account_of: dict[int, Account],
+    ) -> None:
+        """Park every email that changes hands in this import on a unique placeholder first.
+
+        Two employees may swap addresses in one file; setting either new address directly
+        would briefly hold it twice and break the unique constraint.
+        """
+        parked = False
+        for row in rows:
+            employee = employees.get(row.nip)
+            if employee is None or employee.email == row.email:
+                continue
+            employee.email = f"moving-{employee.id}@invalid"
+            if (account := account_of.get(employee.id)) is not None:
+                account.email = f"moving-account-{account.id}@invalid"
+            parked = True
+        if parked:
+            await self.session.flush()
 
     async def _apply(
         self,
@@ -133,6 +162,12 @@ class RosterService(Service):
         invited_before = set(
             (await self.session.scalars(select(AccountToken.account_id).distinct())).all()
         )
+        snapshot = {
+            nip: {name: getattr(employee, name) for name in _EMPLOYEE_FIELDS}
+            for nip, employee in employees.items()
+        }
+        account_email = {account.id: account.email for account in accounts}
+        await self._free_emails_in_use(rows, employees, account_of)
         created: list[Employee] = []
         for row in rows:
             if row.nip not in employees:
@@ -161,12 +196,12 @@ class RosterService(Service):
                 "unit_id": units[row.unit_code],
                 "supervisor_id": employees[row.supervisor_nip].id if row.supervisor_nip else None,
             }
-            before = {name: getattr(employee, name) for name in _EMPLOYEE_FIELDS}
-            diff = {name: value for name, value in wanted.items() if before[name] != value}
             is_new = employee in created
+            before = wanted if is_new else snapshot[row.nip]
+            diff = {name: value for name, value in wanted.items() if before[name] != value}
+            for name, value in wanted.items():
+                setattr(employee, name, value)
             if diff:
-                for name, value in diff.items():
-                    setattr(employee, name, value)
                 employee.updated_at = now
             account = account_of.get(employee.id)
             roles = ";".join(row.roles)
@@ -189,9 +224,10 @@ class RosterService(Service):
             if account.roles != roles:
                 account_diff["roles"] = {"before": account.roles, "after": roles}
                 account.roles = roles
-            if account.email != row.email:
-                account_diff["email"] = {"before": account.email, "after": row.email}
-                account.email = row.email
+            email_before = account_email.get(account.id, row.email)
+            if email_before != row.email:
+                account_diff["email"] = {"before": email_before, "after": row.email}
+            account.email = row.email
             if is_new:
                 entries.append(
                     AuditEntry(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -22,6 +23,11 @@ from kinerja_flow.lib.uploads.sniff import ALLOWED_NAMES, FileType, sniff
 
 CHUNK = 64 * 1024
 INCOMING = "incoming"
+STAGING_PREFIX = "upload-"
+ABANDONED_AFTER_SECONDS = 15 * 60
+"""A staging file this old was left by a process that died: staging copies an upload already
+received in full, which takes seconds, so an instance starting next to others removes only
+these and never a file another instance is still writing."""
 MIB = 1024 * 1024
 
 
@@ -53,7 +59,7 @@ class EvidenceStore:
         """Copy ``source`` into ``incoming/``: at most ``limit`` bytes, of an allowed type."""
         incoming = self.root / INCOMING
         incoming.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=incoming, prefix="upload-")
+        handle, name = tempfile.mkstemp(dir=incoming, prefix=STAGING_PREFIX)
         path = Path(name)
         try:
             digest, size = hashlib.sha256(), 0
@@ -88,6 +94,22 @@ class EvidenceStore:
     def discard(self, staged: Staged) -> None:
         """Forget a staged file that was not placed (nothing happens once it was)."""
         staged.path.unlink(missing_ok=True)
+
+    def remove_abandoned_uploads(self) -> int:
+        """Delete staging files left in ``incoming/`` by a crash; return how many."""
+        incoming = self.root / INCOMING
+        if not incoming.is_dir():
+            return 0
+        cutoff = time.time() - ABANDONED_AFTER_SECONDS
+        removed = 0
+        for path in incoming.glob(f"{STAGING_PREFIX}*"):
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:  # another instance removed it first
+                continue
+        return removed
 
     def remove(self, sha256: str) -> None:
         self.path_of(sha256).unlink(missing_ok=True)
