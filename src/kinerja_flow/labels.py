@@ -26,6 +26,42 @@ LABELS: dict[str, str] = {
     "cancelled": _("Cancelled"),
     "upheld": _("Upheld"),
     "changed": _("Changed"),
+    # workflow triggers, as buttons and task lists name them
+    "submit_targets": _("Submit the targets"),
+    "return_targets": _("Return the targets"),
+    "approve_targets": _("Approve the targets"),
+    "reopen_planning": _("Reopen planning"),
+    "start_self_assessment": _("Start the self-assessment"),
+    "submit_self_assessment": _("Submit the self-assessment"),
+    "submit_review": _("Submit the rating"),
+    "release": _("Release the result"),
+    "send_back": _("Send back to the evaluator"),
+    "acknowledge": _("Acknowledge the result"),
+    "file_appeal": _("File an appeal"),
+    "decide_appeal": _("Decide the appeal"),
+    "close": _("Close"),
+    "cancel": _("Cancel the appraisal"),
+    # capabilities a workflow state grants
+    "skp": _("Write the SKP"),
+    "realisation": _("Record the realisation"),
+    "evidence": _("Attach evidence"),
+    "expectations": _("Set expectations"),
+    "evaluation": _("Rate results and behaviour"),
+    "dialogue": _("Feedback and coaching"),
+    "peer_requests": _("Invite peers"),
+    # roles on an appraisal
+    "employee": _("Employee"),
+    "evaluator": _("Evaluator"),
+    "reviewer": _("Appeal reviewer"),
+    "hr": _("HR"),
+    "auditor": _("Auditor"),
+    # indicator aspects and approaches
+    "quantity": _("Quantity"),
+    "quality": _("Quality"),
+    "time": _("Time"),
+    "cost": _("Cost"),
+    "kuantitatif": _("Quantitative"),
+    "kualitatif": _("Qualitative"),
 }
 
 
