@@ -58,6 +58,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     followup_rules_file: str | None = None
     """The rules that propose follow-up items; the shipped ``policies/followup_rules.toml``."""
     demo: bool = False
+    log_format: Literal["text", "json"] = "text"
+    """``json`` writes one JSON object per log line, each with the request id."""
+    metrics_token: str | None = None
+    """Serve Prometheus metrics at ``/metrics`` to scrapers sending this bearer token; unset:
+    no ``/metrics`` route and no per-request measuring at all."""
 
     @property
     def is_sqlite(self) -> bool:
