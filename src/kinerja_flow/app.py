@@ -32,6 +32,11 @@ from kinerja_flow.distribution.controllers import DistributionController
 from kinerja_flow.documents.controllers import DocumentController
 from kinerja_flow.evidence.controllers import evidence_router
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
+from kinerja_flow.followups.controllers import (
+    DevelopmentController,
+    FollowUpController,
+    certificate_router,
+)
 from kinerja_flow.lib.apidocs import SCHEMA_PATH, LocalSwaggerUI, assets_router
 from kinerja_flow.lib.bearer import BearerAuthenticationMiddleware
 from kinerja_flow.lib.errors import AppError
@@ -170,6 +175,9 @@ def create_app(
             PeerLinkController,
             DocumentController,
             evidence_router(settings),
+            FollowUpController,
+            DevelopmentController,
+            certificate_router(settings),
             assets_router(),
             *metrics,
             *(route_handlers or []),
