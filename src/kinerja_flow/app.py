@@ -108,8 +108,10 @@ async def _retrieve_principal(
         return None
     if not isinstance(epoch, int) or isinstance(epoch, bool):
         return None
-    async with ctx.sessions() as session:
-        return await load_principal(session, account_id, epoch)
+    # One statement, so no transaction around it: no BEGIN and ROLLBACK round trips on every
+    # request, only the pool's liveness check and the query itself.
+    async with ctx.sessions(bind=ctx.engine.execution_options(isolation_level="AUTOCOMMIT")) as s:
+        return await load_principal(s, account_id, epoch)
 
 
 def create_app(
