@@ -50,10 +50,7 @@ LABELS: dict[str, str] = {
     "dialogue": _("Feedback and coaching"),
     "peer_requests": _("Invite peers"),
     # roles on an appraisal
-    "employee": _("Employee"),
-    "evaluator": _("Evaluator"),
     "reviewer": _("Appeal reviewer"),
-    "hr": _("HR"),
     "auditor": _("Auditor"),
     # indicator aspects and approaches
     "quantity": _("Quantity"),
@@ -62,6 +59,24 @@ LABELS: dict[str, str] = {
     "cost": _("Cost"),
     "kuantitatif": _("Quantitative"),
     "kualitatif": _("Qualitative"),
+    "proposed": _("Proposed"),
+    "approved": _("Approved"),
+    "completed": _("Completed"),
+    "verified": _("Verified"),
+    "rejected": _("Rejected"),
+    "training": _("Training"),
+    "mentoring": _("Mentoring"),
+    "coaching": _("Coaching"),
+    "counselling": _("Performance counselling"),
+    "reward": _("Reward"),
+    "promotion_recommendation": _("Promotion recommendation"),
+    "talent_pool": _("Talent pool"),
+    "improvement_plan": _("Improvement plan"),
+    "improved": _("Improved"),
+    "not_improved": _("Not improved"),
+    "employee": _("Employee"),
+    "evaluator": _("Evaluator"),
+    "hr": _("HR (BKPSDM)"),
 }
 
 

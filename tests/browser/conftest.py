@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from kinerja_flow.lib.sockets import free_port
 from tests.support.api import ORG_CSV, PASSWORD
@@ -22,8 +22,8 @@ from tests.support.server import CLI, wait_until_healthy
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[1] / "support" / "vendor" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 360, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 ADMIN = "hr@example.go.id"
 
 
