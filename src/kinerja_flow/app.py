@@ -13,8 +13,7 @@ from litestar import Litestar, get
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import HTTPException, ValidationException
-from litestar.logging.config import LoggingConfig
+from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.security.jwt import JWTAuth, Token
 from sqlalchemy import text
@@ -33,9 +32,13 @@ from kinerja_flow.distribution.controllers import DistributionController
 from kinerja_flow.documents.controllers import DocumentController
 from kinerja_flow.evidence.controllers import evidence_router
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
+from kinerja_flow.followups.controllers import (
+    DevelopmentController,
+    FollowUpController,
+    certificate_router,
+)
 from kinerja_flow.lib.apidocs import SCHEMA_PATH, LocalSwaggerUI, assets_router
 from kinerja_flow.lib.bearer import BearerAuthenticationMiddleware
-from kinerja_flow.lib.errors import AppError
 from kinerja_flow.lib.http import (
     RETRY_AFTER_SECONDS,
     app_error_handler,
@@ -44,12 +47,16 @@ from kinerja_flow.lib.http import (
     unexpected_error_handler,
     validation_error_handler,
 )
+from kinerja_flow.lib.logs import install_request_ids, litestar_logging
 from kinerja_flow.lib.openapi import document_errors
 from kinerja_flow.lib.principal import Principal
+from kinerja_flow.lib.requestid import RequestIdMiddleware
 from kinerja_flow.lib.requests import StrictRequest, check_request
 from kinerja_flow.lib.uploads.storage import EvidenceStore
 from kinerja_flow.notifications.worker import OutboxWorker
 from kinerja_flow.operations.controllers import AuditController, OutboxController
+from kinerja_flow.operations.metrics import PATH as METRICS_PATH
+from kinerja_flow.operations.metrics import MetricsController, prometheus_config
 from kinerja_flow.org.controllers import OrgController
 from kinerja_flow.peers.controllers import (
     PeerFeedbackController,
@@ -60,6 +67,9 @@ from kinerja_flow.roster.account_controllers import AccountController
 from kinerja_flow.roster.controllers import RosterController
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deps import provide_ctx, provide_db_session, provide_principal
+from kinerja_flow.web.errors import exception_handlers
+from kinerja_flow.web.render import template_config
+from kinerja_flow.web.router import web_routers
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +82,7 @@ PUBLIC_PATHS = [
     "^/api/v1/auth/forgot-password$",
     "^/demo/",
     "^/public/",
+    f"^{METRICS_PATH}$",  # its own scrape token, checked by the controller
 ]
 
 
@@ -99,8 +110,10 @@ async def _retrieve_principal(
         return None
     if not isinstance(epoch, int) or isinstance(epoch, bool):
         return None
-    async with ctx.sessions() as session:
-        return await load_principal(session, account_id, epoch)
+    # One statement, so no transaction around it: no BEGIN and ROLLBACK round trips on every
+    # request, only the pool's liveness check and the query itself.
+    async with ctx.sessions(bind=ctx.engine.execution_options(isolation_level="AUTOCOMMIT")) as s:
+        return await load_principal(s, account_id, epoch)
 
 
 # The lifespan hooks read the context from the app's state, like every request does, so one
@@ -142,6 +155,8 @@ def create_app(
 ) -> Litestar:
     settings = settings or load_settings()
     ctx = build_context(settings, clock or SystemClock())
+    install_request_ids()
+    metrics = [MetricsController] if settings.metrics_token else []
     jwt_auth = JWTAuth[Principal, Token](
         retrieve_user_handler=_retrieve_principal,
         token_secret=settings.secret_key,
@@ -172,9 +187,15 @@ def create_app(
             PeerLinkController,
             DocumentController,
             evidence_router(settings),
+            FollowUpController,
+            DevelopmentController,
+            certificate_router(settings),
             assets_router(),
+            *web_routers(settings),
+            *metrics,
             *(route_handlers or []),
         ],
+        middleware=[prometheus_config().middleware] if metrics else [],
         dependencies={
             "ctx": Provide(provide_ctx, sync_to_thread=False),
             "db_session": Provide(provide_db_session),
@@ -188,16 +209,14 @@ def create_app(
         on_startup=[remove_abandoned_uploads],
         on_shutdown=[dispose_engine],
         state=State({"ctx": ctx}),
-        exception_handlers={
-            AppError: app_error_handler,
-            ValidationException: validation_error_handler,
-            HTTPException: http_error_handler,
-            Exception: unexpected_error_handler,
-        },
-        logging_config=LoggingConfig(
-            log_exceptions="always",
-            disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 422, 429},
+        exception_handlers=exception_handlers(
+            app_error_handler,
+            validation_error_handler,
+            http_error_handler,
+            unexpected_error_handler,
         ),
+        template_config=template_config(settings),
+        logging_config=litestar_logging(settings.log_format),
         openapi_config=OpenAPIConfig(
             title="kinerja-flow",
             version="0.1.0",
@@ -206,4 +225,7 @@ def create_app(
         ),
     )
     document_errors(app, PUBLIC_PATHS)
+    # Outermost, so even a 404 for an unknown path (answered before any route middleware)
+    # carries its request id.
+    app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
     return app

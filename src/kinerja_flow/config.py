@@ -37,6 +37,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     password_time_cost: int = 3
     password_memory_kib: int = 65536
     access_token_minutes: int = 480
+    session_idle_minutes: Annotated[int, msgspec.Meta(ge=1)] = 480
+    """A web session unused this long ends (signing in again is needed)."""
     invitation_days: int = 7
     reset_link_minutes: Annotated[int, msgspec.Meta(ge=1)] = 60
     login_max_failures: int = 5
@@ -53,7 +55,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """The place written before the date on printed documents (e.g. "Bandung")."""
     evidence_dir: str = "./evidence-files"
     evidence_max_bytes: int = 10 * 1024 * 1024
+    training_min_jp: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 20
+    """The yearly minimum of competency development, in JP (jam pelajaran)."""
+    followup_rules_file: str | None = None
+    """The rules that propose follow-up items; the shipped ``policies/followup_rules.toml``."""
     demo: bool = False
+    log_format: Literal["text", "json"] = "text"
+    """``json`` writes one JSON object per log line, each with the request id."""
+    metrics_token: str | None = None
+    """Serve Prometheus metrics at ``/metrics`` to scrapers sending this bearer token; unset:
+    no ``/metrics`` route and no per-request measuring at all."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,6 +77,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def templates_path(self) -> Path:
         return Path(self.templates_dir) if self.templates_dir else data_dir("templates")
+
+    @property
+    def followup_rules_path(self) -> Path:
+        if self.followup_rules_file:
+            return Path(self.followup_rules_file)
+        return data_dir("policies") / "followup_rules.toml"
 
     @property
     def evidence_path(self) -> Path:

@@ -13,10 +13,17 @@ from kinerja_flow.appraisals.models import (
 from kinerja_flow.audit.models import AuditEvent, AuditHead
 from kinerja_flow.coaching.models import CoachingSession, FeedbackNote
 from kinerja_flow.feedback.models import SurveyResponse
+from kinerja_flow.followups.models import (
+    FollowUp,
+    FollowUpCheckpoint,
+    FollowUpSession,
+    ProposalRun,
+)
 from kinerja_flow.lib.db import Base
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.peers.models import PeerAnswer, PeerRequest
+from kinerja_flow.web.models import WebSession
 
 metadata = Base.metadata
 
@@ -33,15 +40,20 @@ __all__ = [
     "Employee",
     "Evidence",
     "FeedbackNote",
+    "FollowUp",
+    "FollowUpCheckpoint",
+    "FollowUpSession",
     "Indicator",
     "LoginFailure",
     "OutboxMessage",
     "PeerAnswer",
     "PeerRequest",
+    "ProposalRun",
     "SurveyResponse",
     "Target",
     "Unit",
     "UnitResult",
+    "WebSession",
     "cycle_units",
     "metadata",
 ]

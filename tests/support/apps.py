@@ -52,7 +52,11 @@ class LoopSessions(async_sessionmaker[AsyncSession]):
         return engine
 
     def __call__(self, **local_kw: Any) -> AsyncSession:
-        return super().__call__(bind=self.engine(), **local_kw)
+        engine = self.engine()
+        bind = local_kw.pop("bind", None)
+        if bind is not None:  # e.g. ctx.engine with other options: the same, on this loop
+            engine = engine.execution_options(**bind.get_execution_options())
+        return super().__call__(bind=engine, **local_kw)
 
     async def dispose_here(self) -> None:
         """Close the connections of the running loop's engine (call it on that loop)."""

@@ -88,6 +88,14 @@ class WorkflowEngine(Generic[FactsT]):
             if source == state and roles.held.intersection(transition.who)
         ]
 
+    def allowed_capabilities(self, state: str, roles: CaseRoles) -> list[str]:
+        """Capabilities the holder of ``roles`` may use in ``state`` (what a page may offer)."""
+        return sorted(
+            capability
+            for capability, who in self.definition.states[state].allows.items()
+            if roles.held.intersection(who)
+        )
+
     def sources_of(self, trigger: str) -> list[str]:
         """The states ``trigger`` can leave."""
         return [source for (name, source) in self._routes if name == trigger]
@@ -104,6 +112,13 @@ class WorkflowEngine(Generic[FactsT]):
     @property
     def discarded_states(self) -> frozenset[str]:
         return frozenset(n for n, state in self.definition.states.items() if state.discarded)
+
+    @property
+    def ended_states(self) -> frozenset[str]:
+        """States where the case's work is over: final ones and those declared ``ended``."""
+        return frozenset(
+            n for n, state in self.definition.states.items() if state.final or state.ended
+        )
 
     def deadline_of(self, state: str) -> str | None:
         return self.definition.states[state].deadline
