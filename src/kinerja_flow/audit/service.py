@@ -206,16 +206,17 @@ async def verify(session: AsyncSession, key: bytes, batch: int = 5000) -> Verify
     stream = await session.stream(
         select(*AuditEvent.__table__.c).order_by(AuditEvent.seq).execution_options(yield_per=batch)
     )
-    async for row in stream:
-        count += 1
-        if (
-            row.seq != expected_seq
-            or row.prev_hash != previous
-            or not hmac.compare_digest(event_hash(row, key), row.hash)
-        ):
-            await stream.close()
-            return VerifyResult(ok=False, events=count, first_bad_event=expected_seq)
-        expected_seq, previous = row.seq + 1, row.hash
+    async for rows in stream.partitions(batch):  # a batch at a time: no await per event
+        for row in rows:
+            count += 1
+            if (
+                row.seq != expected_seq
+                or row.prev_hash != previous
+                or not hmac.compare_digest(event_hash(row, key), row.hash)
+            ):
+                await stream.close()
+                return VerifyResult(ok=False, events=count, first_bad_event=expected_seq)
+            expected_seq, previous = row.seq + 1, row.hash
     last_seq = head.last_seq if head else 0
     last_hash = head.last_hash if head else GENESIS_HASH
     if last_seq != expected_seq - 1 or last_hash != previous:
