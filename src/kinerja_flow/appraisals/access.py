@@ -249,6 +249,8 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
             cancel_reason=appraisal.cancel_reason,
             due=getattr(cycle, deadline) if deadline else None,
             allowed_actions=self.allowed_actions(appraisal),
+            capabilities=self.capabilities(appraisal),
+            roles=sorted(roles.held),
             state_changed_at=appraisal.state_changed_at,
         )
 
