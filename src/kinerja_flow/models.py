@@ -17,6 +17,7 @@ from kinerja_flow.lib.db import Base
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.peers.models import PeerAnswer, PeerRequest
+from kinerja_flow.runtime.step_log import DeadlineStep
 
 metadata = Base.metadata
 
@@ -30,6 +31,7 @@ __all__ = [
     "BehaviourNote",
     "CoachingSession",
     "Cycle",
+    "DeadlineStep",
     "Employee",
     "Evidence",
     "FeedbackNote",
