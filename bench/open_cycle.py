@@ -143,7 +143,8 @@ class Bench:
                 ]
             )
 
-    async def run(self, employees: int, sample: int) -> None:
+    async def setup(self, employees: int) -> int:
+        """An HR admin, the units, ``employees`` imported (twice) and a cycle opened: its id."""
         async with self.ctx.sessions() as session:
             await AccountService(session, self.ctx).create_admin("bench@example.go.id", PASSWORD)
         self.tokens["hr"] = await self.token("bench@example.go.id")
@@ -182,7 +183,23 @@ class Bench:
             "appraisals",
             lambda: self.call("POST", f"/api/v1/cycles/{cycle['id']}/open", "hr"),
         )
+        return int(cycle["id"])
 
+    async def appraisal_ids(self, cycle_id: int, employees: int) -> dict[str, int]:
+        """Each employee's appraisal in the cycle, by NIP."""
+        ids: dict[str, int] = {}
+        for offset in range(0, employees, 1000):
+            page = await self.call(
+                "GET",
+                "/api/v1/appraisals",
+                "hr",
+                params={"cycle_id": cycle_id, "limit": 1000, "offset": offset},
+            )
+            ids.update({item["employee"]["nip"]: item["id"] for item in page["items"]})
+        return ids
+
+    async def run(self, employees: int, sample: int) -> None:
+        cycle_id = await self.setup(employees)
         async with self.ctx.sessions() as session:  # give the sample a known password
             await session.execute(
                 update(Account).values(password_hash=self.ctx.passwords.hash(PASSWORD))
@@ -197,15 +214,7 @@ class Bench:
                     .limit(sample)
                 )
             ).all()
-        ids: dict[str, int] = {}
-        for offset in range(0, employees, 1000):
-            page = await self.call(
-                "GET",
-                "/api/v1/appraisals",
-                "hr",
-                params={"cycle_id": cycle["id"], "limit": 1000, "offset": offset},
-            )
-            ids.update({item["employee"]["nip"]: item["id"] for item in page["items"]})
+        ids = await self.appraisal_ids(cycle_id, employees)
         for nip, boss_nip in pairs:
             await self.token(nip)
             await self.token(boss_nip)

@@ -14,7 +14,6 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.security.jwt import JWTAuth, Token
 from sqlalchemy import text
@@ -44,12 +43,16 @@ from kinerja_flow.lib.http import (
     unexpected_error_handler,
     validation_error_handler,
 )
+from kinerja_flow.lib.logs import install_request_ids, litestar_logging
 from kinerja_flow.lib.openapi import document_errors
 from kinerja_flow.lib.principal import Principal
+from kinerja_flow.lib.requestid import RequestIdMiddleware
 from kinerja_flow.lib.requests import StrictRequest, check_request
 from kinerja_flow.lib.uploads.storage import EvidenceStore
 from kinerja_flow.notifications.worker import OutboxWorker
 from kinerja_flow.operations.controllers import AuditController, OutboxController
+from kinerja_flow.operations.metrics import PATH as METRICS_PATH
+from kinerja_flow.operations.metrics import MetricsController, prometheus_config
 from kinerja_flow.org.controllers import OrgController
 from kinerja_flow.peers.controllers import (
     PeerFeedbackController,
@@ -73,6 +76,7 @@ PUBLIC_PATHS = [
     "^/api/v1/auth/forgot-password$",
     "^/demo/",
     "^/public/",
+    f"^{METRICS_PATH}$",  # its own scrape token, checked by the controller
 ]
 
 
@@ -112,6 +116,8 @@ def create_app(
 ) -> Litestar:
     settings = settings or load_settings()
     ctx = build_context(settings, clock or SystemClock())
+    install_request_ids()
+    metrics = [MetricsController] if settings.metrics_token else []
     jwt_auth = JWTAuth[Principal, Token](
         retrieve_user_handler=_retrieve_principal,
         token_secret=settings.secret_key,
@@ -167,8 +173,10 @@ def create_app(
             DocumentController,
             evidence_router(settings),
             assets_router(),
+            *metrics,
             *(route_handlers or []),
         ],
+        middleware=[prometheus_config().middleware] if metrics else [],
         dependencies={
             "ctx": Provide(provide_ctx, sync_to_thread=False),
             "db_session": Provide(provide_db_session),
@@ -188,10 +196,7 @@ def create_app(
             HTTPException: http_error_handler,
             Exception: unexpected_error_handler,
         },
-        logging_config=LoggingConfig(
-            log_exceptions="always",
-            disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 422, 429},
-        ),
+        logging_config=litestar_logging(settings.log_format),
         openapi_config=OpenAPIConfig(
             title="kinerja-flow",
             version="0.1.0",
@@ -200,4 +205,7 @@ def create_app(
         ),
     )
     document_errors(app, PUBLIC_PATHS)
+    # Outermost, so even a 404 for an unknown path (answered before any route middleware)
+    # carries its request id.
+    app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
     return app

@@ -45,16 +45,35 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes serving requests on the one port; use the number of CPU cores.",
+)
+def serve(host: str, port: int, workers: int) -> None:
     """Start the web service (on SQLite it applies pending migrations first)."""
     import uvicorn
 
     from kinerja_flow.app import create_app
+    from kinerja_flow.lib.logs import logging_dict
 
     settings = load_settings()
     if settings.is_sqlite:
         migrate.upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=host, port=port)
+    log_config = logging_dict(settings.log_format)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config)
+    else:  # each process builds its own application from the same KINERJA_* settings
+        uvicorn.run(
+            "kinerja_flow.app:create_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_config=log_config,
+        )
 
 
 @main.group()

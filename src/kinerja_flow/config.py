@@ -61,6 +61,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     evidence_dir: str = "./evidence-files"
     evidence_max_bytes: int = 10 * 1024 * 1024
     demo: bool = False
+    log_format: Literal["text", "json"] = "text"
+    """``json`` writes one JSON object per log line, each with the request id."""
+    metrics_token: str | None = None
+    """Serve Prometheus metrics at ``/metrics`` to scrapers sending this bearer token; unset:
+    no ``/metrics`` route and no per-request measuring at all."""
 
     @property
     def is_sqlite(self) -> bool:

@@ -15,6 +15,7 @@ from kinerja_flow.config import Settings
 from kinerja_flow.i18n import _, pick_locale, translate
 from kinerja_flow.lib.db import is_database_unavailable
 from kinerja_flow.lib.errors import AppError, TooManyRequests
+from kinerja_flow.lib.requestid import request_id_of
 
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 """Sent with every 401: how to authenticate (RFC 9110, section 11.6.1)."""
@@ -66,12 +67,17 @@ def request_locale(request: Request[Any, Any, Any]) -> str:
     return pick_locale(request.headers.get("accept-language"))
 
 
+def error_body(request: Request[Any, Any, Any], status_code: int, detail: str) -> dict[str, Any]:
+    """The start of every error answer (see ``lib.openapi.ErrorBody``)."""
+    body: dict[str, Any] = {"status_code": status_code, "detail": detail}
+    if request_id := request_id_of(request.scope):
+        body["request_id"] = request_id
+    return body
+
+
 def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, Any]]:
     locale = request_locale(request)
-    body: dict[str, Any] = {
-        "status_code": exc.status_code,
-        "detail": translate(exc.message, locale, **exc.params),
-    }
+    body = error_body(request, exc.status_code, translate(exc.message, locale, **exc.params))
     if exc.errors:
         body["errors"] = [
             {
@@ -115,14 +121,10 @@ def validation_error_handler(
     ]
     if not errors and exc.detail:
         errors = [{"field": "", "message": exc.detail}]
-    return Response(
-        {
-            "status_code": HTTP_422_UNPROCESSABLE_ENTITY,
-            "detail": translate(_("The request is not valid."), request_locale(request)),
-            "errors": errors,
-        },
-        status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-    )
+    detail = translate(_("The request is not valid."), request_locale(request))
+    body = error_body(request, HTTP_422_UNPROCESSABLE_ENTITY, detail)
+    body["errors"] = errors
+    return Response(body, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
 
 
 def http_error_handler(
@@ -141,9 +143,7 @@ def http_error_handler(
     if exc.status_code == HTTP_401_UNAUTHORIZED:
         headers.update(CHALLENGE)
     return Response(
-        {"status_code": exc.status_code, "detail": detail},
-        status_code=exc.status_code,
-        headers=headers,
+        error_body(request, exc.status_code, detail), status_code=exc.status_code, headers=headers
     )
 
 
@@ -160,9 +160,9 @@ def unexpected_error_handler(
     if is_database_unavailable(exc):
         message = _("The database is unavailable for a moment; try again shortly.")
         return Response(
-            {"status_code": 503, "detail": translate(message, locale)},
+            error_body(request, 503, translate(message, locale)),
             status_code=503,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     message = _("Something went wrong on our side; it has been logged.")
-    return Response({"status_code": 500, "detail": translate(message, locale)}, status_code=500)
+    return Response(error_body(request, 500, translate(message, locale)), status_code=500)

@@ -25,11 +25,13 @@ class ErrorItem(msgspec.Struct, omit_defaults=True):
 
 
 class ErrorBody(msgspec.Struct, omit_defaults=True):
-    """Every error answer: the status, a sentence for a person, and the fields at fault."""
+    """Every error answer: the status, a sentence for a person, the fields at fault, and the
+    request id that finds the server's log lines about it."""
 
     status_code: int
     detail: str
     errors: list[ErrorItem] | None = None
+    request_id: str | None = None
 
 
 DESCRIPTIONS = {

@@ -1,0 +1,228 @@
+"""Benchmark: reads and writes of the real service, each next to an anchor run in the same run.
+
+    .venv/bin/python bench/speed.py [--database-url URL] [--employees 2000] [--seconds 10]
+
+Anchors (this machine is shared and noisy, so absolute figures drift; the ratios are what to
+compare between runs): a bare Litestar JSON endpoint under uvicorn with one worker, measured
+with wrk and the same connections as our reads; and pgbench's TPC-B on the same PostgreSQL
+server, for the writes. Needs wrk (Debian: ``apt-get install wrk``) and, for PostgreSQL,
+pgbench. The database is emptied first (default: ``kinerja_bench`` on the local server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import httpx
+from sqlalchemy import make_url, select, text, update
+from sqlalchemy.orm import aliased
+
+from kinerja_flow.accounts.models import Account
+from kinerja_flow.lib.db import create_engine
+from kinerja_flow.lib.migrate import upgrade
+from kinerja_flow.lib.sockets import free_port
+from kinerja_flow.org.models import Employee
+from open_cycle import CLI, PASSWORD, Bench
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/kinerja_bench"
+WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
+WRK_P99 = re.compile(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> tuple[float, float]:
+    """Requests per second and the 99th percentile latency in ms, as wrk measured them."""
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
+    rate, p99 = WRK_RATE.search(out), WRK_P99.search(out)
+    assert rate, out
+    assert p99, out
+    return float(rate.group(1)), float(p99.group(1)) * UNIT_MS[p99.group(2)]
+
+
+def wait_healthy(base: str, path: str = "/health") -> None:
+    for _attempt in range(200):
+        try:
+            if httpx.get(f"{base}{path}", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise SystemExit(f"{base} never answered")
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def bare_litestar(seconds: int, connections: int) -> float:
+    port = free_port()
+    server = start(
+        [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port)],
+        {**os.environ, "PYTHONPATH": str(HERE)},
+    )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", "/")
+        return wrk(f"http://127.0.0.1:{port}/", seconds, connections, {})[0]
+    finally:
+        stop(server)
+
+
+async def admin_sql(url: str, statement: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(statement))
+    await engine.dispose()
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the database ``url`` names, on its server."""
+    parsed = make_url(url)
+    server = parsed.set(database="postgres").render_as_string(hide_password=False)
+    drop = f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'
+    asyncio.run(admin_sql(server, drop))
+    asyncio.run(admin_sql(server, f'CREATE DATABASE "{parsed.database}"'))
+
+
+def pgbench(url: str, seconds: int, clients: int) -> float:
+    """TPC-B transactions per second on a database of its own beside ours."""
+    parsed = make_url(url).set(database="kinerja_pgbench")
+    recreate_database(parsed.render_as_string(hide_password=False))
+    program = shutil.which("pgbench") or "pgbench"
+    where = ["-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)]
+    where += ["-U", parsed.username or "postgres", str(parsed.database)]
+    subprocess.run([program, "-i", "-q", "-s", "4", *where], check=True, capture_output=True)
+    run = [program, "-c", str(clients), "-j", "2", "-T", str(seconds), *where]
+    out = subprocess.run(run, check=True, capture_output=True, text=True).stdout
+    found = re.search(r"tps = ([\d.]+)", out)
+    assert found, out
+    return float(found.group(1))
+
+
+class Seeded(NamedTuple):
+    appraisal_id: int
+    """One appraisal taken through its whole lifecycle (every part of it filled in)."""
+    employee: dict[str, str]
+    """The authorization header of its employee."""
+    hr: dict[str, str]
+    write_rate: float
+    """Requests per second of the lifecycles' writes."""
+
+
+async def seed(bench: Bench, employees: int, sample: int) -> Seeded:
+    """An agency with an open cycle; ``sample`` appraisals taken through their whole lifecycle."""
+    cycle_id = await bench.setup(employees)
+    async with bench.ctx.sessions() as session:
+        await session.execute(
+            update(Account).values(password_hash=bench.ctx.passwords.hash(PASSWORD))
+        )
+        await session.commit()
+        boss = aliased(Employee)
+        pairs = (
+            await session.execute(
+                select(Employee.nip, boss.nip)
+                .join(boss, Employee.supervisor_id == boss.id)
+                .order_by(Employee.id.desc())
+                .limit(sample)
+            )
+        ).all()
+    ids = await bench.appraisal_ids(cycle_id, employees)
+    for nip, boss_nip in pairs:  # sign in before the clock starts
+        await bench.token(nip)
+        await bench.token(boss_nip)
+    started = time.perf_counter()
+    await asyncio.gather(*(bench.lifecycle(ids[nip], nip, b) for nip, b in pairs))
+    write_rate = len(pairs) * 11 / (time.perf_counter() - started)
+    await bench.client.aclose()
+    await bench.ctx.engine.dispose()
+    nip = pairs[0][0]
+    return Seeded(ids[nip], await bench.token(nip), bench.tokens["hr"], write_rate)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--employees", type=int, default=2000)
+    parser.add_argument("--sample", type=int, default=150, help="appraisals written through")
+    parser.add_argument("--seconds", type=int, default=10, help="per wrk or pgbench run")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--writers", type=int, default=8, help="concurrent lifecycle clients")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench/speed.py needs wrk: apt-get install wrk")
+    url: str = args.database_url
+    postgres = url.startswith("postgresql")
+    if postgres:
+        recreate_database(url)
+    else:
+        Path(make_url(url).database or "").unlink(missing_ok=True)
+    upgrade(url)
+    seconds, connections = args.seconds, args.connections
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "KINERJA_DATABASE_URL": url,
+        "KINERJA_EMBEDDED_WORKER": "false",
+        "KINERJA_EVIDENCE_DIR": tempfile.mkdtemp(),
+    }
+    base = f"http://127.0.0.1:{port}"
+    server = start([CLI, "serve", "--port", str(port)], env)
+    try:
+        wait_healthy(base)
+        bench = Bench(url, base, args.writers)
+        seeded = asyncio.run(seed(bench, args.employees, args.sample))
+        one, employee, hr, writes = seeded
+        ceiling = bare_litestar(seconds, connections)
+        rows = [
+            ("GET /health", f"{base}/health", {}, 0.40),
+            ("GET /api/v1/appraisals/{id}", f"{base}/api/v1/appraisals/{one}", employee, 0.10),
+            ("GET /api/v1/appraisals?limit=20", f"{base}/api/v1/appraisals?limit=20", hr, 0.15),
+        ]
+        print(
+            f"\nanchor: bare Litestar JSON endpoint   {ceiling:9.0f} req/s  (wrk -c{connections})"
+        )
+        print(f"{'route':<36} {'req/s':>9} {'p99 ms':>8} {'ratio':>7} {'goal':>6}")
+        for label, target, headers, goal in rows:
+            rate, p99 = wrk(target, seconds, connections, headers)
+            print(f"{label:<36} {rate:9.0f} {p99:8.1f} {rate / ceiling:7.1%} {goal:6.0%}")
+        print(f"\nworkflow writes over HTTP ({args.writers} clients)   {writes:9.0f} req/s")
+        if postgres:
+            tps = pgbench(url, seconds, args.writers)
+            print(f"anchor: pgbench TPC-B ({args.writers} clients)       {tps:9.0f} tps")
+            print(f"writes / pgbench                       {writes / tps:9.1%}")
+    finally:
+        stop(server)
+    workers = start([CLI, "serve", "--port", str(port), "--workers", "2"], env)
+    try:
+        wait_healthy(base)
+        rate, p99 = wrk(f"{base}/api/v1/appraisals/{one}", seconds, connections, employee)
+        print(
+            f"\nserve --workers 2: GET one appraisal   {rate:9.0f} req/s  p99 {p99:.1f} ms"
+            f"  ({rate / ceiling:.1%} of the one-worker anchor)"
+        )
+    finally:
+        stop(workers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Prometheus metrics for operators: ``/metrics``, only when a scrape token is configured.
+
+Per route (Litestar's Prometheus middleware, grouped by path template): request counts and
+latency. Read at scrape time: database pool use, the outbox's depth, the age of its oldest
+pending message and its failed messages.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.exceptions import NotAuthorizedException
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from prometheus_client import Gauge
+from sqlalchemy import func, select
+from sqlalchemy.pool import QueuePool
+
+from kinerja_flow.notifications.models import OutboxMessage
+from kinerja_flow.runtime.context import AppContext
+
+PATH = "/metrics"
+POOL_IN_USE = Gauge("kinerja_db_pool_in_use", "Database connections checked out of the pool")
+POOL_SIZE = Gauge("kinerja_db_pool_size", "Database connections the pool holds open")
+OUTBOX = Gauge("kinerja_outbox_messages", "Emails in the outbox by state", ["state"])
+OUTBOX_OLDEST = Gauge(
+    "kinerja_outbox_oldest_pending_seconds", "Age of the oldest email still waiting to be sent"
+)
+
+
+def prometheus_config() -> PrometheusConfig:
+    return PrometheusConfig(
+        app_name="kinerja_flow", prefix="kinerja", group_path=True, exclude=[PATH]
+    )
+
+
+async def refresh(ctx: AppContext, now: datetime) -> None:
+    """Read the figures that live in the database or the pool, just before a scrape."""
+    pool = ctx.engine.sync_engine.pool
+    if isinstance(pool, QueuePool):
+        POOL_IN_USE.set(pool.checkedout())
+        POOL_SIZE.set(pool.size())
+    async with ctx.sessions() as session:
+        counts = dict(
+            (
+                await session.execute(
+                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+                )
+            ).all()
+        )
+        oldest = await session.scalar(
+            select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending")
+        )
+    for state in ("pending", "sent", "failed"):
+        OUTBOX.labels(state).set(counts.get(state, 0))
+    OUTBOX_OLDEST.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+
+
+class MetricsController(PrometheusController):
+    """The scrape endpoint: ``Authorization: Bearer <KINERJA_METRICS_TOKEN>``."""
+
+    path = PATH
+    include_in_schema = False
+
+    @get(include_in_schema=False)
+    async def get(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        ctx: AppContext = request.app.state.ctx
+        expected = f"Bearer {ctx.settings.metrics_token}"
+        given = request.headers.get("authorization", "")
+        if not ctx.settings.metrics_token or not hmac.compare_digest(given, expected):
+            raise NotAuthorizedException()
+        await refresh(ctx, ctx.clock.now())
+        return await super().get.fn(self)  # type: ignore[no-any-return]
