@@ -32,6 +32,11 @@ from kinerja_flow.distribution.controllers import DistributionController
 from kinerja_flow.documents.controllers import DocumentController
 from kinerja_flow.evidence.controllers import evidence_router
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
+from kinerja_flow.followups.controllers import (
+    DevelopmentController,
+    FollowUpController,
+    certificate_router,
+)
 from kinerja_flow.lib.apidocs import SCHEMA_PATH, LocalSwaggerUI, assets_router
 from kinerja_flow.lib.bearer import BearerAuthenticationMiddleware
 from kinerja_flow.lib.errors import AppError
@@ -104,8 +109,10 @@ async def _retrieve_principal(
         return None
     if not isinstance(epoch, int) or isinstance(epoch, bool):
         return None
-    async with ctx.sessions() as session:
-        return await load_principal(session, account_id, epoch)
+    # One statement, so no transaction around it: no BEGIN and ROLLBACK round trips on every
+    # request, only the pool's liveness check and the query itself.
+    async with ctx.sessions(bind=ctx.engine.execution_options(isolation_level="AUTOCOMMIT")) as s:
+        return await load_principal(s, account_id, epoch)
 
 
 def create_app(
@@ -172,6 +179,9 @@ def create_app(
             PeerLinkController,
             DocumentController,
             evidence_router(settings),
+            FollowUpController,
+            DevelopmentController,
+            certificate_router(settings),
             assets_router(),
             *metrics,
             *(route_handlers or []),

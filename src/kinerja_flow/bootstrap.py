@@ -13,6 +13,7 @@ from kinerja_flow.appraisals.rules import RULES as APPRAISAL_RULES
 from kinerja_flow.audit.service import audit_key
 from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
+from kinerja_flow.followups.steps import STEPS as FOLLOWUP_STEPS
 from kinerja_flow.i18n import LOCALES
 from kinerja_flow.lib.db import create_engine
 from kinerja_flow.lib.passwords import Passwords
@@ -28,7 +29,10 @@ from kinerja_flow.workflow.engine import WorkflowEngine
 from kinerja_flow.workflow.loader import MessageCheck, load_dir
 from kinerja_flow.workflow.registry import Registry
 
-REGISTRIES: dict[str, Registry[Any]] = {APPRAISAL_RULES.kind: APPRAISAL_RULES}
+REGISTRIES: dict[str, Registry[Any]] = {
+    APPRAISAL_RULES.kind: APPRAISAL_RULES,
+    FOLLOWUP_STEPS.kind: FOLLOWUP_STEPS,
+}
 """The kinds of case a workflow file may drive, each with its allow-list of guards and effects."""
 
 DEADLINE_ADAPTERS: dict[str, DeadlineAdapter] = {"appraisal": AppraisalDeadlines()}

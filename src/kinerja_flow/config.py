@@ -60,6 +60,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """The place written before the date on printed documents (e.g. "Bandung")."""
     evidence_dir: str = "./evidence-files"
     evidence_max_bytes: int = 10 * 1024 * 1024
+    training_min_jp: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 20
+    """The yearly minimum of competency development, in JP (jam pelajaran)."""
+    followup_rules_file: str | None = None
+    """The rules that propose follow-up items; the shipped ``policies/followup_rules.toml``."""
     demo: bool = False
     log_format: Literal["text", "json"] = "text"
     """``json`` writes one JSON object per log line, each with the request id."""
@@ -82,6 +86,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def holidays_path(self) -> Path:
         return Path(self.holidays_dir) if self.holidays_dir else data_dir("policies") / "holidays"
+
+    @property
+    def followup_rules_path(self) -> Path:
+        if self.followup_rules_file:
+            return Path(self.followup_rules_file)
+        return data_dir("policies") / "followup_rules.toml"
 
     @property
     def evidence_path(self) -> Path:

@@ -13,6 +13,12 @@ from kinerja_flow.appraisals.models import (
 from kinerja_flow.audit.models import AuditEvent, AuditHead
 from kinerja_flow.coaching.models import CoachingSession, FeedbackNote
 from kinerja_flow.feedback.models import SurveyResponse
+from kinerja_flow.followups.models import (
+    FollowUp,
+    FollowUpCheckpoint,
+    FollowUpSession,
+    ProposalRun,
+)
 from kinerja_flow.lib.db import Base
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.org.models import Employee, Unit
@@ -35,11 +41,15 @@ __all__ = [
     "Employee",
     "Evidence",
     "FeedbackNote",
+    "FollowUp",
+    "FollowUpCheckpoint",
+    "FollowUpSession",
     "Indicator",
     "LoginFailure",
     "OutboxMessage",
     "PeerAnswer",
     "PeerRequest",
+    "ProposalRun",
     "SurveyResponse",
     "Target",
     "Unit",

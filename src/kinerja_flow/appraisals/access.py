@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal, Indicator, Target
@@ -43,11 +43,12 @@ LOAD_OPTIONS = (
     selectinload(Appraisal.targets)
     .selectinload(Target.indicators)
     .selectinload(Indicator.evidence),
-    selectinload(Appraisal.targets).selectinload(Target.supports),
-    selectinload(Appraisal.appeal),
+    selectinload(Appraisal.targets).joinedload(Target.supports),
+    joinedload(Appraisal.appeal),
     selectinload(Appraisal.behaviour),
 )
-"""Everything :meth:`AppraisalAccess.describe` reads, loaded up front (no lazy I/O)."""
+"""Everything :meth:`AppraisalAccess.describe` reads, loaded up front (no lazy I/O): the
+one-to-one parts joined, each collection in one query."""
 
 
 def person(employee: Employee | None) -> Person | None:
@@ -157,9 +158,14 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         return payload.reason or payload.comment
 
     async def _load(self, appraisal_id: int, *, lock: bool = False, full: bool = True) -> Appraisal:
-        """The appraisal if the caller may see it (404 otherwise); ``full``: with its SKP."""
-        query = select(Appraisal).where(
-            Appraisal.id == appraisal_id, visible_appraisals(self.principal)
+        """The appraisal if the caller may see it (404 otherwise); ``full``: with its SKP.
+
+        Its cycle comes in the same query (then ``session.get`` finds it without another).
+        """
+        query = (
+            select(Appraisal)
+            .options(joinedload(Appraisal.cycle))
+            .where(Appraisal.id == appraisal_id, visible_appraisals(self.principal))
         )
         if full:
             query = query.options(*LOAD_OPTIONS)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.lib.db import Base, IdMixin
 
 
@@ -44,6 +45,7 @@ class Appraisal(IdMixin, Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    cycle: Mapped[Cycle] = relationship(lazy="raise")
     targets: Mapped[list[Target]] = relationship(
         back_populates="appraisal", order_by="Target.position", lazy="raise"
     )

@@ -102,7 +102,8 @@ class AppraisalService(AppraisalAccess):
                 "reviewer": Appraisal.reviewer_id,
             }[as_role]
             query = query.where(column == self.principal.employee_id)
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        counted = query.with_only_columns(Appraisal.id).subquery()
+        total = await self.session.scalar(select(func.count()).select_from(counted))
         rows = await self.session.execute(query.order_by(Appraisal.id).limit(limit).offset(offset))
         items = [
             AppraisalSummary(

@@ -8,7 +8,7 @@ decoding and streaming multipart parser (files are spooled to disk past 1 MiB).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Router, delete, get, post
@@ -36,6 +36,8 @@ from kinerja_flow.runtime.deps import service_provider
 INDICATOR = "/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators/{indicator_id:int}"
 FORM_OVERHEAD = 64 * 1024
 """Room in a request body for the multipart framing and the form fields next to the file."""
+
+FieldsT = TypeVar("FieldsT", bound=msgspec.Struct)
 
 _TEXT = Schema(type=OpenAPIType.STRING, max_length=2000)
 _VERSION = Schema(type=OpenAPIType.INTEGER, description="The appraisal version you saw.")
@@ -71,18 +73,22 @@ class EvidenceOperation(Operation):
         )
 
 
-def _form_fields(raw: dict[str, Any]) -> FileFields:
-    """The form's text fields as ``FileFields`` (form values are strings, so converted
-    leniently), with the same 422 a typed body gives."""
+def _form_fields(raw: dict[str, Any], kind: type[FieldsT]) -> FieldsT:
+    """The form's text fields as ``kind`` (form values are strings, so converted leniently),
+    with the same 422 a typed body gives."""
     try:
-        fields = msgspec.convert(raw, FileFields, strict=False)
+        fields = msgspec.convert(raw, kind, strict=False)
     except msgspec.ValidationError as exc:
         raise invalid_body(str(exc)) from exc
     refuse_control_characters(fields)
     return fields
 
 
-async def _read_form(request: Request[Any, Any, Any], limit: int) -> tuple[UploadFile, FileFields]:
+async def read_form(
+    request: Request[Any, Any, Any], limit: int, kind: type[FieldsT]
+) -> tuple[UploadFile, FieldsT]:
+    """The one file of a multipart upload (form field ``file``) and the other fields as ``kind``;
+    files past ``limit`` bytes are a 413."""
     try:
         form = await request.form()
     except RequestEntityTooLarge as exc:
@@ -96,7 +102,7 @@ async def _read_form(request: Request[Any, Any, Any], limit: int) -> tuple[Uploa
         )
     fields = {name: form.get(name) for name in form if name != "file" and form.get(name) != ""}
     try:
-        return files[0], _form_fields(fields)
+        return files[0], _form_fields(fields, kind)
     except (ValidationException, Invalid):
         await form.close()
         raise
@@ -135,7 +141,7 @@ class EvidenceController(Controller):
                 _("Send a link as application/json or a file as multipart/form-data.")
             )
         limit = evidence_service.ctx.settings.evidence_max_bytes
-        upload, fields = await _read_form(request, limit)
+        upload, fields = await read_form(request, limit, FileFields)
         try:
             return await evidence_service.add_file(*ids, upload.file, upload.filename, fields)
         finally:

@@ -4,7 +4,7 @@ a trigger (decide, apply effects, move, audit, queue the emails) in the caller's
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
@@ -58,6 +58,7 @@ class CaseService(Service, Generic[CaseT, FactsT, PayloadT]):
     def __init__(self, session: AsyncSession, ctx: AppContext, principal: Principal) -> None:
         super().__init__(session, ctx, principal)
         self._roles: dict[int, CaseRoles] = {}
+        self._after_step: list[Callable[[], Awaitable[None]]] = []
 
     # -- hooks -------------------------------------------------------------------------------
 
@@ -129,6 +130,18 @@ class CaseService(Service, Generic[CaseT, FactsT, PayloadT]):
         cls._row(case).updated_at = now
         flag_modified(case, "updated_at")
 
+    async def _gather(self, case: CaseT, route: TransitionDef) -> dict[str, Any]:
+        """What the guards of ``route`` read beyond the case (their registered gatherers)."""
+        gatherers = self._engine(case).registry.gatherers
+        return {
+            name: await gatherers[name](self, case) for name in route.guards if name in gatherers
+        }
+
+    def after_step(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run ``work`` once the step being fired has moved the case and been audited, in the
+        same transaction (an effect that starts other cases, say, so they follow in the trail)."""
+        self._after_step.append(work)
+
     async def _flush(self) -> None:
         try:
             await self.session.flush()
@@ -150,6 +163,7 @@ class CaseService(Service, Generic[CaseT, FactsT, PayloadT]):
         facts = await self._facts(case, route, payload, now)
         decision = engine.decide(row.state, trigger, roles, facts)
         data: dict[str, Any] = {}
+        self._after_step = []  # nothing left over from a step that failed
         effect_context = self._effect_context(case, facts)
         for name in decision.effects:
             result = engine.registry.effects[name](effect_context)
@@ -174,4 +188,7 @@ class CaseService(Service, Generic[CaseT, FactsT, PayloadT]):
         await self.ctx.outbox.enqueue(
             self.session, now, await self._emails(case, decision, payload, data)
         )
+        pending, self._after_step = self._after_step, []
+        for work in pending:
+            await work()
         return decision

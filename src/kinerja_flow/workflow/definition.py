@@ -66,10 +66,12 @@ class StateDef(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     ``allows`` maps a capability of the case kind (edit the SKP, add evidence, ...) to the roles
     that may use it while the case is here; ``conceal_result``: the employee does not see the
     evaluation while the case is here; ``discarded``: the case was called off, so what it holds
-    counts in no report.
+    counts in no report; ``ended``: the case's work is over although it may still move on (a
+    final state has ended too), so what waits on the case may go ahead.
     """
 
     final: bool = False
+    ended: bool = False
     deadline: str | DeadlineDef | None = None
     """A date name (``"targets_due"``, short for ``{ date = "targets_due" }``) or a table."""
     allows: dict[str, list[str]] = {}

@@ -105,6 +105,13 @@ class WorkflowEngine(Generic[FactsT]):
     def discarded_states(self) -> frozenset[str]:
         return frozenset(n for n, state in self.definition.states.items() if state.discarded)
 
+    @property
+    def ended_states(self) -> frozenset[str]:
+        """States where the case's work is over: final ones and those declared ``ended``."""
+        return frozenset(
+            n for n, state in self.definition.states.items() if state.final or state.ended
+        )
+
     def deadline_of(self, state: str) -> DeadlineDef | None:
         return self.definition.states[state].due
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -12,6 +12,9 @@ FactsT = TypeVar("FactsT")
 Guard = Callable[[FactsT], FieldError | Sequence[FieldError] | None]
 """A guard answers ``None`` when it passes, else the problem (or every problem) it found."""
 Effect = Callable[..., Any]
+Gatherer = Callable[[Any, Any], Awaitable[Any]]
+"""Reads what one guard needs beyond the case itself (with I/O, before the decision); called
+with the service and the case, only when the transition being fired checks that guard."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,17 @@ class Registry(Generic[FactsT]):
     deadline_recipients: frozenset[str] = frozenset()
     guards: dict[str, Guard[FactsT]] = field(default_factory=dict)
     effects: dict[str, Effect] = field(default_factory=dict)
+    gatherers: dict[str, Gatherer] = field(default_factory=dict)
 
-    def guard(self, name: str) -> Callable[[Guard[FactsT]], Guard[FactsT]]:
+    def guard(
+        self, name: str, *, gather: Gatherer | None = None
+    ) -> Callable[[Guard[FactsT]], Guard[FactsT]]:
+        """Register a guard; ``gather`` reads what it needs (see :data:`Gatherer`)."""
+
         def register(fn: Guard[FactsT]) -> Guard[FactsT]:
             self.guards[name] = fn
+            if gather is not None:
+                self.gatherers[name] = gather
             return fn
 
         return register

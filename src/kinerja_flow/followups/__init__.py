@@ -1,0 +1,1 @@
+"""Follow-up items (rencana pengembangan): what an appraisal's result calls for, to done."""
