@@ -24,6 +24,7 @@ from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.peers.models import PeerAnswer, PeerRequest
 from kinerja_flow.runtime.step_log import DeadlineStep
+from kinerja_flow.web.models import WebSession
 
 metadata = Base.metadata
 
@@ -54,6 +55,7 @@ __all__ = [
     "Target",
     "Unit",
     "UnitResult",
+    "WebSession",
     "cycle_units",
     "metadata",
 ]

@@ -160,6 +160,13 @@ class AccountService:
 
     async def login(self, data: TokenRequest, client: str) -> TokenResponse:
         """A bearer token for the right password; every attempt is counted before the check."""
+        account_id, epoch = await self.authenticate(data, client)
+        return TokenResponse(access_token=self.issue_token(account_id, epoch))
+
+    async def authenticate(self, data: TokenRequest, client: str) -> tuple[int, int]:
+        """The account id and credential epoch for the right password (401 otherwise, 429
+        past the limit); every attempt is counted before the check. Used by the API's token
+        and the web's sign-in alike."""
         username = normalise(data.username)
         now = self.ctx.clock.now()
         settings = self.ctx.settings
@@ -201,7 +208,32 @@ class AccountService:
             [AuditEntry("account.login", "account", account_id, data={"client": client})],
         )
         await self.session.commit()
-        return TokenResponse(access_token=self.issue_token(account_id, epoch))
+        return account_id, epoch
+
+    async def set_locale(self, account_id: int, locale: str) -> None:
+        """The language the account reads pages, emails and messages in (audited)."""
+        await begin_write(self.session)
+        account = await self.session.get_one(Account, account_id)
+        before = account.locale
+        if before != locale:
+            now = self.ctx.clock.now()
+            account.locale = locale
+            account.updated_at = now
+            await append(
+                self.session,
+                self.ctx.audit_key,
+                Actor(account.id, account.email),
+                now,
+                [
+                    AuditEntry(
+                        "account.locale_set",
+                        "account",
+                        account.id,
+                        data={"before": before, "after": locale},
+                    )
+                ],
+            )
+        await self.session.commit()
 
     def issue_token(self, account_id: int, epoch: int) -> str:
         """A signed bearer token for the account's current credential epoch.

@@ -278,6 +278,8 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
             due=clock.last_day(*deadline) if deadline else None,
             due_at=clock.due_at(*deadline) if deadline else None,
             allowed_actions=self.allowed_actions(appraisal),
+            capabilities=self.capabilities(appraisal),
+            roles=sorted(roles.held),
             state_changed_at=appraisal.state_changed_at,
         )
 
