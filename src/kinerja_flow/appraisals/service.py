@@ -162,7 +162,7 @@ class AppraisalService(AppraisalAccess):
             ]
             if not actions and not capabilities:
                 continue
-            deadline = engine.deadline_of(appraisal.state)
+            deadline = self.state_deadline(appraisal, cycle)
             tasks.append(
                 (
                     appraisal.state_changed_at,
@@ -176,9 +176,9 @@ class AppraisalService(AppraisalAccess):
                         roles=sorted(self.roles(appraisal).held),
                         allowed_actions=actions,
                         capabilities=capabilities,
-                        due=getattr(cycle, deadline) if deadline else None,
-                        appeal_deadline=appraisal.reviewed_at + APPEAL_WINDOW
-                        if appraisal.reviewed_at and "file_appeal" in actions
+                        due=self.ctx.deadline_clock.last_day(*deadline) if deadline else None,
+                        appeal_deadline=self.appeal_deadline(appraisal, cycle)
+                        if "file_appeal" in actions
                         else None,
                     ),
                 )
