@@ -7,6 +7,7 @@ import contextlib
 import logging
 import socket
 import uuid
+import zlib
 from datetime import timedelta
 
 import aiosmtplib
@@ -125,7 +126,8 @@ class OutboxWorker:
     async def deliver_once(self) -> int:
         """Claim one batch and try to send each message; return how many were delivered.
 
-        The batch is shared out over ``smtp_connections`` connections sending side by side.
+        The batch is shared out over ``smtp_connections`` connections sending side by side,
+        each recipient's messages on one of them, in order.
         Each message stands alone: one that cannot be built, or that the server refuses, is
         recorded (failed for good, or due again later) and the rest of the batch goes on. Only
         a broken connection leaves the rest of its share for a later attempt.
@@ -134,9 +136,11 @@ class OutboxWorker:
         if not rows:
             return 0
         sent: list[int] = []
-        lanes = max(1, self.settings.smtp_connections)
+        lanes: list[list[OutboxMessage]] = [[] for _ in range(self.settings.smtp_connections)]
+        for row in rows:  # one lane per recipient, so each person's emails arrive in order
+            lanes[zlib.crc32(row.to_address.lower().encode()) % len(lanes)].append(row)
         try:
-            await asyncio.gather(*(self._deliver(rows[lane::lanes], sent) for lane in range(lanes)))
+            await asyncio.gather(*(self._deliver(lane, sent) for lane in lanes))
         finally:
             await self._mark_sent(sent)
         return len(sent)
