@@ -224,26 +224,41 @@ class AccountService:
 
     async def set_locale(self, account_id: int, locale: str) -> None:
         """The language the account reads pages, emails and messages in (audited)."""
+        await self.set_preferences(account_id, locale=locale)
+
+    async def set_preferences(
+        self, account_id: int, *, locale: str | None = None, digest: bool | None = None
+    ) -> None:
+        """The account's own settings, each change audited: the language it reads pages,
+        emails and messages in; the daily digest instead of an email per reminder."""
         await begin_write(self.session)
         account = await self.session.get_one(Account, account_id)
-        before = account.locale
-        if before != locale:
-            now = self.ctx.clock.now()
+        entries = []
+        if locale is not None and account.locale != locale:
+            entries.append(
+                AuditEntry(
+                    "account.locale_set",
+                    "account",
+                    account.id,
+                    data={"before": account.locale, "after": locale},
+                )
+            )
             account.locale = locale
+        if digest is not None and account.digest != digest:
+            entries.append(
+                AuditEntry(
+                    "account.digest_set",
+                    "account",
+                    account.id,
+                    data={"before": account.digest, "after": digest},
+                )
+            )
+            account.digest = digest
+        if entries:
+            now = self.ctx.clock.now()
             account.updated_at = now
             await append(
-                self.session,
-                self.ctx.audit_key,
-                Actor(account.id, account.email),
-                now,
-                [
-                    AuditEntry(
-                        "account.locale_set",
-                        "account",
-                        account.id,
-                        data={"before": before, "after": locale},
-                    )
-                ],
+                self.session, self.ctx.audit_key, Actor(account.id, account.email), now, entries
             )
         await self.session.commit()
 
