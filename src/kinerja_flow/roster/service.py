@@ -77,7 +77,16 @@ class RosterService(Service):
     async def import_csv(self, text: str) -> ImportResult:
         """Create or update employees from CSV; any bad row refuses the whole file (422)."""
         require(self.principal, "hr")
-        rows, problems = importer.parse(text)
+        return await self._import(*importer.parse(text))
+
+    async def import_xlsx(self, data: bytes) -> ImportResult:
+        """The same from an XLSX workbook's first sheet (problems by row number)."""
+        require(self.principal, "hr")
+        return await self._import(*importer.parse_xlsx(data))
+
+    async def _import(
+        self, rows: list[importer.Row], problems: list[importer.Problem]
+    ) -> ImportResult:
         await begin_write(self.session)
         units = dict((await self.session.execute(select(Unit.code, Unit.id))).all())
         employees = {e.nip: e for e in (await self.session.scalars(select(Employee))).all()}
