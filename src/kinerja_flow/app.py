@@ -67,6 +67,7 @@ from kinerja_flow.roster.account_controllers import AccountController
 from kinerja_flow.roster.controllers import RosterController
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deps import provide_ctx, provide_db_session, provide_principal
+from kinerja_flow.scheduler import Scheduler
 from kinerja_flow.web.errors import exception_handlers
 from kinerja_flow.web.render import template_config
 from kinerja_flow.web.router import web_routers
@@ -140,12 +141,15 @@ def create_app(
             yield
             return
         stop = asyncio.Event()
-        task = asyncio.create_task(OutboxWorker(ctx.sessions, settings, ctx.clock).run(stop))
+        tasks = [
+            asyncio.create_task(OutboxWorker(ctx.sessions, settings, ctx.clock).run(stop)),
+            asyncio.create_task(Scheduler(ctx).run(stop)),
+        ]
         try:
             yield
         finally:
             stop.set()
-            await task
+            await asyncio.gather(*tasks)
 
     async def dispose_engine() -> None:
         await ctx.engine.dispose()

@@ -12,6 +12,7 @@ from kinerja_flow.config import Settings
 from kinerja_flow.lib.passwords import Passwords
 from kinerja_flow.notifications.outbox import Outbox
 from kinerja_flow.policies.distribution import DistributionPolicy
+from kinerja_flow.runtime.timing import DeadlineClock
 from kinerja_flow.workflow.engine import WorkflowEngine
 
 
@@ -26,6 +27,8 @@ class AppContext:
     passwords: Passwords
     audit_key: bytes
     distribution_policy: DistributionPolicy
+    deadline_clock: DeadlineClock
+    """The agency's time zone and working-day calendar, for every deadline."""
 
     def link(self, path: str) -> str:
         return f"{self.settings.base_url.rstrip('/')}{path}"
