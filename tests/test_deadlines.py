@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from kinerja_flow.bootstrap import build_context
 from kinerja_flow.runtime.step_log import DeadlineStep
 from kinerja_flow.scheduler import Scheduler, SchedulerReport
 from tests.support.api import EMPLOYEE, EVALUATOR, HR, Api
+from tests.support.cli import CliResult, run_cli
 from tests.support.flow import advance, world
 from tests.support.mailserver import MailServer
 
@@ -262,3 +264,23 @@ async def test_the_appeal_decision_counts_working_days_across_the_lebaran_holida
     assert "deadline_escalation" not in [
         r.kind for r in await api.outbox(to=HENDRA) if "Budi Santoso" in r.body_text
     ]
+
+
+async def test_deadlines_run_makes_one_pass_and_exits(api: Api, tmp_path: Path) -> None:
+    """The command reads the real clock: the world's targets (due 31-01-2026) are long past."""
+    await world(api)
+    secrets = {"KINERJA_SECRET_KEY": api.settings.secret_key}
+
+    def deadlines_run() -> CliResult:
+        return run_cli(
+            "deadlines", "run", database_url=api.settings.database_url, cwd=tmp_path, env=secrets
+        )
+
+    first = await asyncio.to_thread(deadlines_run)
+    assert first.code == 0, first.err
+    assert "6 escalation(s)" in first.out
+    again = await asyncio.to_thread(deadlines_run)
+    assert again.code == 0, again.err
+    assert "0 reminder(s), 0 escalation(s), 0 automatic step(s)" in again.out
+    escalated = await api.outbox(to=SITI, kind="deadline_escalation")
+    assert [("Budi Santoso" in row.body_text) for row in escalated].count(True) == 1

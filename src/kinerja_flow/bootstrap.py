@@ -13,6 +13,7 @@ from kinerja_flow.appraisals.rules import RULES as APPRAISAL_RULES
 from kinerja_flow.audit.service import audit_key
 from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
+from kinerja_flow.followups.deadlines import FollowUpDeadlines
 from kinerja_flow.followups.steps import STEPS as FOLLOWUP_STEPS
 from kinerja_flow.i18n import LOCALES
 from kinerja_flow.lib.db import create_engine
@@ -35,7 +36,10 @@ REGISTRIES: dict[str, Registry[Any]] = {
 }
 """The kinds of case a workflow file may drive, each with its allow-list of guards and effects."""
 
-DEADLINE_ADAPTERS: dict[str, DeadlineAdapter] = {"appraisal": AppraisalDeadlines()}
+DEADLINE_ADAPTERS: dict[str, DeadlineAdapter] = {
+    "appraisal": AppraisalDeadlines(),
+    "followup": FollowUpDeadlines(),
+}
 """Per kind of case, what the deadline scheduler asks of it (which cases are due, the emails
 of a reminder or an escalation, firing a trigger as the system, what awaits a person)."""
 

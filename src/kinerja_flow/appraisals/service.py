@@ -13,10 +13,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.models import Account
+from kinerja_flow.appraisals import reassignment
 from kinerja_flow.appraisals.access import LOAD_OPTIONS, AppraisalAccess, person
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.appraisals.parties import OWN_CASE, visible_appraisals
+from kinerja_flow.appraisals.reassignment import Move
 from kinerja_flow.appraisals.release import release_checks
 from kinerja_flow.appraisals.rules import (
     DISTRIBUTION_GUARD,
@@ -36,7 +38,7 @@ from kinerja_flow.appraisals.schemas import (
     TaskOut,
 )
 from kinerja_flow.audit.schemas import AuditEventOut
-from kinerja_flow.audit.service import AuditEntry, events_of_appraisal
+from kinerja_flow.audit.service import events_of_appraisal
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Forbidden, Invalid, NotFound
@@ -294,7 +296,7 @@ class AppraisalService(AppraisalAccess):
                 _("The appraisal is '{state}' and can no longer be reassigned."),
                 state=appraisal.state,
             )
-        changes: dict[str, Any] = {}
+        moves: list[Move] = []
         for field, nip in (("evaluator", data.evaluator_nip), ("reviewer", data.reviewer_nip)):
             if nip is None:
                 continue
@@ -310,7 +312,9 @@ class AppraisalService(AppraisalAccess):
                     _("An employee cannot evaluate or review their own appraisal."),
                     errors=[FieldError(f"{field}_nip", _("This is the employee."))],
                 )
-            changes[field] = {"before": getattr(appraisal, f"{field}_id"), "after": person.id}
+            before = getattr(appraisal, f"{field}_id")
+            if before != person.id:
+                moves.append(Move(appraisal, field, before, person.id))
             setattr(appraisal, f"{field}_id", person.id)
         if appraisal.evaluator_id is not None and appraisal.evaluator_id == appraisal.reviewer_id:
             raise Invalid(
@@ -320,15 +324,13 @@ class AppraisalService(AppraisalAccess):
         self._forget_roles(appraisal)
         now = self.ctx.clock.now()
         self._touch(appraisal, now)
-        await self.audit(
+        await self.audit(now, reassignment.audit_entry(appraisal, moves, data.reason))
+        await self._flush()
+        await self.ctx.outbox.enqueue(
+            self.session,
             now,
-            AuditEntry(
-                "appraisal.reassigned",
-                "appraisal",
-                appraisal.id,
-                appraisal_id=appraisal.id,
-                data=changes,
-                reason=data.reason,
+            await reassignment.emails(
+                self.session, self.ctx, moves, data.reason, self.principal.email
             ),
         )
         return await self._commit(appraisal)
