@@ -32,6 +32,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout: float = 10.0
+    smtp_connections: Annotated[int, msgspec.Meta(ge=1, le=32)] = 4
+    """SMTP connections a worker sends over side by side."""
     mail_from: str = "kinerja-flow <no-reply@kinerja-flow.local>"
     default_locale: str = "id"
     password_time_cost: int = 3

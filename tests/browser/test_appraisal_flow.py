@@ -121,7 +121,7 @@ def test_a_whole_appraisal_by_the_three_roles(served: Served, chromium: Browser)
     act(evaluator, "Kirim penilaian")
 
     employee.goto(f"/appraisals/{appraisal_id}")
-    expect(employee.get_by_text("sisa 14 hari")).to_be_visible()
+    expect(employee.get_by_text("sisa 14 hari", exact=True)).to_be_visible()
     expect(employee.get_by_text("Predikat: Baik")).to_be_visible()
     screenshot(employee, served, "employee-result-desktop")
     employee.locator("summary", has_text="Ajukan keberatan").click()

@@ -74,8 +74,12 @@ class RosterService(Service):
         ]
         return EmployeePage(items=items, total=total or 0, limit=limit, offset=offset)
 
-    async def import_csv(self, text: str) -> ImportResult:
-        """Create or update employees from CSV; any bad row refuses the whole file (422)."""
+    async def import_csv(self, text: str, *, dry_run: bool = False) -> ImportResult:
+        """Create or update employees from CSV; any bad row refuses the whole file (422).
+
+        ``dry_run``: check everything and count what would change, then write nothing (the
+        preview HR reads before importing).
+        """
         require(self.principal, "hr")
         rows, problems = importer.parse(text)
         await begin_write(self.session)
@@ -111,7 +115,7 @@ class RosterService(Service):
                 ],
                 count=len({p.line for p in problems}),
             )
-        return await self._apply(rows, units, employees, accounts)
+        return await self._apply(rows, units, employees, accounts, dry_run=dry_run)
 
     async def _reassigned(self, moves: list[reassignment.Move]) -> list[ReassignedAppraisal]:
         ids = {i for m in moves for i in (m.before, m.after, m.appraisal.employee_id) if i}
@@ -162,6 +166,8 @@ class RosterService(Service):
         units: dict[str, int],
         employees: dict[str, Employee],
         accounts: Sequence[Account],
+        *,
+        dry_run: bool = False,
     ) -> ImportResult:
         now = self.ctx.clock.now()
         account_of = {a.employee_id: a for a in accounts if a.employee_id is not None}
@@ -345,6 +351,9 @@ class RosterService(Service):
                     },
                 )
             )
+        if dry_run:
+            await self.session.rollback()
+            return result
         await self.audit(now, *entries)
         await self.ctx.outbox.enqueue(self.session, now, emails)
         await self.session.commit()
