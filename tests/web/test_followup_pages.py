@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.support.api import AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PASSWORD, PEER, Api
-from tests.support.followups import proposed
+from tests.support.followups import PDF, acted, proposed, upload_certificate
 from tests.support.web import csrf_of, open_browser
 
 
@@ -38,6 +38,12 @@ async def test_a_follow_up_item_is_approved_and_started_in_the_pages(api: Api) -
         assert plan.status_code == 200
         assert item["title"] in plan.text
         assert (await employee.get("/followups")).status_code == 200
+        current = (await api.get(f"/api/v1/followups/{item['id']}", EMPLOYEE)).json()
+        started = await acted(api, current, "start", EMPLOYEE)
+        uploaded = await upload_certificate(api, started, EMPLOYEE)
+        assert uploaded.status_code == 201, uploaded.text
+        assert f'href="{path}/certificate"' in (await employee.get(path)).text
+        assert (await evaluator.get(f"{path}/certificate")).content == PDF
     async with open_browser(api) as stranger:
         await stranger.sign_in(PEER, PASSWORD)
         assert (await stranger.get(path)).status_code == 404

@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
+from litestar.datastructures import ETag, UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 from sqlalchemy import select
 
 from kinerja_flow.followups.certificates import CertificateService
@@ -19,6 +19,7 @@ from kinerja_flow.followups.service import FollowUpService
 from kinerja_flow.followups.tracking import Filters, FollowUpTracking
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import AppError, FieldError, Invalid, NotFound
+from kinerja_flow.lib.uploads.filenames import content_disposition
 from kinerja_flow.org.models import Employee
 from kinerja_flow.web.appraisal_pages import Services, provide_services
 from kinerja_flow.web.forms import Problem, convert, form_data, problem
@@ -157,6 +158,21 @@ class FollowUpPages(Controller):
             await services(FollowUpService).add_session(followup_id, data)
 
         return await self._attempt(request, services, followup_id, work)
+
+    @get("/followups/{followup_id:int}/certificate")
+    async def certificate(
+        self, services: NamedDependency[Services], followup_id: FromPath[int]
+    ) -> File:
+        stored = await services(CertificateService).stored_file(followup_id)
+        return File(
+            stored.path,
+            media_type=stored.content_type,
+            etag=ETag(value=stored.sha256),
+            headers={
+                "content-disposition": content_disposition(stored.filename),
+                "cache-control": "private, no-store",
+            },
+        )
 
     @post("/followups/{followup_id:int}/certificate", status_code=303)
     async def upload_certificate(
