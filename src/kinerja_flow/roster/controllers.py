@@ -35,7 +35,7 @@ class RosterController(Controller):
 
     @post(
         "/employees/import",
-        summary="Import employees from CSV or XLSX (HR); all-or-nothing",
+        summary="Import employees from CSV or XLSX (HR); all-or-nothing; ?dry_run=true only checks",
         description=(
             "The body is the file: Content-Type text/csv (UTF-8) or "
             f"{XLSX_TYPE} (the first sheet). Problems name their line (row) numbers."
@@ -44,7 +44,10 @@ class RosterController(Controller):
         status_code=200,
     )
     async def import_employees(
-        self, roster_service: NamedDependency[RosterService], request: Request[Any, Any, Any]
+        self,
+        roster_service: NamedDependency[RosterService],
+        request: Request[Any, Any, Any],
+        dry_run: FromQuery[bool] = False,
     ) -> ImportResult:
         kind = request.content_type[0]
         if kind not in (CSV_TYPE, XLSX_TYPE):
@@ -53,9 +56,9 @@ class RosterController(Controller):
             )
         body = await request.body()
         if kind == XLSX_TYPE:
-            return await roster_service.import_xlsx(body)
+            return await roster_service.import_xlsx(body, dry_run=dry_run)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise HTTPException(status_code=415, detail="The CSV must be UTF-8") from exc
-        return await roster_service.import_csv(text)
+        return await roster_service.import_csv(text, dry_run=dry_run)

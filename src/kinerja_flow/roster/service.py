@@ -74,18 +74,22 @@ class RosterService(Service):
         ]
         return EmployeePage(items=items, total=total or 0, limit=limit, offset=offset)
 
-    async def import_csv(self, text: str) -> ImportResult:
-        """Create or update employees from CSV; any bad row refuses the whole file (422)."""
-        require(self.principal, "hr")
-        return await self._import(*importer.parse(text))
+    async def import_csv(self, text: str, *, dry_run: bool = False) -> ImportResult:
+        """Create or update employees from CSV; any bad row refuses the whole file (422).
 
-    async def import_xlsx(self, data: bytes) -> ImportResult:
+        ``dry_run``: check everything and count what would change, then write nothing (the
+        preview HR reads before importing).
+        """
+        require(self.principal, "hr")
+        return await self._import(*importer.parse(text), dry_run=dry_run)
+
+    async def import_xlsx(self, data: bytes, *, dry_run: bool = False) -> ImportResult:
         """The same from an XLSX workbook's first sheet (problems by row number)."""
         require(self.principal, "hr")
-        return await self._import(*importer.parse_xlsx(data))
+        return await self._import(*importer.parse_xlsx(data), dry_run=dry_run)
 
     async def _import(
-        self, rows: list[importer.Row], problems: list[importer.Problem]
+        self, rows: list[importer.Row], problems: list[importer.Problem], *, dry_run: bool
     ) -> ImportResult:
         await begin_write(self.session)
         units = dict((await self.session.execute(select(Unit.code, Unit.id))).all())
@@ -120,7 +124,7 @@ class RosterService(Service):
                 ],
                 count=len({p.line for p in problems}),
             )
-        return await self._apply(rows, units, employees, accounts)
+        return await self._apply(rows, units, employees, accounts, dry_run=dry_run)
 
     async def _reassigned(self, moves: list[reassignment.Move]) -> list[ReassignedAppraisal]:
         ids = {i for m in moves for i in (m.before, m.after, m.appraisal.employee_id) if i}
@@ -171,6 +175,8 @@ class RosterService(Service):
         units: dict[str, int],
         employees: dict[str, Employee],
         accounts: Sequence[Account],
+        *,
+        dry_run: bool = False,
     ) -> ImportResult:
         now = self.ctx.clock.now()
         account_of = {a.employee_id: a for a in accounts if a.employee_id is not None}
@@ -354,6 +360,9 @@ class RosterService(Service):
                     },
                 )
             )
+        if dry_run:
+            await self.session.rollback()
+            return result
         await self.audit(now, *entries)
         await self.ctx.outbox.enqueue(self.session, now, emails)
         await self.session.commit()

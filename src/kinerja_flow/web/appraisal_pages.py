@@ -24,6 +24,7 @@ from kinerja_flow.appraisals.schemas import (
     ExpectationsSet,
     IndicatorCreate,
     IndicatorUpdate,
+    ReassignRequest,
     TargetCreate,
 )
 from kinerja_flow.appraisals.service import AppraisalService
@@ -450,6 +451,25 @@ class AppraisalPages(Controller):
             await services(PeerService).invite(appraisal_id, data, services.principal.locale)
 
         return await self._attempt(request, services, appraisal_id, work, "peers")
+
+    @post("/appraisals/{appraisal_id:int}/reassign", status_code=303)
+    async def reassign(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+    ) -> Response[Any]:
+        """HR names a new evaluator and/or appeal reviewer, with the reason."""
+        fields = await form_data(request)
+
+        async def work() -> None:
+            data = convert(
+                {k: fields.get(k) for k in ("version", "reason", "evaluator_nip", "reviewer_nip")},
+                ReassignRequest,
+            )
+            await services(AppraisalService).reassign(appraisal_id, data)
+
+        return await self._attempt(request, services, appraisal_id, work)
 
     # -- the dialogue ---------------------------------------------------------------------
 
