@@ -178,7 +178,7 @@ class FollowUpService(FollowUpAccess):
         item.core_value = data.core_value.value if data.core_value else None
         await self.add_item(item, details, sources=[])
         self._forget_roles(item)
-        emails = await self._mail(
+        emails = await self.emails_to(
             "followup_proposed", item, ("employee", "evaluator"), {"reason": None}
         )
         await self.ctx.outbox.enqueue(self.session, self.ctx.clock.now(), emails)
@@ -189,7 +189,7 @@ class FollowUpService(FollowUpAccess):
     ) -> tuple[int | None, list[FieldError]]:
         """The mentor's id (mentoring) and the problems of the kind's fields."""
         errors = _dates_in_order(details)
-        if not isinstance(details, MentoringDetails):
+        if not isinstance(details, MentoringDetails) or details.mentor_nip is None:
             return None, errors
         mentor = await self.session.scalar(
             select(Employee).where(Employee.nip == details.mentor_nip)

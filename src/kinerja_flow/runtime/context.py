@@ -12,6 +12,7 @@ from kinerja_flow.config import Settings
 from kinerja_flow.lib.passwords import Passwords
 from kinerja_flow.notifications.outbox import Outbox
 from kinerja_flow.policies.distribution import DistributionPolicy
+from kinerja_flow.policies.followup_rules import FollowUpRules
 from kinerja_flow.workflow.engine import WorkflowEngine
 
 
@@ -26,6 +27,7 @@ class AppContext:
     passwords: Passwords
     audit_key: bytes
     distribution_policy: DistributionPolicy
+    followup_rules: FollowUpRules
 
     def link(self, path: str) -> str:
         return f"{self.settings.base_url.rstrip('/')}{path}"
