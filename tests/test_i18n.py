@@ -1,4 +1,5 @@
-"""Every user-facing message has an Indonesian translation with the same placeholders."""
+"""Every user-facing message (in the code and in the web pages' templates) has an Indonesian
+translation with the same placeholders."""
 
 from __future__ import annotations
 
@@ -8,23 +9,29 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from kinerja_flow.i18n import CATALOGUES as I18N_CATALOGUES
 from kinerja_flow.i18n import pick_locale, translate
 
-SOURCE = Path(__file__).resolve().parents[1] / "src" / "kinerja_flow"
-CATALOGUE = SOURCE / "locales" / "id" / "LC_MESSAGES" / "messages.po"
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "src" / "kinerja_flow"
+PAGES = ROOT / "templates" / "web"
+CATALOGUES = [SOURCE / "locales" / "id" / "LC_MESSAGES" / name for name in I18N_CATALOGUES]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def test_every_marked_message_is_translated_to_indonesian() -> None:
     marked = {
         message
+        for folder, method in ((SOURCE, ("**.py", "python")), (PAGES, ("**.html", "jinja2")))
         for _file, _line, message, _comments, _context in extract_from_dir(
-            SOURCE, method_map=[("**.py", "python")], keywords={"_": None}
+            folder, method_map=[method], keywords={"_": None}
         )
         if isinstance(message, str)
     }
-    with CATALOGUE.open("rb") as handle:
-        catalogue = {m.id: m.string for m in read_po(handle) if m.id}
+    catalogue = {}
+    for path in CATALOGUES:
+        with path.open("rb") as handle:
+            catalogue.update({m.id: m.string for m in read_po(handle) if m.id})
     missing = sorted(marked - {msgid for msgid, text in catalogue.items() if text})
     assert missing == []
     for msgid, text in catalogue.items():

@@ -13,7 +13,7 @@ from litestar import Litestar, get
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.security.jwt import JWTAuth, Token
 from sqlalchemy import text
@@ -39,7 +39,6 @@ from kinerja_flow.followups.controllers import (
 )
 from kinerja_flow.lib.apidocs import SCHEMA_PATH, LocalSwaggerUI, assets_router
 from kinerja_flow.lib.bearer import BearerAuthenticationMiddleware
-from kinerja_flow.lib.errors import AppError
 from kinerja_flow.lib.http import (
     RETRY_AFTER_SECONDS,
     app_error_handler,
@@ -68,6 +67,9 @@ from kinerja_flow.roster.account_controllers import AccountController
 from kinerja_flow.roster.controllers import RosterController
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deps import provide_ctx, provide_db_session, provide_principal
+from kinerja_flow.web.errors import exception_handlers
+from kinerja_flow.web.render import template_config
+from kinerja_flow.web.router import web_routers
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +110,10 @@ async def _retrieve_principal(
         return None
     if not isinstance(epoch, int) or isinstance(epoch, bool):
         return None
-    async with ctx.sessions() as session:
-        return await load_principal(session, account_id, epoch)
+    # One statement, so no transaction around it: no BEGIN and ROLLBACK round trips on every
+    # request, only the pool's liveness check and the query itself.
+    async with ctx.sessions(bind=ctx.engine.execution_options(isolation_level="AUTOCOMMIT")) as s:
+        return await load_principal(s, account_id, epoch)
 
 
 def create_app(
@@ -177,6 +181,7 @@ def create_app(
             DevelopmentController,
             certificate_router(settings),
             assets_router(),
+            *web_routers(settings),
             *metrics,
             *(route_handlers or []),
         ],
@@ -194,12 +199,13 @@ def create_app(
         on_startup=[remove_abandoned_uploads],
         on_shutdown=[dispose_engine],
         state=State({"ctx": ctx}),
-        exception_handlers={
-            AppError: app_error_handler,
-            ValidationException: validation_error_handler,
-            HTTPException: http_error_handler,
-            Exception: unexpected_error_handler,
-        },
+        exception_handlers=exception_handlers(
+            app_error_handler,
+            validation_error_handler,
+            http_error_handler,
+            unexpected_error_handler,
+        ),
+        template_config=template_config(settings),
         logging_config=litestar_logging(settings.log_format),
         openapi_config=OpenAPIConfig(
             title="kinerja-flow",

@@ -37,6 +37,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     password_time_cost: int = 3
     password_memory_kib: int = 65536
     access_token_minutes: int = 480
+    session_idle_minutes: Annotated[int, msgspec.Meta(ge=1)] = 480
+    """A web session unused this long ends (signing in again is needed)."""
     invitation_days: int = 7
     reset_link_minutes: Annotated[int, msgspec.Meta(ge=1)] = 60
     login_max_failures: int = 5

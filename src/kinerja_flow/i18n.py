@@ -25,17 +25,33 @@ def _(message: str) -> str:
     return message
 
 
-@cache
-def translations(locale: str) -> gettext.NullTranslations:
-    po_file = _LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if not po_file.exists():
-        return gettext.NullTranslations()
+CATALOGUES = ("messages.po", "web.po")
+"""The catalogues of a locale, looked up in this order: the service's messages, then the web
+pages' texts (kept apart so each part's translations are edited in one place)."""
+
+
+def _read(po_file: Path, locale: str) -> gettext.GNUTranslations:
     with po_file.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
+
+
+@cache
+def translations(locale: str) -> gettext.NullTranslations:
+    found = [
+        _read(path, locale)
+        for name in CATALOGUES
+        if (path := _LOCALE_DIR / locale / "LC_MESSAGES" / name).exists()
+    ]
+    if not found:
+        return gettext.NullTranslations()
+    first, *rest = found
+    for other in rest:
+        first.add_fallback(other)
+    return first
 
 
 def translate(message: str, locale: str, **params: object) -> str:

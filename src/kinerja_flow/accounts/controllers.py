@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
@@ -15,6 +16,7 @@ from kinerja_flow.accounts.schemas import (
     Accepted,
     ForgotPassword,
     Me,
+    Preferences,
     ResetPassword,
     SetPassword,
     TokenRequest,
@@ -93,16 +95,33 @@ class AuthController(Controller):
     async def me(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession]
     ) -> Me:
-        employee = None
-        if principal.employee_id is not None:
-            employee = await db_session.scalar(
-                select(Employee).where(Employee.id == principal.employee_id)
-            )
-        return Me(
-            account_id=principal.person,
-            email=principal.email,
-            roles=sorted(principal.roles),
-            employee_id=principal.employee_id,
-            nip=employee.nip if employee else None,
-            name=employee.name if employee else None,
+        return await _me(principal, db_session)
+
+    @patch("/me", summary="Change my preferences: the language (id or en)")
+    async def set_preferences(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        account_service: NamedDependency[AccountService],
+        data: JSONBody[Preferences],
+    ) -> Me:
+        await account_service.set_locale(principal.person, data.locale)
+        return await _me(replace(principal, locale=data.locale), db_session)
+
+
+async def _me(principal: Principal, db_session: AsyncSession) -> Me:
+    """The caller as ``GET /auth/me`` describes them."""
+    employee = None
+    if principal.employee_id is not None:
+        employee = await db_session.scalar(
+            select(Employee).where(Employee.id == principal.employee_id)
         )
+    return Me(
+        account_id=principal.person,
+        email=principal.email,
+        roles=sorted(principal.roles),
+        employee_id=principal.employee_id,
+        nip=employee.nip if employee else None,
+        name=employee.name if employee else None,
+        locale=principal.locale,
+    )

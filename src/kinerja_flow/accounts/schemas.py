@@ -6,6 +6,8 @@ from typing import Annotated
 
 import msgspec
 
+from kinerja_flow.i18n import LOCALES
+
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=320, pattern="^[^\\x00]*$")]
 """A NIP or an email address."""
@@ -48,3 +50,13 @@ class Me(msgspec.Struct):
     employee_id: int | None
     nip: str | None
     name: str | None
+    locale: str
+
+
+Locale = Annotated[str, msgspec.Meta(pattern="^(" + "|".join(LOCALES) + ")$")]
+
+
+class Preferences(msgspec.Struct, forbid_unknown_fields=True):
+    """Body of ``PATCH /auth/me``: the language of the pages, emails and messages."""
+
+    locale: Locale

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.extensions import EXTENSIONS
@@ -41,11 +41,12 @@ LOAD_OPTIONS = (
     selectinload(Appraisal.targets)
     .selectinload(Target.indicators)
     .selectinload(Indicator.evidence),
-    selectinload(Appraisal.targets).selectinload(Target.supports),
-    selectinload(Appraisal.appeal),
+    selectinload(Appraisal.targets).joinedload(Target.supports),
+    joinedload(Appraisal.appeal),
     selectinload(Appraisal.behaviour),
 )
-"""Everything :meth:`AppraisalAccess.describe` reads, loaded up front (no lazy I/O)."""
+"""Everything :meth:`AppraisalAccess.describe` reads, loaded up front (no lazy I/O): the
+one-to-one parts joined, each collection in one query."""
 
 
 def person(employee: Employee | None) -> Person | None:
@@ -155,9 +156,14 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         return payload.reason or payload.comment
 
     async def _load(self, appraisal_id: int, *, lock: bool = False, full: bool = True) -> Appraisal:
-        """The appraisal if the caller may see it (404 otherwise); ``full``: with its SKP."""
-        query = select(Appraisal).where(
-            Appraisal.id == appraisal_id, visible_appraisals(self.principal)
+        """The appraisal if the caller may see it (404 otherwise); ``full``: with its SKP.
+
+        Its cycle comes in the same query (then ``session.get`` finds it without another).
+        """
+        query = (
+            select(Appraisal)
+            .options(joinedload(Appraisal.cycle))
+            .where(Appraisal.id == appraisal_id, visible_appraisals(self.principal))
         )
         if full:
             query = query.options(*LOAD_OPTIONS)
@@ -252,6 +258,8 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
             cancel_reason=appraisal.cancel_reason,
             due=getattr(cycle, deadline) if deadline else None,
             allowed_actions=self.allowed_actions(appraisal),
+            capabilities=self.capabilities(appraisal),
+            roles=sorted(roles.held),
             state_changed_at=appraisal.state_changed_at,
             followups=followups,
             earlier_improvement_plans=earlier,

@@ -13,6 +13,7 @@ from kinerja_flow.appraisals.schemas import (
     AppraisalOut,
     AppraisalPage,
     ReassignRequest,
+    TaskOut,
 )
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.audit.schemas import AuditEventOut
@@ -35,6 +36,10 @@ class AppraisalController(Controller):
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> AppraisalPage:
         return await appraisal_service.list(cycle_id, state_filter, role, limit, offset)
+
+    @get("/tasks", summary="What awaits the caller: appraisals they may act on now, soonest first")
+    async def tasks(self, appraisal_service: NamedDependency[AppraisalService]) -> list[TaskOut]:
+        return await appraisal_service.tasks()
 
     @get("/{appraisal_id:int}", summary="One appraisal with the actions the caller may take now")
     async def get_appraisal(

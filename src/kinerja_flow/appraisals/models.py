@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.lib.db import Base, IdMixin
 
 
@@ -52,6 +53,7 @@ class Appraisal(IdMixin, Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    cycle: Mapped[Cycle] = relationship(lazy="raise")
     targets: Mapped[list[Target]] = relationship(
         back_populates="appraisal", order_by="Target.position", lazy="raise"
     )

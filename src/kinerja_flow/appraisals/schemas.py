@@ -328,6 +328,11 @@ class AppraisalOut(msgspec.Struct):
     cancel_reason: str | None
     due: date | None
     allowed_actions: list[str]
+    capabilities: list[str]
+    """What the caller may use now (``skp``, ``realisation``, ``evidence``, ``evaluation``, ...),
+    as the workflow file declares for this state and the caller's roles on the appraisal."""
+    roles: list[str]
+    """The caller's roles on this appraisal (employee, evaluator, reviewer, hr, auditor)."""
     state_changed_at: datetime
     followups: list[FollowUpBrief] = []
     """The follow-up items this appraisal motivated (proposed by the rules or added)."""
@@ -351,3 +356,21 @@ class AppraisalPage(msgspec.Struct):
     total: int
     limit: int
     offset: int
+
+
+class TaskOut(msgspec.Struct):
+    """An appraisal that waits for the caller: what they may do on it now, and by when."""
+
+    appraisal_id: int
+    cycle_id: int
+    cycle_name: str
+    state: str
+    version: int
+    employee: Person
+    roles: list[str]
+    """The caller's part in it: employee, evaluator and/or reviewer."""
+    allowed_actions: list[str]
+    capabilities: list[str]
+    due: date | None
+    """The cycle's deadline for the current state, if it has one."""
+    appeal_deadline: datetime | None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.models import Account
@@ -33,6 +34,7 @@ from kinerja_flow.appraisals.schemas import (
     BulkActionResult,
     BulkRefusal,
     ReassignRequest,
+    TaskOut,
 )
 from kinerja_flow.audit.schemas import AuditEventOut
 from kinerja_flow.audit.service import AuditEntry, events_of_appraisal
@@ -48,11 +50,22 @@ from kinerja_flow.workflow.definition import TransitionDef
 from kinerja_flow.workflow.engine import Decision
 
 BULK_BATCH = 200
+DOCUMENT_CAPABILITIES = frozenset({"skp_document", "evaluation_document"})
+"""Capabilities that let the caller read, not act: no task by themselves."""
 EVALUATION_ACTIONS = frozenset(
     {"evaluation.saved", "appraisal.submit_review", "appraisal.send_back"}
 )
 """Events that carry the evaluation itself (or HR's reason to send it back, in calibration),
 withheld from the employee until release."""
+
+
+def _urgency(task: TaskOut) -> tuple[int, date]:
+    """Sort key: dated tasks first, by the date by which they must be done."""
+    if task.appeal_deadline is not None:
+        return (0, task.appeal_deadline.date())
+    if task.due is not None:
+        return (0, task.due)
+    return (1, date.max)
 
 
 class AppraisalService(AppraisalAccess):
@@ -103,7 +116,8 @@ class AppraisalService(AppraisalAccess):
                 "reviewer": Appraisal.reviewer_id,
             }[as_role]
             query = query.where(column == self.principal.employee_id)
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        counted = query.with_only_columns(Appraisal.id).subquery()
+        total = await self.session.scalar(select(func.count()).select_from(counted))
         rows = await self.session.execute(query.order_by(Appraisal.id).limit(limit).offset(offset))
         items = [
             AppraisalSummary(
@@ -119,6 +133,59 @@ class AppraisalService(AppraisalAccess):
             for a, e in rows.all()
         ]
         return AppraisalPage(items=items, total=total or 0, limit=limit, offset=offset)
+
+    async def tasks(self) -> builtins.list[TaskOut]:
+        """Open appraisals in which the caller takes part and has something to do now, the
+        nearest deadline first (those without one last), then the oldest state first."""
+        me = self.principal.employee_id
+        if me is None:
+            return []
+        rows = await self.session.execute(
+            select(Appraisal, Employee, Cycle)
+            .join(Employee, Appraisal.employee_id == Employee.id)
+            .join(Cycle, Appraisal.cycle_id == Cycle.id)
+            .where(
+                or_(
+                    Appraisal.employee_id == me,
+                    Appraisal.evaluator_id == me,
+                    Appraisal.reviewer_id == me,
+                )
+            )
+        )
+        tasks = []
+        for appraisal, employee, cycle in rows.all():
+            engine = self._engine(appraisal)
+            if engine.is_final(appraisal.state):
+                continue
+            actions = self.allowed_actions(appraisal)
+            capabilities = [
+                c for c in self.capabilities(appraisal) if c not in DOCUMENT_CAPABILITIES
+            ]
+            if not actions and not capabilities:
+                continue
+            deadline = engine.deadline_of(appraisal.state)
+            tasks.append(
+                (
+                    appraisal.state_changed_at,
+                    TaskOut(
+                        appraisal_id=appraisal.id,
+                        cycle_id=cycle.id,
+                        cycle_name=cycle.name,
+                        state=appraisal.state,
+                        version=appraisal.version,
+                        employee=person(employee),  # type: ignore[arg-type]
+                        roles=sorted(self.roles(appraisal).held),
+                        allowed_actions=actions,
+                        capabilities=capabilities,
+                        due=getattr(cycle, deadline) if deadline else None,
+                        appeal_deadline=appraisal.reviewed_at + APPEAL_WINDOW
+                        if appraisal.reviewed_at and "file_appeal" in actions
+                        else None,
+                    ),
+                )
+            )
+        tasks.sort(key=lambda item: (_urgency(item[1]), item[0], item[1].appraisal_id))
+        return [task for _changed, task in tasks]
 
     # -- writing -------------------------------------------------------------------------
 

@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from kinerja_flow.audit.models import AuditEvent, AuditHead
 from kinerja_flow.lib.actor import Actor
@@ -48,8 +49,9 @@ def _canonical(value: Any) -> str:
     return msgspec.json.encode(value, order="sorted").decode()
 
 
-def event_hash(event: AuditEvent, key: bytes) -> str:
-    """HMAC-SHA256 over every stored field of ``event`` and the previous event's hash."""
+def event_hash(event: Any, key: bytes) -> str:
+    """HMAC-SHA256 over every stored field of ``event`` (a row or an object with the columns
+    of ``audit_events``) and the previous event's hash."""
     at = event.at.astimezone(UTC).isoformat(timespec="microseconds")
     content = _canonical(
         [
@@ -76,41 +78,117 @@ def audit_key(secret: str) -> bytes:
     return hashlib.sha256(f"kinerja-flow audit chain:{secret}".encode()).digest()
 
 
+@dataclass
+class _Pending:
+    """Entries waiting for their transaction's commit: who wrote them, when, and in which
+    (possibly nested) transaction, so a rolled-back savepoint takes its entries with it."""
+
+    key: bytes
+    batches: list[tuple[SessionTransaction | None, Actor, datetime, Sequence[AuditEntry]]] = field(
+        default_factory=list
+    )
+
+
 async def append(
     session: AsyncSession, key: bytes, actor: Actor, now: datetime, entries: Sequence[AuditEntry]
 ) -> None:
-    """Chain ``entries`` onto the trail inside the caller's transaction.
+    """Chain ``entries`` onto the trail in the caller's transaction, when it commits.
 
-    The head row is locked (``FOR UPDATE``; SQLite writers already hold the database lock),
-    so appends from several app instances form one chain.
+    The events are written just before the COMMIT (a ``before_commit`` hook), so the chain's
+    head row, locked ``FOR UPDATE`` to keep one chain across app instances, is held for the
+    append and the commit only, never while the rest of the unit of work runs (SQLite writers
+    hold the database lock anyway). A rollback drops them with everything else.
     """
     if not entries:
         return
-    head = await session.get(AuditHead, HEAD_ID, with_for_update=True)
+    sync = session.sync_session
+    pending: _Pending = sync.info.setdefault(PENDING, _Pending(key))
+    within = sync.get_nested_transaction() or sync.get_transaction()
+    pending.batches.append((within, actor, now.astimezone(UTC), entries))
+
+
+PENDING = "kinerja_audit_pending"
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_pending(session: Session) -> None:
+    """Write the transaction's pending events (runs inside the async session's greenlet)."""
+    pending: _Pending | None = session.info.pop(PENDING, None)
+    if pending is None:
+        return
+    head = session.execute(
+        select(AuditHead.last_seq, AuditHead.last_hash)
+        .where(AuditHead.id == HEAD_ID)
+        .with_for_update()
+    ).one_or_none()
+    seq, previous = head if head else (0, GENESIS_HASH)
+    rows: list[dict[str, Any]] = []
+    for _within, actor, at, entries in pending.batches:
+        for entry in entries:
+            seq += 1
+            row = _Row(
+                seq=seq,
+                at=at,
+                actor_id=actor.account_id,
+                actor=actor.label,
+                action=entry.action,
+                subject_type=entry.subject_type,
+                subject_id=str(entry.subject_id),
+                appraisal_id=entry.appraisal_id,
+                from_state=entry.from_state,
+                to_state=entry.to_state,
+                data=_canonical(entry.data),
+                reason=entry.reason,
+                prev_hash=previous,
+            )
+            previous = event_hash(row, pending.key)
+            rows.append({**row.__dict__, "hash": previous})
+    session.execute(insert(AuditEvent), rows)
     if head is None:
-        head = AuditHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
-        session.add(head)
-    at = now.astimezone(UTC)
-    for entry in entries:
-        event = AuditEvent(
-            seq=head.last_seq + 1,
-            at=at,
-            actor_id=actor.account_id,
-            actor=actor.label,
-            action=entry.action,
-            subject_type=entry.subject_type,
-            subject_id=str(entry.subject_id),
-            appraisal_id=entry.appraisal_id,
-            from_state=entry.from_state,
-            to_state=entry.to_state,
-            data=_canonical(entry.data),
-            reason=entry.reason,
-            prev_hash=head.last_hash,
+        session.execute(insert(AuditHead).values(id=HEAD_ID, last_seq=seq, last_hash=previous))
+    else:
+        session.execute(
+            update(AuditHead)
+            .where(AuditHead.id == HEAD_ID)
+            .values(last_seq=seq, last_hash=previous)
         )
-        event.hash = event_hash(event, key)
-        session.add(event)
-        head.last_seq = event.seq
-        head.last_hash = event.hash
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
+    """Forget the entries of a rolled-back transaction or savepoint (and of any inside it)."""
+    pending: _Pending | None = session.info.get(PENDING)
+    if pending is None:
+        return
+    if not rolled_back.nested:
+        del session.info[PENDING]
+        return
+
+    def inside(transaction: SessionTransaction | None) -> bool:
+        while transaction is not None:
+            if transaction is rolled_back:
+                return True
+            transaction = transaction.parent
+        return False
+
+    pending.batches = [batch for batch in pending.batches if not inside(batch[0])]
+
+
+@dataclass
+class _Row:
+    seq: int
+    at: datetime
+    actor_id: int | None
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str
+    appraisal_id: int | None
+    from_state: str | None
+    to_state: str | None
+    data: str
+    reason: str | None
+    prev_hash: str
 
 
 async def events_of_appraisal(session: AsyncSession, appraisal_id: int) -> Sequence[AuditEvent]:
@@ -125,19 +203,20 @@ async def verify(session: AsyncSession, key: bytes, batch: int = 5000) -> Verify
     head = await session.get(AuditHead, HEAD_ID)
     expected_seq, previous = 1, GENESIS_HASH
     count = 0
-    stream = await session.stream_scalars(
-        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    stream = await session.stream(
+        select(*AuditEvent.__table__.c).order_by(AuditEvent.seq).execution_options(yield_per=batch)
     )
-    async for event in stream:
-        count += 1
-        if (
-            event.seq != expected_seq
-            or event.prev_hash != previous
-            or not hmac.compare_digest(event_hash(event, key), event.hash)
-        ):
-            await stream.close()
-            return VerifyResult(ok=False, events=count, first_bad_event=expected_seq)
-        expected_seq, previous = event.seq + 1, event.hash
+    async for rows in stream.partitions(batch):  # a batch at a time: no await per event
+        for row in rows:
+            count += 1
+            if (
+                row.seq != expected_seq
+                or row.prev_hash != previous
+                or not hmac.compare_digest(event_hash(row, key), row.hash)
+            ):
+                await stream.close()
+                return VerifyResult(ok=False, events=count, first_bad_event=expected_seq)
+            expected_seq, previous = row.seq + 1, row.hash
     last_seq = head.last_seq if head else 0
     last_hash = head.last_hash if head else GENESIS_HASH
     if last_seq != expected_seq - 1 or last_hash != previous:

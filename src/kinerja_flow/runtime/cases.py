@@ -113,6 +113,10 @@ class CaseService(Service, Generic[CaseT, FactsT, PayloadT]):
     def allowed_actions(self, case: CaseT) -> list[str]:
         return self._engine(case).allowed_triggers(self._row(case).state, self.roles(case))
 
+    def capabilities(self, case: CaseT) -> list[str]:
+        """What the caller may use on ``case`` now, as its workflow declares."""
+        return self._engine(case).allowed_capabilities(self._row(case).state, self.roles(case))
+
     @classmethod
     def _check_version(cls, case: CaseT, seen: int | None) -> None:
         """Refuse a change made against a version other than the current one (409)."""

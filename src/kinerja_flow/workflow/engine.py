@@ -88,6 +88,14 @@ class WorkflowEngine(Generic[FactsT]):
             if source == state and roles.held.intersection(transition.who)
         ]
 
+    def allowed_capabilities(self, state: str, roles: CaseRoles) -> list[str]:
+        """Capabilities the holder of ``roles`` may use in ``state`` (what a page may offer)."""
+        return sorted(
+            capability
+            for capability, who in self.definition.states[state].allows.items()
+            if roles.held.intersection(who)
+        )
+
     def sources_of(self, trigger: str) -> list[str]:
         """The states ``trigger`` can leave."""
         return [source for (name, source) in self._routes if name == trigger]
