@@ -31,7 +31,7 @@ from tests.support.cli import run_cli
 from tests.support.concurrency import overlapping_client
 from tests.support.flow import advance, evaluate, world
 from tests.support.followups import ITEMS, acted, end_followups, proposed, upload_certificate
-from tests.test_i18n import CATALOGUE, PLACEHOLDER
+from tests.test_i18n import CATALOGUES, PLACEHOLDER
 
 SHIPPED = load_rules(data_dir("policies") / "followup_rules.toml")
 RATINGS: dict[Predikat, tuple[Rating, Rating]] = {
@@ -73,8 +73,10 @@ def test_each_shipped_rule_against_each_predikat(predikat: Predikat) -> None:
 
 
 def test_each_shipped_rule_cites_its_basis_and_is_translated() -> None:
-    with CATALOGUE.open("rb") as handle:
-        catalogue = {m.id: m.string for m in read_po(handle) if m.id}
+    catalogue = {}
+    for path in CATALOGUES:
+        with path.open("rb") as handle:
+            catalogue.update({m.id: m.string for m in read_po(handle) if m.id})
     for rule in SHIPPED.rules:
         assert rule.basis.strip()
     for message in sorted(SHIPPED.messages()):
