@@ -66,10 +66,12 @@ def complete_details(details: Details, today: date) -> Details:
 
 
 def default_due(details: Details, today: date) -> date:
+    """An improvement plan is due at its end, a training when it ends (today for one already
+    over, recorded afterwards), anything else in :data:`DEFAULT_DUE_DAYS`."""
     if isinstance(details, ImprovementPlanDetails) and details.end is not None:
         return details.end
     if isinstance(details, TrainingDetails) and details.end is not None:
-        return details.end
+        return max(details.end, today)
     return today + timedelta(days=DEFAULT_DUE_DAYS)
 
 
