@@ -2,7 +2,8 @@
 """Bootstrap and run kinerja-flow with nothing but Python 3.11+.
 
 python3 dev.py demo    install into .venv, then start the demo service on SQLite
-python3 dev.py test    install into .venv (with test tools), then run the whole test suite
+python3 dev.py test    install into .venv (with test tools), then run the whole test suite in
+                       parallel worker processes (pytest arguments pass through)
 python3 dev.py lint    ruff, mypy --strict and the import-linter layer contracts
 """
 
@@ -96,6 +97,19 @@ def ensure_system_packages() -> None:
     sys.exit(f"The tests need Debian's packages {', '.join(missing)}: install them first.")
 
 
+def parallel(args: list[str]) -> list[str]:
+    """Spread the suite over worker processes (pytest-xdist), unless the arguments say otherwise.
+
+    Each worker has its own databases; half the time of a test is spent waiting for PostgreSQL
+    or the disk, so a worker per core and one more keeps the cores busy. KINERJA_TEST_WORKERS
+    sets the number (0: no workers, one process); ``-n``/``-p no:xdist`` in the arguments win.
+    """
+    if any(a.startswith(("-n", "--numprocesses")) or a in ("no:xdist", "-pno:xdist") for a in args):
+        return []
+    workers = os.environ.get("KINERJA_TEST_WORKERS") or str((os.cpu_count() or 1) + 1)
+    return [] if workers == "0" else ["-n", workers, "--dist", "loadgroup"]
+
+
 def main() -> None:
     command = sys.argv[1] if len(sys.argv) > 1 else "help"
     rest = sys.argv[2:]
@@ -106,7 +120,7 @@ def main() -> None:
         ensure_venv("test")
         ensure_postgres()
         ensure_system_packages()
-        os.execv(PYTHON, [str(PYTHON), "-m", "pytest", *rest])
+        os.execv(PYTHON, [str(PYTHON), "-m", "pytest", *parallel(rest), *rest])
     elif command == "lint":
         ensure_venv("test")
         run(BIN / "ruff", "check", ".")

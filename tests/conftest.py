@@ -13,14 +13,14 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import make_url, text
 
-from kinerja_flow.app import create_app
 from kinerja_flow.clock import ManualClock
 from kinerja_flow.config import Settings, load_settings
 from kinerja_flow.lib.db import create_engine
 from kinerja_flow.lib.migrate import upgrade
-from kinerja_flow.models import metadata
 from tests.support.api import Api
+from tests.support.apps import app_for
 from tests.support.mailserver import MailServer
+from tests.support.seed import PostgresStore
 
 POSTGRES_URL = os.environ.get(
     "KINERJA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -42,7 +42,8 @@ def postgres_migrated() -> Iterator[str]:
     """A database of our own on the PostgreSQL server, migrated once per run, dropped after."""
     import asyncio
 
-    name = f"kinerja_test_{os.getpid()}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")  # each xdist worker has its own
+    name = f"kinerja_test_{worker}_{os.getpid()}"
     url = make_url(POSTGRES_URL)
 
     async def admin(statement: str) -> None:
@@ -55,6 +56,8 @@ def postgres_migrated() -> Iterator[str]:
 
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}"'))
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    # Commits need not wait for the disk here: a crash of the server loses only test data.
+    asyncio.run(admin(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     own = url.set(database=name).render_as_string(hide_password=False)
     upgrade(own)
     yield own
@@ -76,15 +79,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 async def clean_database(database_url: str) -> str:
     """Empty every table (PostgreSQL is shared between tests; SQLite files are fresh)."""
     if database_url.startswith("postgresql"):
-        engine = create_engine(database_url)
-        tables = ", ".join(table.name for table in metadata.sorted_tables)
-        async with engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            await connection.execute(
-                text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :genesis)"),
-                {"genesis": "0" * 64},
-            )
-        await engine.dispose()
+        await PostgresStore(database_url).clear()
     return database_url
 
 
@@ -110,7 +105,7 @@ def settings(clean_database: str, mail: MailServer, tmp_path: Path) -> Settings:
         smtp_port=mail.port,
         base_url="https://kinerja.example.go.id",
         embedded_worker=False,
-        database_pool="null",
+        database_pool="null",  # the app fixture pools per event loop instead
         password_time_cost=1,  # still argon2id, at a cost that keeps the suite quick
         password_memory_kib=1024,  # the test client runs the app on its own event loop
         secret_key="test-secret-key-with-enough-length-0123456789",
@@ -119,8 +114,12 @@ def settings(clean_database: str, mail: MailServer, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: ManualClock) -> Litestar:
-    return create_app(settings, clock)
+async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[Litestar]:
+    """The app with this test's context; built once per worker and settings (apps.py)."""
+    app = app_for(settings, clock)
+    sessions = app.state.ctx.sessions
+    yield app
+    await sessions.dispose_here()  # what the test's own loop opened
 
 
 @pytest.fixture

@@ -190,8 +190,8 @@ async def test_a_calibrated_review_reaches_the_employee_only_when_hr_releases_it
     assert "telah terbit" in str(result_mail["Subject"])
     text = MailServer.text_of(result_mail)
     assert "Baik" in text
-    deadline = released_at + timedelta(days=14)
-    assert deadline.strftime("%d-%m-%Y %H:%M") in text
+    deadline = released_at + timedelta(days=14)  # said in the agency's time zone (WIB)
+    assert (deadline + timedelta(hours=7)).strftime("%d-%m-%Y %H:%M WIB") in text
 
     # 33 days after the evaluator's submission, 13 after the release: still in time.
     api.clock.advance(timedelta(days=13))

@@ -243,7 +243,7 @@ def test_workflows_check_passes_the_shipped_files(tmp_path: Path, sqlite_file: P
     result = cli(tmp_path, sqlite_file, "workflows", "check")
     assert result.code == 0, result.err
     assert result.problems == []
-    assert re.search(r"appraisal\.toml: ok \(10 states, 13 transitions\)", result.out), result.out
+    assert re.search(r"appraisal\.toml: ok \(10 states, 14 transitions\)", result.out), result.out
     assert re.search(r"followup_rules\.toml: ok \(5 rules\)", result.out), result.out
 
 
@@ -457,6 +457,77 @@ def test_an_unknown_key_does_not_hide_other_problems_of_its_transition(
         line_number(source, 'who = ["employee", "minister"]'),
         line_number(source, "hops = 2"),
     ], found
+
+
+DEADLINE = 'deadline = "targets_due"'
+# (name, the deadline written instead, words of the reason); the deadline's line is blamed
+DEADLINE_BREAKAGES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("unknown date", 'deadline = "targets_soon"', ("unknown deadline", "targets_soon")),
+    (
+        "unknown recipient of a reminder",
+        'deadline = { date = "targets_due", remind = [{ before = 7, to = ["minister"] }] }',
+        ("unknown recipient", "minister"),
+    ),
+    (
+        "unknown recipient of an escalation",
+        'deadline = { date = "targets_due", escalate = [{ to = ["mayor"] }] }',
+        ("unknown recipient", "mayor"),
+    ),
+    (
+        "unknown trigger",
+        'deadline = { date = "targets_due", trigger = "vanish" }',
+        ("unknown trigger", "vanish"),
+    ),
+    (
+        "a trigger only people fire",
+        'deadline = { date = "targets_due", trigger = "submit" }',
+        ("submit", "system"),
+    ),
+    ("both a date and days", 'deadline = { date = "targets_due", days = 3 }', ("exactly one",)),
+    (
+        "a reminder before the state is entered",
+        'deadline = { days = 3, remind = [{ before = 5, to = ["employee"] }] }',
+        ("reminder", "before it is entered"),
+    ),
+    ("an unknown key", 'deadline = { date = "targets_due", snooze = 2 }', ("unknown", "snooze")),
+]
+
+
+@pytest.mark.parametrize(
+    ("written", "words"),
+    [case[1:] for case in DEADLINE_BREAKAGES],
+    ids=[case[0] for case in DEADLINE_BREAKAGES],
+)
+def test_workflows_check_refuses_a_bad_deadline_on_its_line(
+    tmp_path: Path, sqlite_file: Path, written: str, words: tuple[str, ...]
+) -> None:
+    source = VALID.replace(DEADLINE, written)
+    file = tmp_path / "deadline.toml"
+    file.write_text(source, encoding="utf-8")
+    result = cli(tmp_path, sqlite_file, "workflows", "check", str(file))
+    assert result.code == 1, (result.out, result.err)
+    found = problems_of(result, file)
+    assert len(found) == 1, found
+    line, reason = found[0]
+    assert line == line_number(source, written), found
+    for word in words:
+        assert word in reason.lower(), reason
+
+
+def test_workflows_check_accepts_deadlines_that_act(tmp_path: Path, sqlite_file: Path) -> None:
+    source = VALID.replace(
+        DEADLINE,
+        'deadline = { days = 10, working_days = true, remind = [{ before = 2, to = ["employee"] }],'
+        ' escalate = [{ after = 1, to = ["reviewer", "hr"] }], trigger = "lapse" }',
+    ) + RECALL.replace("recall", "lapse").replace(
+        'source = "review"\ndest = "planning"\nwho = ["employee"]',
+        'source = "planning"\ndest = "done"\nwho = ["system"]',
+    )
+    file = tmp_path / "acting.toml"
+    file.write_text(source, encoding="utf-8")
+    result = cli(tmp_path, sqlite_file, "workflows", "check", str(file))
+    assert result.code == 0, (result.out, result.err)
+    assert f"{file}: ok (3 states, 4 transitions)" in result.out
 
 
 def test_workflows_check_reports_a_missing_file(tmp_path: Path, sqlite_file: Path) -> None:

@@ -15,6 +15,7 @@ from kinerja_flow.lib.sockets import free_port
 from tests.support.server import CLI, wait_until_healthy
 
 CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.xdist_group("demo")  # one demo service and browser, on one worker
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ document and its trail; the close guard and HR's close with a reason; the rules 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from kinerja_flow.policies.followup_rules import (
 )
 from kinerja_flow.predikat import Predikat, Rating
 from kinerja_flow.resources import data_dir
+from kinerja_flow.scheduler import Scheduler
 from kinerja_flow.workflow.loader import load_dir
 from tests.support.api import AUDITOR, EMPLOYEE, EVALUATOR, HR, Api
 from tests.support.cli import run_cli
@@ -414,3 +416,21 @@ async def test_an_improvement_plan_shows_on_the_employee_s_next_appraisal(api: A
     before = (await api.get(f"/api/v1/appraisals/{last_year['id']}", EVALUATOR)).json()
     assert before["earlier_improvement_plans"] == []
     assert [b["title"] for b in before["followups"]] == ["Rencana perbaikan kinerja 2025"]
+
+
+async def test_the_appeal_window_s_lapse_proposes_as_the_system(api: Api) -> None:
+    appraisal = await advance(api, await world(api), "reviewed")
+    api.clock.advance(timedelta(days=14))
+    report = await Scheduler(api.ctx).run_once()
+    assert not report.failed, report
+    current = (await api.get(f"/api/v1/appraisals/{appraisal['id']}", EVALUATOR)).json()
+    assert current["state"] == "follow_up"
+    assert [b["kind"] for b in current["followups"]] == ["training"]
+    trail = (await api.get(f"/api/v1/appraisals/{appraisal['id']}/audit", HR)).json()
+    assert [(e["action"], e["actor"]) for e in trail[-2:]] == [
+        ("appraisal.accept_result", "system"),
+        ("followup.proposed", "system"),
+    ]
+    await api.deliver()
+    told = sorted(row.to_address for row in await api.outbox(kind="followup_proposed"))
+    assert told == ["budi@example.go.id", "siti@example.go.id"]

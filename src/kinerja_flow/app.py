@@ -67,6 +67,7 @@ from kinerja_flow.roster.account_controllers import AccountController
 from kinerja_flow.roster.controllers import RosterController
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deps import provide_ctx, provide_db_session, provide_principal
+from kinerja_flow.scheduler import Scheduler
 from kinerja_flow.web.errors import exception_handlers
 from kinerja_flow.web.render import template_config
 from kinerja_flow.web.router import web_routers
@@ -116,6 +117,40 @@ async def _retrieve_principal(
         return await load_principal(s, account_id, epoch)
 
 
+# The lifespan hooks read the context from the app's state, like every request does, so one
+# application object always runs with the context it holds.
+
+
+@contextlib.asynccontextmanager
+async def embedded_worker(app: Litestar) -> AsyncIterator[None]:
+    ctx: AppContext = app.state.ctx
+    if not ctx.settings.run_embedded_worker:
+        yield
+        return
+    stop = asyncio.Event()
+    tasks = [
+        asyncio.create_task(OutboxWorker(ctx.sessions, ctx.settings, ctx.clock).run(stop)),
+        asyncio.create_task(Scheduler(ctx).run(stop)),
+    ]
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+
+
+async def dispose_engine(app: Litestar) -> None:
+    ctx: AppContext = app.state.ctx
+    await ctx.engine.dispose()
+
+
+async def remove_abandoned_uploads(app: Litestar) -> None:
+    ctx: AppContext = app.state.ctx
+    store = EvidenceStore(ctx.settings.evidence_path)
+    if removed := await anyio.to_thread.run_sync(store.remove_abandoned_uploads):
+        logger.info("removed %s upload staging file(s) left by an earlier crash", removed)
+
+
 def create_app(
     settings: Settings | None = None,
     clock: Clock | None = None,
@@ -133,27 +168,6 @@ def create_app(
         exclude=PUBLIC_PATHS,
         authentication_middleware_class=BearerAuthenticationMiddleware,
     )
-
-    @contextlib.asynccontextmanager
-    async def embedded_worker(app: Litestar) -> AsyncIterator[None]:
-        if not settings.run_embedded_worker:
-            yield
-            return
-        stop = asyncio.Event()
-        task = asyncio.create_task(OutboxWorker(ctx.sessions, settings, ctx.clock).run(stop))
-        try:
-            yield
-        finally:
-            stop.set()
-            await task
-
-    async def dispose_engine() -> None:
-        await ctx.engine.dispose()
-
-    async def remove_abandoned_uploads() -> None:
-        store = EvidenceStore(settings.evidence_path)
-        if removed := await anyio.to_thread.run_sync(store.remove_abandoned_uploads):
-            logger.info("removed %s upload staging file(s) left by an earlier crash", removed)
 
     app = Litestar(
         route_handlers=[

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import kinerja_flow.followups.appraisal_links
 import kinerja_flow.models  # noqa: F401  (every table in the metadata before the first query)
+from kinerja_flow.appraisals.deadlines import AppraisalDeadlines
 from kinerja_flow.appraisals.rules import RULES as APPRAISAL_RULES
 from kinerja_flow.audit.service import audit_key
 from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
+from kinerja_flow.followups.deadlines import FollowUpDeadlines
 from kinerja_flow.followups.steps import STEPS as FOLLOWUP_STEPS
 from kinerja_flow.i18n import LOCALES
 from kinerja_flow.lib.db import create_engine
@@ -20,8 +23,11 @@ from kinerja_flow.notifications.outbox import Outbox
 from kinerja_flow.notifications.render import EmailRenderer
 from kinerja_flow.policies.distribution import load_policy
 from kinerja_flow.policies.followup_rules import load_rules
+from kinerja_flow.policies.holidays import load_calendar
 from kinerja_flow.resources import data_dir
 from kinerja_flow.runtime.context import AppContext
+from kinerja_flow.runtime.deadlines import DeadlineAdapter
+from kinerja_flow.runtime.timing import DeadlineClock
 from kinerja_flow.workflow.engine import WorkflowEngine
 from kinerja_flow.workflow.loader import MessageCheck, load_dir
 from kinerja_flow.workflow.registry import Registry
@@ -31,6 +37,22 @@ REGISTRIES: dict[str, Registry[Any]] = {
     FOLLOWUP_STEPS.kind: FOLLOWUP_STEPS,
 }
 """The kinds of case a workflow file may drive, each with its allow-list of guards and effects."""
+
+DEADLINE_ADAPTERS: dict[str, DeadlineAdapter] = {
+    "appraisal": AppraisalDeadlines(),
+    "followup": FollowUpDeadlines(),
+}
+"""Per kind of case, what the deadline scheduler asks of it (which cases are due, the emails
+of a reminder or an escalation, firing a trigger as the system, what awaits a person)."""
+
+
+def deadline_clock(settings: Settings) -> DeadlineClock:
+    """The agency's time zone and the holiday calendar (``policies/holidays/<year>.toml``)."""
+    try:
+        zone = ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SystemExit(f"Invalid KINERJA_TIMEZONE {settings.timezone!r}: {exc}") from exc
+    return DeadlineClock(zone, load_calendar(settings.holidays_path))
 
 
 def build_context(settings: Settings, clock: Clock) -> AppContext:
@@ -58,4 +80,5 @@ def build_context(settings: Settings, clock: Clock) -> AppContext:
         audit_key=audit_key(settings.audit_secret or settings.secret_key),
         distribution_policy=distribution_policy,
         followup_rules=followup_rules,
+        deadline_clock=deadline_clock(settings),
     )

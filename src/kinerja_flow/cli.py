@@ -324,10 +324,12 @@ def outbox_retry(ids: tuple[int, ...]) -> None:
 
 @main.command()
 def worker() -> None:
-    """Deliver queued email until interrupted (run one or more next to the web service)."""
+    """Deliver queued email and run the scheduler (reminders, escalations, automatic steps,
+    daily digests) until interrupted; run one or more next to the web service."""
     import signal
 
     from kinerja_flow.notifications.worker import OutboxWorker
+    from kinerja_flow.scheduler import Scheduler
 
     async def run(ctx: AppContext) -> None:
         stop = asyncio.Event()
@@ -335,9 +337,32 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         click.echo(f"delivering mail through {ctx.settings.smtp_host}:{ctx.settings.smtp_port}")
-        await OutboxWorker(ctx.sessions, ctx.settings, ctx.clock).run(stop)
+        click.echo(f"looking for due deadlines every {ctx.settings.scheduler_seconds:g} s")
+        await asyncio.gather(
+            OutboxWorker(ctx.sessions, ctx.settings, ctx.clock).run(stop),
+            Scheduler(ctx).run(stop),
+        )
 
     _with_context(load_settings(), run)
+
+
+@main.group()
+def deadlines() -> None:
+    """Reminders, escalations and automatic steps (the scheduler inside ``worker``)."""
+
+
+@deadlines.command("run")
+def deadlines_run() -> None:
+    """Make one scheduler pass now and exit (catching up, cron, tests); exit 1 on a failure."""
+    from kinerja_flow.scheduler import Scheduler, SchedulerReport
+
+    async def run(ctx: AppContext) -> SchedulerReport:
+        return await Scheduler(ctx).run_once()
+
+    report = _with_context(load_settings(), run)
+    click.echo(str(report))
+    if report.failed:
+        raise click.ClickException("some steps failed (see the log); run again to retry them")
 
 
 @main.command()

@@ -32,6 +32,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout: float = 10.0
+    smtp_connections: Annotated[int, msgspec.Meta(ge=1, le=32)] = 4
+    """SMTP connections a worker sends over side by side."""
     mail_from: str = "kinerja-flow <no-reply@kinerja-flow.local>"
     default_locale: str = "id"
     password_time_cost: int = 3
@@ -49,6 +51,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trust_forwarded_for: bool = False
     embedded_worker: bool | None = None
     worker_poll_seconds: float = 2.0
+    timezone: str = "Asia/Jakarta"
+    """The agency's time zone: a deadline date ends at midnight here (WIB, WITA or WIT)."""
+    scheduler_seconds: Annotated[float, msgspec.Meta(gt=0)] = 60.0
+    """How often a worker looks for due reminders, escalations, automatic steps and digests."""
+    digest_hour: Annotated[int, msgspec.Meta(ge=0, le=23)] = 7
+    """The local hour from which the daily digests of the day are sent."""
+    holidays_dir: str | None = None
     workflows_dir: str | None = None
     templates_dir: str | None = None
     document_place: str | None = None
@@ -77,6 +86,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def templates_path(self) -> Path:
         return Path(self.templates_dir) if self.templates_dir else data_dir("templates")
+
+    @property
+    def holidays_path(self) -> Path:
+        return Path(self.holidays_dir) if self.holidays_dir else data_dir("policies") / "holidays"
 
     @property
     def followup_rules_path(self) -> Path:

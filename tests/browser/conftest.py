@@ -191,4 +191,4 @@ def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("NIP atau email").fill(username)
     page.get_by_label("Kata sandi", exact=True).fill(password)
     page.get_by_role("button", name="Masuk").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(lambda url: "/sign-in" not in url)

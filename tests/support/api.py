@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.notifications.worker import OutboxWorker
 from kinerja_flow.runtime.context import AppContext
 from tests.support.mailserver import MailServer
+from tests.support.seed import seeded
 
 PASSWORD = "kopi-tubruk-sawah-hijau-42"
 ADMIN_EMAIL = "admin@bkpsdm.example.go.id"
@@ -122,8 +124,15 @@ class Api:
             headers={**self.auth(who), "Content-Type": "text/csv"},
         )
 
+    async def seeded(self, step: str, build: Callable[[], Awaitable[None]]) -> None:
+        """Run the setup ``step`` over HTTP, or replay its recording (tests/support/seed.py)."""
+        await seeded(step, self.settings, self.clock, self.tokens, build)
+
     async def setup_org(self) -> None:
         """The standard agency: a head, an evaluator, two staff, an HR officer, an auditor."""
+        await self.seeded("setup_org", self._setup_org)
+
+    async def _setup_org(self) -> None:
         await self.create_admin()
         for code, name, parent in (
             ("DINAS", "Dinas Kominfo", None),
@@ -137,6 +146,10 @@ class Api:
         assert response.status_code == 200, response.text
 
     async def sign_in_staff(self, *nips: str) -> None:
+        """Each accepts their invitation (sets the password) and signs in, in this order."""
+        await self.seeded(f"sign_in_staff:{','.join(nips)}", lambda: self._sign_in_staff(nips))
+
+    async def _sign_in_staff(self, nips: tuple[str, ...]) -> None:
         for nip in nips:
             email = {
                 HEAD: "hendra",

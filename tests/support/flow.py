@@ -25,10 +25,17 @@ PATH: list[tuple[str, str, str, dict[str, Any]]] = [
 
 
 async def world(api: Api) -> dict[str, Any]:
-    """Org, accounts for everyone, an opened cycle; returns the employee's appraisal."""
-    await api.setup_org()
-    await api.sign_in_staff(EMPLOYEE, EVALUATOR, HEAD, HR, PEER, AUDITOR)
-    await api.open_cycle()
+    """Org, accounts for everyone, an opened cycle; returns the employee's appraisal.
+
+    Built over HTTP once per database and worker, then replayed (tests/support/seed.py).
+    """
+
+    async def build() -> None:
+        await api.setup_org()
+        await api.sign_in_staff(EMPLOYEE, EVALUATOR, HEAD, HR, PEER, AUDITOR)
+        await api.open_cycle()
+
+    await api.seeded("world", build)
     return await api.appraisal_of(EMPLOYEE, EMPLOYEE)
 
 

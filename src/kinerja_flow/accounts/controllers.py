@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency, Provide
@@ -12,11 +13,12 @@ from litestar.params import JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kinerja_flow.accounts.models import Account
 from kinerja_flow.accounts.schemas import (
     Accepted,
     ForgotPassword,
     Me,
-    Preferences,
+    PreferencesUpdate,
     ResetPassword,
     SetPassword,
     TokenRequest,
@@ -97,16 +99,21 @@ class AuthController(Controller):
     ) -> Me:
         return await _me(principal, db_session)
 
-    @patch("/me", summary="Change my preferences: the language (id or en)")
+    @patch(
+        "/me",
+        summary="Change my preferences: the language (id or en), the daily digest (true or false)",
+    )
     async def set_preferences(
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
         account_service: NamedDependency[AccountService],
-        data: JSONBody[Preferences],
+        data: JSONBody[PreferencesUpdate],
     ) -> Me:
-        await account_service.set_locale(principal.person, data.locale)
-        return await _me(replace(principal, locale=data.locale), db_session)
+        locale = None if data.locale is msgspec.UNSET else data.locale
+        digest = None if data.digest is msgspec.UNSET else data.digest
+        await account_service.set_preferences(principal.person, locale=locale, digest=digest)
+        return await _me(replace(principal, locale=locale or principal.locale), db_session)
 
 
 async def _me(principal: Principal, db_session: AsyncSession) -> Me:
@@ -116,6 +123,7 @@ async def _me(principal: Principal, db_session: AsyncSession) -> Me:
         employee = await db_session.scalar(
             select(Employee).where(Employee.id == principal.employee_id)
         )
+    digest = await db_session.scalar(select(Account.digest).where(Account.id == principal.person))
     return Me(
         account_id=principal.person,
         email=principal.email,
@@ -124,4 +132,5 @@ async def _me(principal: Principal, db_session: AsyncSession) -> Me:
         nip=employee.nip if employee else None,
         name=employee.name if employee else None,
         locale=principal.locale,
+        digest=bool(digest),
     )

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kinerja_flow.lib.db import Base, IdMixin
@@ -29,6 +29,10 @@ class Account(IdMixin, Base):
     credential_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     """Moves on every password change and deactivation; tokens and sessions of an older
     epoch are refused, so signing in again is needed everywhere."""
+    digest: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The person prefers one daily summary to an email per reminder or escalation."""
+    digest_sent_on: Mapped[date | None]
+    """The local day of the last daily digest sent (at most one a day)."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

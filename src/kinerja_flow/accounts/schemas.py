@@ -51,12 +51,23 @@ class Me(msgspec.Struct):
     nip: str | None
     name: str | None
     locale: str
+    digest: bool
+    """One daily summary instead of an email per reminder or escalation."""
 
 
 Locale = Annotated[str, msgspec.Meta(pattern="^(" + "|".join(LOCALES) + ")$")]
 
 
 class Preferences(msgspec.Struct, forbid_unknown_fields=True):
-    """Body of ``PATCH /auth/me``: the language of the pages, emails and messages."""
+    """The language of the pages, emails and messages (the web page's form)."""
 
     locale: Locale
+
+
+class PreferencesUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Body of ``PATCH /auth/me``: only the fields given change. ``locale``: the language of
+    the pages, emails and messages; ``digest``: one daily summary of what awaits the person
+    instead of an email per reminder or escalation."""
+
+    locale: Locale | msgspec.UnsetType = msgspec.UNSET
+    digest: bool | msgspec.UnsetType = msgspec.UNSET

@@ -21,6 +21,7 @@ from kinerja_flow.accounts.resets import reset_email
 from kinerja_flow.accounts.schemas import ResetPassword, SetPassword, TokenRequest, TokenResponse
 from kinerja_flow.accounts.throttle import Limit, count_attempt
 from kinerja_flow.audit.service import AuditEntry, append
+from kinerja_flow.config import Settings
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.actor import SYSTEM, Actor
 from kinerja_flow.lib.db import begin_write
@@ -41,6 +42,17 @@ _INVALID_LINK = {
     ),
 }
 _LINK_ACTION = {INVITATION: "account.password_set", PASSWORD_RESET: "account.password_reset"}
+
+
+def issue_token(settings: Settings, account_id: int, epoch: int) -> str:
+    """A signed bearer token for the account's credential ``epoch``.
+
+    Its expiry is checked against real time, not the app clock.
+    """
+    expires = datetime.now(UTC) + timedelta(minutes=settings.access_token_minutes)
+    return Token(sub=str(account_id), exp=expires, extras={EPOCH_CLAIM: epoch}).encode(
+        settings.secret_key, JWT_ALGORITHM
+    )
 
 
 def normalise(username: str) -> str:
@@ -161,7 +173,7 @@ class AccountService:
     async def login(self, data: TokenRequest, client: str) -> TokenResponse:
         """A bearer token for the right password; every attempt is counted before the check."""
         account_id, epoch = await self.authenticate(data, client)
-        return TokenResponse(access_token=self.issue_token(account_id, epoch))
+        return TokenResponse(access_token=issue_token(self.ctx.settings, account_id, epoch))
 
     async def authenticate(self, data: TokenRequest, client: str) -> tuple[int, int]:
         """The account id and credential epoch for the right password (401 otherwise, 429
@@ -212,38 +224,43 @@ class AccountService:
 
     async def set_locale(self, account_id: int, locale: str) -> None:
         """The language the account reads pages, emails and messages in (audited)."""
+        await self.set_preferences(account_id, locale=locale)
+
+    async def set_preferences(
+        self, account_id: int, *, locale: str | None = None, digest: bool | None = None
+    ) -> None:
+        """The account's own settings, each change audited: the language it reads pages,
+        emails and messages in; the daily digest instead of an email per reminder."""
         await begin_write(self.session)
         account = await self.session.get_one(Account, account_id)
-        before = account.locale
-        if before != locale:
-            now = self.ctx.clock.now()
+        entries = []
+        if locale is not None and account.locale != locale:
+            entries.append(
+                AuditEntry(
+                    "account.locale_set",
+                    "account",
+                    account.id,
+                    data={"before": account.locale, "after": locale},
+                )
+            )
             account.locale = locale
+        if digest is not None and account.digest != digest:
+            entries.append(
+                AuditEntry(
+                    "account.digest_set",
+                    "account",
+                    account.id,
+                    data={"before": account.digest, "after": digest},
+                )
+            )
+            account.digest = digest
+        if entries:
+            now = self.ctx.clock.now()
             account.updated_at = now
             await append(
-                self.session,
-                self.ctx.audit_key,
-                Actor(account.id, account.email),
-                now,
-                [
-                    AuditEntry(
-                        "account.locale_set",
-                        "account",
-                        account.id,
-                        data={"before": before, "after": locale},
-                    )
-                ],
+                self.session, self.ctx.audit_key, Actor(account.id, account.email), now, entries
             )
         await self.session.commit()
-
-    def issue_token(self, account_id: int, epoch: int) -> str:
-        """A signed bearer token for the account's current credential epoch.
-
-        Its expiry is checked against real time, not the app clock.
-        """
-        expires = datetime.now(UTC) + timedelta(minutes=self.ctx.settings.access_token_minutes)
-        return Token(sub=str(account_id), exp=expires, extras={EPOCH_CLAIM: epoch}).encode(
-            self.ctx.settings.secret_key, JWT_ALGORITHM
-        )
 
     async def _redeem(self, token: str, purpose: str, password: str) -> None:
         """Set the password of the link's account; the link, and every other, is used up.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -35,6 +37,8 @@ from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import NotFound
 from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.runtime.cases import CaseService
+from kinerja_flow.runtime.timing import Anchor
+from kinerja_flow.workflow.definition import DeadlineDef
 from kinerja_flow.workflow.roles import CaseRoles
 
 LOAD_OPTIONS = (
@@ -187,6 +191,32 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         unreleased = appraisal.reviewed_at is None and appraisal.results_rating is not None
         return unreleased or self._engine(appraisal).conceals_result(appraisal.state)
 
+    def state_deadline(
+        self, appraisal: Appraisal, cycle: Cycle
+    ) -> tuple[DeadlineDef, Anchor] | None:
+        """The deadline of the appraisal's current state and what it counts from, if any."""
+        deadline = self._engine(appraisal).deadline_of(appraisal.state)
+        if deadline is None:
+            return None
+        anchor = getattr(cycle, deadline.date) if deadline.date else appraisal.state_changed_at
+        return None if anchor is None else (deadline, anchor)
+
+    def state_due_at(self, appraisal: Appraisal, cycle: Cycle) -> datetime | None:
+        found = self.state_deadline(appraisal, cycle)
+        return None if found is None else self.ctx.deadline_clock.due_at(*found)
+
+    def appeal_deadline(self, appraisal: Appraisal, cycle: Cycle) -> datetime | None:
+        """Until when an appeal may be filed: the deadline of the state that takes appeals
+        while the appraisal is there, otherwise 14 days from the release."""
+        if appraisal.reviewed_at is None:
+            return None
+        engine = self._engine(appraisal)
+        if appraisal.state in engine.sources_of("file_appeal"):
+            due = self.state_due_at(appraisal, cycle)
+            if due is not None:
+                return due
+        return appraisal.reviewed_at + APPEAL_WINDOW
+
     async def _people(self, appraisal: Appraisal) -> dict[int, Employee]:
         ids = {
             i for i in (appraisal.employee_id, appraisal.evaluator_id, appraisal.reviewer_id) if i
@@ -208,12 +238,12 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
     async def describe(self, appraisal: Appraisal) -> AppraisalOut:
         people = await self._people(appraisal)
         cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
-        engine = self._engine(appraisal)
         roles = self.roles(appraisal)
         concealed = self.conceals_result(appraisal)
         locale = self.principal.locale
         employee = people[appraisal.employee_id]
-        deadline = engine.deadline_of(appraisal.state)
+        deadline = self.state_deadline(appraisal, cycle)
+        clock = self.ctx.deadline_clock
         notes = {note.value: note for note in appraisal.behaviour}
         appeal = appraisal.appeal
         followups: list[FollowUpBrief] = []
@@ -251,12 +281,11 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
             return_comment=appraisal.return_comment,
             review_comment=None if concealed else appraisal.review_comment,
             reviewed_at=appraisal.reviewed_at,
-            appeal_deadline=appraisal.reviewed_at + APPEAL_WINDOW
-            if appraisal.reviewed_at
-            else None,
+            appeal_deadline=self.appeal_deadline(appraisal, cycle),
             appeal=msgspec.convert(appeal, AppealOut, from_attributes=True) if appeal else None,
             cancel_reason=appraisal.cancel_reason,
-            due=getattr(cycle, deadline) if deadline else None,
+            due=clock.last_day(*deadline) if deadline else None,
+            due_at=clock.due_at(*deadline) if deadline else None,
             allowed_actions=self.allowed_actions(appraisal),
             capabilities=self.capabilities(appraisal),
             roles=sorted(roles.held),

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, or_, true
 
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.principal import GLOBAL_ROLES, HR, Principal
+from kinerja_flow.lib.principal import GLOBAL_ROLES, HR, SYSTEM_ROLE, Principal
 from kinerja_flow.workflow.roles import CaseRoles
 
 OWN_CASE = _(
@@ -25,7 +25,7 @@ def appraisal_roles(principal: Principal, appraisal: Appraisal) -> CaseRoles:
     Separation of duties: HR's powers stop at a case in which the officer is the employee,
     the evaluator or the appeal reviewer.
     """
-    held = set(principal.roles & GLOBAL_ROLES)
+    held = set(principal.roles & (GLOBAL_ROLES | {SYSTEM_ROLE}))
     me = principal.employee_id
     if me is not None:
         if appraisal.employee_id == me:

@@ -48,6 +48,8 @@ class AppraisalFacts:
     """Gathered only when the transition checks ``distribution_allows_release``."""
     gathered: Mapping[str, Any] = field(default_factory=dict)
     """What guards registered with a gatherer read, by guard name (only those of the route)."""
+    state_due_at: datetime | None = None
+    """When the deadline of the current state passes (None: the state has none)."""
 
 
 def _realised(indicator: Indicator, approach: str) -> bool:
@@ -162,6 +164,7 @@ RULES: Registry[AppraisalFacts] = Registry(
         ),
     },
     deadlines=frozenset({"targets_due", "self_assessment_due", "review_due"}),
+    deadline_recipients=frozenset({"hr"}),
 )
 
 
@@ -287,7 +290,14 @@ def ratings_given(facts: AppraisalFacts) -> FieldError | None:
 
 @RULES.guard("within_appeal_window")
 def within_appeal_window(facts: AppraisalFacts) -> FieldError | None:
-    if facts.reviewed_at is None or facts.now > facts.reviewed_at + APPEAL_WINDOW:
+    """Before the state's deadline (the workflow file's appeal window), or 14 days."""
+    if facts.reviewed_at is None:
+        ends = None
+    elif facts.state_due_at is not None:
+        ends = facts.state_due_at
+    else:
+        ends = facts.reviewed_at + APPEAL_WINDOW
+    if ends is None or facts.now >= ends:
         return FieldError(
             "reason", _("The 14-day period to file an appeal against this result has ended.")
         )

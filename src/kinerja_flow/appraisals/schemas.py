@@ -327,6 +327,10 @@ class AppraisalOut(msgspec.Struct):
     appeal: AppealOut | None
     cancel_reason: str | None
     due: date | None
+    """The last day of the current state's deadline (in the agency's time zone)."""
+    due_at: datetime | None
+    """The moment that deadline passes (reminders, escalation and automatic steps count
+    from it)."""
     allowed_actions: list[str]
     capabilities: list[str]
     """What the caller may use now (``skp``, ``realisation``, ``evidence``, ``evaluation``, ...),

@@ -13,13 +13,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.models import Account
+from kinerja_flow.appraisals import reassignment
 from kinerja_flow.appraisals.access import LOAD_OPTIONS, AppraisalAccess, person
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.appraisals.parties import OWN_CASE, visible_appraisals
+from kinerja_flow.appraisals.reassignment import Move
 from kinerja_flow.appraisals.release import release_checks
 from kinerja_flow.appraisals.rules import (
-    APPEAL_WINDOW,
     DISTRIBUTION_GUARD,
     AppraisalFacts,
     EffectContext,
@@ -37,7 +38,7 @@ from kinerja_flow.appraisals.schemas import (
     TaskOut,
 )
 from kinerja_flow.audit.schemas import AuditEventOut
-from kinerja_flow.audit.service import AuditEntry, events_of_appraisal
+from kinerja_flow.audit.service import events_of_appraisal
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Forbidden, Invalid, NotFound
@@ -163,7 +164,7 @@ class AppraisalService(AppraisalAccess):
             ]
             if not actions and not capabilities:
                 continue
-            deadline = engine.deadline_of(appraisal.state)
+            deadline = self.state_deadline(appraisal, cycle)
             tasks.append(
                 (
                     appraisal.state_changed_at,
@@ -177,9 +178,9 @@ class AppraisalService(AppraisalAccess):
                         roles=sorted(self.roles(appraisal).held),
                         allowed_actions=actions,
                         capabilities=capabilities,
-                        due=getattr(cycle, deadline) if deadline else None,
-                        appeal_deadline=appraisal.reviewed_at + APPEAL_WINDOW
-                        if appraisal.reviewed_at and "file_appeal" in actions
+                        due=self.ctx.deadline_clock.last_day(*deadline) if deadline else None,
+                        appeal_deadline=self.appeal_deadline(appraisal, cycle)
+                        if "file_appeal" in actions
                         else None,
                     ),
                 )
@@ -263,6 +264,22 @@ class AppraisalService(AppraisalAccess):
             await self.session.commit()
         return result
 
+    async def fire_as_system(self, ids: Sequence[int], trigger: str) -> dict[int, str | None]:
+        """Fire ``trigger`` as the system on each of ``ids`` (a lapsed deadline), in the
+        caller's transaction; answer per appraisal None, or why it was refused."""
+        query = select(Appraisal).where(Appraisal.id.in_(ids)).options(*LOAD_OPTIONS)
+        result: dict[int, str | None] = {}
+        for appraisal in (await self.session.scalars(query.order_by(Appraisal.id))).all():
+            payload = ActionRequest(version=appraisal.version)
+            try:
+                async with self.session.begin_nested():
+                    await self._fire(appraisal, trigger, payload)
+            except AppError as refusal:
+                result[appraisal.id] = f"{refusal.status_code}: {refusal.message}"
+            else:
+                result[appraisal.id] = None
+        return result
+
     async def reassign(self, appraisal_id: int, data: ReassignRequest) -> AppraisalOut:
         """HR changes who evaluates or reviews an open appraisal; the reason is audited."""
         require(self.principal, HR)
@@ -279,7 +296,7 @@ class AppraisalService(AppraisalAccess):
                 _("The appraisal is '{state}' and can no longer be reassigned."),
                 state=appraisal.state,
             )
-        changes: dict[str, Any] = {}
+        moves: list[Move] = []
         for field, nip in (("evaluator", data.evaluator_nip), ("reviewer", data.reviewer_nip)):
             if nip is None:
                 continue
@@ -295,7 +312,9 @@ class AppraisalService(AppraisalAccess):
                     _("An employee cannot evaluate or review their own appraisal."),
                     errors=[FieldError(f"{field}_nip", _("This is the employee."))],
                 )
-            changes[field] = {"before": getattr(appraisal, f"{field}_id"), "after": person.id}
+            before = getattr(appraisal, f"{field}_id")
+            if before != person.id:
+                moves.append(Move(appraisal, field, before, person.id))
             setattr(appraisal, f"{field}_id", person.id)
         if appraisal.evaluator_id is not None and appraisal.evaluator_id == appraisal.reviewer_id:
             raise Invalid(
@@ -305,15 +324,13 @@ class AppraisalService(AppraisalAccess):
         self._forget_roles(appraisal)
         now = self.ctx.clock.now()
         self._touch(appraisal, now)
-        await self.audit(
+        await self.audit(now, reassignment.audit_entry(appraisal, moves, data.reason))
+        await self._flush()
+        await self.ctx.outbox.enqueue(
+            self.session,
             now,
-            AuditEntry(
-                "appraisal.reassigned",
-                "appraisal",
-                appraisal.id,
-                appraisal_id=appraisal.id,
-                data=changes,
-                reason=data.reason,
+            await reassignment.emails(
+                self.session, self.ctx, moves, data.reason, self.principal.email
             ),
         )
         return await self._commit(appraisal)
@@ -321,13 +338,15 @@ class AppraisalService(AppraisalAccess):
     async def _facts(
         self, case: Appraisal, route: TransitionDef, payload: ActionRequest, now: datetime
     ) -> AppraisalFacts:
-        facts = gather_facts(case, payload, now)
+        cycle = await self.session.get_one(Cycle, case.cycle_id)
+        facts = replace(
+            gather_facts(case, payload, now), state_due_at=self.state_due_at(case, cycle)
+        )
         if gathered := await self._gather(case, route):
             facts = replace(facts, gathered=gathered)
         if DISTRIBUTION_GUARD not in route.guards:
             return facts
         if case.employee_id not in self._release_checks:
-            cycle = await self.session.get_one(Cycle, case.cycle_id)
             self._release_checks.update(
                 await release_checks(
                     self.session,
@@ -368,6 +387,9 @@ class AppraisalService(AppraisalAccess):
             "reviewer": appraisal.reviewer_id,
         }
         employee = people[appraisal.employee_id]
+        appeal_deadline = self.appeal_deadline(appraisal, cycle)
+        zone = self.ctx.deadline_clock.zone
+        local_deadline = appeal_deadline.astimezone(zone) if appeal_deadline else None
         emails = []
         for notify in decision.notify:
             for role in notify.to:
@@ -390,8 +412,10 @@ class AppraisalService(AppraisalAccess):
                             "actor": self.principal.email,
                             "trigger": decision.trigger,
                             "reason": reason,
-                            "appeal_deadline": appraisal.reviewed_at + APPEAL_WINDOW
-                            if appraisal.reviewed_at
+                            "appeal_deadline": appeal_deadline,
+                            "appeal_deadline_text": f"{local_deadline:%d-%m-%Y %H:%M} "
+                            f"{local_deadline.tzname()}"
+                            if local_deadline
                             else None,
                             "link": self.ctx.link(f"/appraisals/{appraisal.id}"),
                         },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 from kinerja_flow.accounts.models import Account
@@ -205,25 +205,43 @@ class CycleService(Service):
         )
         now = self.ctx.clock.now()
         new = [e for e in employees if e.id not in existing]
-        appraisals = []
+        rows = []
         for employee in new:
             evaluator = supervisor_of.get(employee.id)
-            appraisal = Appraisal(
-                cycle_id=cycle.id,
-                employee_id=employee.id,
-                evaluator_id=evaluator,
-                reviewer_id=supervisor_of.get(evaluator) if evaluator else None,
-                workflow=workflow.name,
-                state=workflow.definition.initial,
-                state_changed_at=now,
-                created_at=now,
-                updated_at=now,
+            rows.append(
+                {
+                    "cycle_id": cycle.id,
+                    "employee_id": employee.id,
+                    "evaluator_id": evaluator,
+                    "reviewer_id": supervisor_of.get(evaluator) if evaluator else None,
+                    "workflow": workflow.name,
+                    "state": workflow.definition.initial,
+                    "version": 1,
+                    "state_changed_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
-            appraisals.append(appraisal)
-        self.session.add_all(appraisals)
         if cycle.opened_at is None:
             cycle.opened_at = now
-        await self.session.flush()
+        # One multi-row INSERT ... RETURNING per thousand rows: no object per appraisal.
+        appraisals = (
+            (
+                await self.session.execute(
+                    insert(Appraisal).returning(
+                        Appraisal.id,
+                        Appraisal.employee_id,
+                        Appraisal.evaluator_id,
+                        Appraisal.reviewer_id,
+                        Appraisal.state,
+                        sort_by_parameter_order=True,
+                    ),
+                    rows,
+                )
+            ).all()
+            if rows
+            else []
+        )
         by_id = {e.id: e for e in employees}
         await self.audit(
             now,

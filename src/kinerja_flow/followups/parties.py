@@ -13,7 +13,7 @@ from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.development import Owner
 from kinerja_flow.followups.models import FollowUp
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.principal import GLOBAL_ROLES, HR, Principal
+from kinerja_flow.lib.principal import GLOBAL_ROLES, HR, SYSTEM_ROLE, Principal
 from kinerja_flow.org.models import Employee
 from kinerja_flow.workflow.roles import CaseRoles
 
@@ -38,7 +38,7 @@ def followup_roles(principal: Principal, item: FollowUp) -> CaseRoles:
     Separation of duties: HR's powers stop at an item in which the officer is the employee,
     the evaluator or the mentor. The owner role follows the item's ``owner``.
     """
-    held = set(principal.roles & GLOBAL_ROLES)
+    held = set(principal.roles & (GLOBAL_ROLES | {SYSTEM_ROLE}))
     withheld: dict[str, str] = {}
     me = principal.employee_id
     if me is not None:

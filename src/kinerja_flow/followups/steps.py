@@ -52,6 +52,8 @@ STEPS: Registry[FollowUpFacts] = Registry(
     kind="followup",
     roles=frozenset({"employee", "owner", "evaluator", "mentor", "hr", "auditor"}),
     recipients=frozenset({"employee", "owner", "evaluator", "mentor"}),
+    deadlines=frozenset({"due"}),
+    deadline_recipients=frozenset({"hr"}),
     capabilities={
         "edit": Capability(
             "Change the item's title, description, due date, owner and the fields of its kind.",

@@ -29,6 +29,7 @@ class EmailRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # templates ship with the package: no stat() per email
         )
 
     def render(self, message: str, locale: str, context: dict[str, Any]) -> RenderedEmail:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import socket
 import uuid
+import zlib
 from datetime import timedelta
 
 import aiosmtplib
@@ -60,7 +61,7 @@ class OutboxWorker:
         sessions: async_sessionmaker[AsyncSession],
         settings: Settings,
         clock: Clock,
-        batch_size: int = 50,
+        batch_size: int = 200,
         lease: timedelta = timedelta(minutes=5),
     ) -> None:
         self.sessions = sessions
@@ -125,14 +126,29 @@ class OutboxWorker:
     async def deliver_once(self) -> int:
         """Claim one batch and try to send each message; return how many were delivered.
 
+        The batch is shared out over ``smtp_connections`` connections sending side by side,
+        each recipient's messages on one of them, in order.
         Each message stands alone: one that cannot be built, or that the server refuses, is
         recorded (failed for good, or due again later) and the rest of the batch goes on. Only
-        a broken connection leaves the rest for a later attempt.
+        a broken connection leaves the rest of its share for a later attempt.
         """
         rows = await self.claim()
         if not rows:
             return 0
         sent: list[int] = []
+        lanes: list[list[OutboxMessage]] = [[] for _ in range(self.settings.smtp_connections)]
+        for row in rows:  # one lane per recipient, so each person's emails arrive in order
+            lanes[zlib.crc32(row.to_address.lower().encode()) % len(lanes)].append(row)
+        try:
+            await asyncio.gather(*(self._deliver(lane, sent) for lane in lanes))
+        finally:
+            await self._mark_sent(sent)
+        return len(sent)
+
+    async def _deliver(self, rows: list[OutboxMessage], sent: list[int]) -> None:
+        """Send ``rows`` over one SMTP connection."""
+        if not rows:
+            return
         handled = 0
         try:
             async with smtp_client(self.settings) as smtp:
@@ -142,9 +158,6 @@ class OutboxWorker:
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             for row in rows[handled:]:
                 await self._failed(row, error)
-        finally:
-            await self._mark_sent(sent)
-        return len(sent)
 
     async def _send(self, smtp: aiosmtplib.SMTP, row: OutboxMessage, sent: list[int]) -> None:
         try:

@@ -34,12 +34,15 @@ class RosterController(Controller):
 
     @post(
         "/employees/import",
-        summary="Import employees from CSV (HR); all-or-nothing",
+        summary="Import employees from CSV (HR); all-or-nothing; ?dry_run=true only checks",
         request_max_body_size=MAX_IMPORT_BYTES,
         status_code=200,
     )
     async def import_employees(
-        self, roster_service: NamedDependency[RosterService], request: Request[Any, Any, Any]
+        self,
+        roster_service: NamedDependency[RosterService],
+        request: Request[Any, Any, Any],
+        dry_run: FromQuery[bool] = False,
     ) -> ImportResult:
         if request.content_type[0] != "text/csv":
             raise HTTPException(status_code=415, detail="Content-Type must be text/csv")
@@ -48,4 +51,4 @@ class RosterController(Controller):
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise HTTPException(status_code=415, detail="The CSV must be UTF-8") from exc
-        return await roster_service.import_csv(text)
+        return await roster_service.import_csv(text, dry_run=dry_run)

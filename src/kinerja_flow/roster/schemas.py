@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -46,6 +46,19 @@ class ImportResult(msgspec.Struct):
     deactivated: int
     reactivated: int
     open_appraisals: list[OpenAppraisal]
+    reassigned: list[ReassignedAppraisal]
+    """Open appraisals whose evaluator or reviewer followed a supervisor changed by the file."""
+
+
+class ReassignedAppraisal(msgspec.Struct):
+    """``part`` of the appraisal of ``employee_nip`` moved from ``before_nip`` to ``after_nip``
+    (None: nobody, for HR to assign)."""
+
+    appraisal_id: int
+    employee_nip: str
+    part: Literal["evaluator", "reviewer"]
+    before_nip: str | None
+    after_nip: str | None
 
 
 class AccountOut(msgspec.Struct):

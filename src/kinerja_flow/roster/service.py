@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from kinerja_flow.accounts.invitations import invite
 from kinerja_flow.accounts.lifecycle import Change, deactivate, reactivate
 from kinerja_flow.accounts.models import Account, AccountToken
+from kinerja_flow.appraisals import reassignment
 from kinerja_flow.appraisals.workload import open_appraisals
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.i18n import _
@@ -24,11 +25,13 @@ from kinerja_flow.roster.schemas import (
     EmployeeOut,
     EmployeePage,
     ImportResult,
+    ReassignedAppraisal,
 )
 from kinerja_flow.runtime.service import Service
 
 _EMPLOYEE_FIELDS = ("name", "email", "position", "unit_id", "supervisor_id")
 IMPORT_REASON = "marked by the employee import"
+SUPERVISOR_REASON = "the supervisor changed in the employee import"
 
 
 class RosterService(Service):
@@ -71,8 +74,12 @@ class RosterService(Service):
         ]
         return EmployeePage(items=items, total=total or 0, limit=limit, offset=offset)
 
-    async def import_csv(self, text: str) -> ImportResult:
-        """Create or update employees from CSV; any bad row refuses the whole file (422)."""
+    async def import_csv(self, text: str, *, dry_run: bool = False) -> ImportResult:
+        """Create or update employees from CSV; any bad row refuses the whole file (422).
+
+        ``dry_run``: check everything and count what would change, then write nothing (the
+        preview HR reads before importing).
+        """
         require(self.principal, "hr")
         rows, problems = importer.parse(text)
         await begin_write(self.session)
@@ -108,7 +115,27 @@ class RosterService(Service):
                 ],
                 count=len({p.line for p in problems}),
             )
-        return await self._apply(rows, units, employees, accounts)
+        return await self._apply(rows, units, employees, accounts, dry_run=dry_run)
+
+    async def _reassigned(self, moves: list[reassignment.Move]) -> list[ReassignedAppraisal]:
+        ids = {i for m in moves for i in (m.before, m.after, m.appraisal.employee_id) if i}
+        nip = dict(
+            (
+                await self.session.execute(
+                    select(Employee.id, Employee.nip).where(Employee.id.in_(ids))
+                )
+            ).all()
+        )
+        return [
+            ReassignedAppraisal(
+                appraisal_id=m.appraisal.id,
+                employee_nip=nip[m.appraisal.employee_id],
+                part=m.part,  # type: ignore[arg-type]
+                before_nip=nip.get(m.before) if m.before else None,
+                after_nip=nip.get(m.after) if m.after else None,
+            )
+            for m in moves
+        ]
 
     async def _free_emails_in_use(
         self,
@@ -139,6 +166,8 @@ class RosterService(Service):
         units: dict[str, int],
         employees: dict[str, Employee],
         accounts: Sequence[Account],
+        *,
+        dry_run: bool = False,
     ) -> ImportResult:
         now = self.ctx.clock.now()
         account_of = {a.employee_id: a for a in accounts if a.employee_id is not None}
@@ -187,6 +216,7 @@ class RosterService(Service):
         await self.session.flush()
         entries: list[AuditEntry] = []
         changed: list[Employee] = []
+        new_supervisor: list[int] = []
         for row in rows:
             employee = employees[row.nip]
             wanted: dict[str, Any] = {
@@ -203,6 +233,8 @@ class RosterService(Service):
                 setattr(employee, name, value)
             if diff:
                 employee.updated_at = now
+            if not is_new and "supervisor_id" in diff:
+                new_supervisor.append(employee.id)
             account = account_of.get(employee.id)
             roles = ";".join(row.roles)
             if account is None:
@@ -252,6 +284,17 @@ class RosterService(Service):
                     )
                 )
         await self.session.flush()
+        moves = await reassignment.follow_supervisors(self.session, self.ctx, new_supervisor, now)
+        await self.session.flush()
+        entries += [
+            reassignment.audit_entry(
+                appraisal_moves[0].appraisal, appraisal_moves, SUPERVISOR_REASON
+            )
+            for appraisal_moves in reassignment.by_appraisal(moves).values()
+        ]
+        moved_emails = await reassignment.emails(
+            self.session, self.ctx, moves, SUPERVISOR_REASON, self.principal.email
+        )
         status = Change()
         for nip, active in moving.items():
             account = account_of[employees[nip].id]
@@ -269,7 +312,11 @@ class RosterService(Service):
             and account_of[e.id].password_hash is None
             and account_of[e.id].id not in invited_before
         ]
-        emails = [*await invite(self.session, self.ctx, now, invitees), *status.emails]
+        emails = [
+            *await invite(self.session, self.ctx, now, invitees),
+            *status.emails,
+            *moved_emails,
+        ]
         entries.extend(
             AuditEntry("account.invited", "account", a.id, data={"email": a.email})
             for a, _n in invitees
@@ -286,6 +333,7 @@ class RosterService(Service):
             open_appraisals=await open_appraisals(
                 self.session, self.ctx.workflows, [e.id for e in leavers]
             ),
+            reassigned=await self._reassigned(moves),
         )
         if created or updated or invitees:
             entries.append(
@@ -303,6 +351,9 @@ class RosterService(Service):
                     },
                 )
             )
+        if dry_run:
+            await self.session.rollback()
+            return result
         await self.audit(now, *entries)
         await self.ctx.outbox.enqueue(self.session, now, emails)
         await self.session.commit()

@@ -152,6 +152,11 @@ class CaseService(Service, Generic[CaseT, FactsT, PayloadT]):
         except StaleDataError as exc:
             raise Conflict(_("The case was changed by someone else; reload it.")) from exc
 
+    async def fire_loaded(self, case: CaseT, trigger: str, payload: PayloadT) -> Decision:
+        """Fire ``trigger`` on a case loaded (and locked) by the caller, in the caller's
+        transaction, without committing: how the deadline scheduler acts as the system."""
+        return await self._fire(case, trigger, payload)
+
     async def _fire(self, case: CaseT, trigger: str, payload: PayloadT) -> Decision:
         """Fire ``trigger`` on a loaded (and, on PostgreSQL, locked) case, without committing.
 

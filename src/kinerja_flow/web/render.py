@@ -144,5 +144,7 @@ def page(
             **context,
         },
         status_code=status_code,
-        headers=PAGE_HEADERS,
+        # A page answering a form stays at the address of the page the form was on (htmx
+        # would otherwise show the form's action, which cannot be opened again).
+        headers=PAGE_HEADERS | ({"HX-Push-Url": "false"} if request.method == "POST" else {}),
     )

@@ -13,6 +13,9 @@ from litestar.static_files import create_static_files_router
 
 from kinerja_flow.config import Settings
 from kinerja_flow.web.account_pages import AccountPages
+from kinerja_flow.web.appraisal_pages import AppraisalPages
+from kinerja_flow.web.hr_pages import HrPages
+from kinerja_flow.web.public_pages import PeerRequestPages, PublicPages
 from kinerja_flow.web.sessions import SessionMiddleware
 from kinerja_flow.web.task_pages import TaskPages
 
@@ -39,7 +42,14 @@ def web_routers(settings: Settings) -> list[Router]:
     """The pages (no bearer token: the session cookie signs them in) and their static files."""
     pages = Router(
         "/",
-        route_handlers=[AccountPages, TaskPages],
+        route_handlers=[
+            AccountPages,
+            TaskPages,
+            AppraisalPages,
+            PublicPages,
+            PeerRequestPages,
+            HrPages,
+        ],
         middleware=[
             SessionMiddleware(),
             DefineMiddleware(CSRFMiddleware, config=csrf_config(settings)),

@@ -8,6 +8,7 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from kinerja_flow.appraisals.schemas import TaskOut
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.peers.service import PeerService
 from kinerja_flow.runtime.deps import service_provider
@@ -32,3 +33,22 @@ class TaskPages(Controller):
         tasks = await appraisals.tasks()
         asked = [one for one in await peers.mine(page_locale(request)) if one.open]
         return page(request, "tasks.html", tasks=tasks, peer_requests=asked)
+
+    @get("/team")
+    async def team(
+        self, request: Request[Any, Any, Any], appraisals: NamedDependency[AppraisalService]
+    ) -> Template:
+        """The appraisals the caller evaluates or reviews: first those waiting for them,
+        grouped by what they need (the state) and by deadline, then all the others."""
+        waiting = [t for t in await appraisals.tasks() if set(t.roles) - {"employee"}]
+        groups: dict[str, list[TaskOut]] = {}
+        for task in waiting:
+            groups.setdefault(task.state, []).append(task)
+        waiting_ids = {task.appraisal_id for task in waiting}
+        others = [
+            item
+            for role in ("evaluator", "reviewer")
+            for item in (await appraisals.list(None, None, role, 1000, 0)).items
+            if item.id not in waiting_ids
+        ]
+        return page(request, "team.html", groups=groups, others=others)

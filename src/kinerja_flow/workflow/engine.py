@@ -15,7 +15,7 @@ from transitions import EventData, Machine
 
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
-from kinerja_flow.workflow.definition import Notify, TransitionDef, WorkflowDef
+from kinerja_flow.workflow.definition import DeadlineDef, Notify, TransitionDef, WorkflowDef
 from kinerja_flow.workflow.registry import FactsT, Registry
 from kinerja_flow.workflow.roles import CaseRoles
 
@@ -120,8 +120,8 @@ class WorkflowEngine(Generic[FactsT]):
             n for n, state in self.definition.states.items() if state.final or state.ended
         )
 
-    def deadline_of(self, state: str) -> str | None:
-        return self.definition.states[state].deadline
+    def deadline_of(self, state: str) -> DeadlineDef | None:
+        return self.definition.states[state].due
 
     def allows(self, state: str, capability: str) -> bool:
         """Whether anyone may use ``capability`` while a case is in ``state``."""

@@ -11,8 +11,11 @@ from typing import Any
 
 import msgspec
 
+from kinerja_flow.lib.principal import SYSTEM_ROLE
 from kinerja_flow.workflow.definition import (
     ANY_OPEN_STATE,
+    ESCALATION_MESSAGE,
+    REMINDER_MESSAGE,
     TOP_LEVEL_KEYS,
     StateDef,
     TransitionDef,
@@ -126,14 +129,70 @@ class _Checker:
                 ("initial",), f"initial state `{workflow.initial}` is not declared in [states]"
             )
         for name, state in workflow.states.items():
-            if registry and state.deadline and state.deadline not in registry.deadlines:
-                self.report(("states", name, "deadline"), f"unknown deadline `{state.deadline}`")
             if registry:
+                self.check_deadline(workflow, registry, name, state)
                 self.check_allows(registry, name, state)
         seen: set[tuple[str, str]] = set()
         for index, transition in enumerate(workflow.transitions):
             self.check_transition(workflow, registry, index, transition, seen)
         self.check_reachable(workflow)
+
+    def check_deadline(
+        self, workflow: WorkflowDef, registry: Registry[Any], name: str, state: StateDef
+    ) -> None:
+        """The date or duration, the roles reminded and told, and the system trigger."""
+        deadline = state.due
+        if deadline is None:
+            return
+        at: tuple[PathPart, ...] = ("states", name, "deadline")
+        if state.final:
+            self.report(at, f"final state `{name}` cannot have a deadline")
+        if (deadline.date is None) == (deadline.days is None):
+            self.report(at, "a deadline needs exactly one of `date` (a date of the case) or `days`")
+        if deadline.date is not None and deadline.date not in registry.deadlines:
+            known = ", ".join(sorted(registry.deadlines)) or "none"
+            self.report((*at, "date"), f"unknown deadline `{deadline.date}` (known: {known})")
+        recipients = registry.recipients | registry.deadline_recipients
+        for key, steps, offsets in (
+            ("remind", deadline.remind, [r.before for r in deadline.remind]),
+            ("escalate", deadline.escalate, [e.after for e in deadline.escalate]),
+        ):
+            for step in steps:
+                if not step.to:
+                    self.report((*at, key), f"every `{key}` step must name at least one role")
+                for role in step.to:
+                    if role not in recipients:
+                        known = ", ".join(sorted(recipients))
+                        self.report((*at, key), f"unknown recipient `{role}` (known: {known})")
+            if len(set(offsets)) != len(offsets):
+                self.report((*at, key), f"two `{key}` steps on the same day")
+            message = REMINDER_MESSAGE if key == "remind" else ESCALATION_MESSAGE
+            if steps and self.message_exists and not self.message_exists(message):
+                self.report((*at, key), f"no email templates for message `{message}`")
+        if deadline.days is not None:
+            for reminder in deadline.remind:
+                if reminder.before >= deadline.days:
+                    self.report(
+                        (*at, "remind"),
+                        f"a reminder {reminder.before} days before a deadline {deadline.days}"
+                        " days after entering the state would come before it is entered",
+                    )
+        if deadline.trigger is not None:
+            self.check_system_trigger(workflow, name, deadline.trigger, (*at, "trigger"))
+
+    def check_system_trigger(
+        self, workflow: WorkflowDef, state: str, trigger: str, at: tuple[PathPart, ...]
+    ) -> None:
+        routes = [
+            t
+            for t in workflow.transitions
+            if t.trigger == trigger and state in workflow.expand_sources(t)
+        ]
+        if not routes:
+            self.report(at, f"unknown trigger `{trigger}`: no transition fires it from `{state}`")
+        elif SYSTEM_ROLE not in routes[0].who:
+            needs = f'who = ["{SYSTEM_ROLE}"]'
+            self.report(at, f"trigger `{trigger}` needs `{needs}` to be fired by the system")
 
     def check_allows(self, registry: Registry[Any], name: str, state: StateDef) -> None:
         at: tuple[PathPart, ...] = ("states", name, "allows")
@@ -152,6 +211,11 @@ class _Checker:
     @staticmethod
     def unknown_role(registry: Registry[Any], role: str) -> str:
         return f"unknown role `{role}` (known: {', '.join(sorted(registry.roles))})"
+
+    @staticmethod
+    def unknown_actor(registry: Registry[Any], role: str) -> str:
+        known = ", ".join(sorted(registry.roles | {SYSTEM_ROLE}))
+        return f"unknown role `{role}` (known: {known})"
 
     def check_transition(
         self,
@@ -175,8 +239,8 @@ class _Checker:
         if not transition.who:
             self.report((*at, "who"), "`who` must name at least one role")
         for role in transition.who:
-            if registry and role not in registry.roles:
-                self.report((*at, "who"), self.unknown_role(registry, role))
+            if registry and role not in registry.roles and role != SYSTEM_ROLE:
+                self.report((*at, "who"), self.unknown_actor(registry, role))
         for guard in transition.guards:
             if registry and guard not in registry.guards:
                 self.report((*at, "guards"), f"unknown guard `{guard}`")

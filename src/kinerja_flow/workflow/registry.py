@@ -33,13 +33,19 @@ class Capability:
 @dataclass
 class Registry(Generic[FactsT]):
     """What a workflow file of one kind of case may name: roles, recipients, capabilities,
-    deadlines, and the allow-listed guards (pure checks over a facts snapshot) and effects."""
+    deadlines, and the allow-listed guards (pure checks over a facts snapshot) and effects.
+
+    ``deadlines`` are the dates of a case a state's deadline may name; ``deadline_recipients``
+    are the roles a reminder or an escalation may address besides ``recipients`` (such as HR
+    as a whole).
+    """
 
     kind: str
     roles: frozenset[str]
     recipients: frozenset[str]
     capabilities: dict[str, Capability] = field(default_factory=dict)
     deadlines: frozenset[str] = frozenset()
+    deadline_recipients: frozenset[str] = frozenset()
     guards: dict[str, Guard[FactsT]] = field(default_factory=dict)
     effects: dict[str, Effect] = field(default_factory=dict)
     gatherers: dict[str, Gatherer] = field(default_factory=dict)

@@ -1,0 +1,84 @@
+"""Who receives an email about a case: people by their employee record, HR as a whole.
+
+A person's address, name and language come from their employee record and account; an
+inactive employee or account receives nothing. ``digest`` tells whether they chose the daily
+summary instead of an email per reminder or escalation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja_flow.accounts.models import Account
+from kinerja_flow.lib.principal import HR
+from kinerja_flow.notifications.outbox import Recipient
+from kinerja_flow.org.models import Employee
+
+
+@dataclass(frozen=True)
+class Addressee:
+    key: str
+    """Tells people apart in dedupe keys: ``e<employee id>`` or ``a<account id>``."""
+    employee_id: int | None
+    email: str
+    name: str
+    locale: str
+    digest: bool
+
+    @property
+    def recipient(self) -> Recipient:
+        return Recipient(self.email, self.name, self.locale)
+
+
+async def employees(
+    session: AsyncSession, ids: Collection[int], default_locale: str
+) -> dict[int, Addressee]:
+    """The active employees among ``ids`` (whose account, if any, is active), by id."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Employee, Account.locale, Account.digest, Account.active)
+        .outerjoin(Account, Account.employee_id == Employee.id)
+        .where(Employee.id.in_(set(ids)), Employee.active.is_(True))
+    )
+    return {
+        employee.id: Addressee(
+            f"e{employee.id}",
+            employee.id,
+            employee.email,
+            employee.name,
+            locale or default_locale,
+            bool(digest),
+        )
+        for employee, locale, digest, account_active in rows.all()
+        if account_active is not False
+    }
+
+
+async def hr_officers(session: AsyncSession, default_locale: str) -> list[Addressee]:
+    """Every active account holding the HR role, with its employee's name if it has one."""
+    rows = await session.execute(
+        select(Account, Employee.name)
+        .outerjoin(Employee, Employee.id == Account.employee_id)
+        .where(
+            Account.active.is_(True),
+            or_(Account.roles.contains(HR), Account.granted_roles.contains(HR)),
+        )
+        .order_by(Account.id)
+    )
+    return [
+        Addressee(
+            f"a{account.id}",
+            account.employee_id,
+            account.email,
+            name or account.email,
+            account.locale or default_locale,
+            account.digest,
+        )
+        for account, name in rows.all()
+        if HR in account.role_set
+    ]

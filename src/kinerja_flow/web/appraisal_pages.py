@@ -1,0 +1,572 @@
+"""The appraisal page, one for every role: it shows what ``GET /api/v1/appraisals/{id}`` says
+(its capabilities and allowed actions decide which forms appear) and each form calls the same
+service as the matching API route."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import ETag, UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import File, Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja_flow.appraisals.evaluation import EvaluationService
+from kinerja_flow.appraisals.schemas import (
+    ActionRequest,
+    ApproachSet,
+    EvaluationDraft,
+    ExpectationsSet,
+    IndicatorCreate,
+    IndicatorUpdate,
+    ReassignRequest,
+    TargetCreate,
+)
+from kinerja_flow.appraisals.service import AppraisalService
+from kinerja_flow.appraisals.skp import SkpService
+from kinerja_flow.berakhlak import CORE_VALUES
+from kinerja_flow.coaching.schemas import FeedbackCreate, SessionCreate
+from kinerja_flow.coaching.service import CoachingService
+from kinerja_flow.documents.controllers import HTML_HEADERS
+from kinerja_flow.documents.pdf import html_to_pdf
+from kinerja_flow.documents.service import DocumentService
+from kinerja_flow.evidence.schemas import FileFields, LinkCreate
+from kinerja_flow.evidence.service import EvidenceService
+from kinerja_flow.lib.errors import AppError, NotFound
+from kinerja_flow.lib.principal import Principal
+from kinerja_flow.lib.uploads.filenames import content_disposition
+from kinerja_flow.peers.schemas import PeerInvite
+from kinerja_flow.peers.service import PeerService
+from kinerja_flow.predikat import Rating
+from kinerja_flow.runtime.context import AppContext
+from kinerja_flow.web.forms import Problem, convert, form_data, problem
+from kinerja_flow.web.guards import signed_in_only
+from kinerja_flow.web.render import page, page_locale
+
+INDICATOR_FIELDS = ("description", "aspect", "target_value", "target_unit", "target_text", "weight")
+DOCUMENTS = {"skp": "skp_document", "evaluation": "evaluation_document"}
+"""Printable documents and the capability each needs (as the workflow file names it)."""
+
+
+@dataclass
+class Services:
+    """The services one appraisal page uses, for the caller, in the request's session."""
+
+    session: AsyncSession
+    ctx: AppContext
+    principal: Principal
+
+    def __call__(self, kind: type[Any]) -> Any:
+        return kind(self.session, self.ctx, self.principal)
+
+
+def provide_services(
+    db_session: NamedDependency[AsyncSession],
+    ctx: NamedDependency[AppContext],
+    request: Request[Any, Any, Any],
+) -> Services:
+    principal: Principal = request.user
+    return Services(db_session, ctx, replace(principal, locale=page_locale(request)))
+
+
+def _clean(value: Any) -> Any:
+    """Form values with the empty ones left out (an empty field is a field not given)."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if v not in ("", None)}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _indicator(fields: dict[str, Any], prefix: str = "indicator_") -> dict[str, Any]:
+    indicator: dict[str, Any] = _clean(
+        {name: fields.get(prefix + name) for name in INDICATOR_FIELDS}
+    )
+    return indicator
+
+
+class AppraisalPages(Controller):
+    guards = [signed_in_only]
+    dependencies = {"services": Provide(provide_services, sync_to_thread=False)}
+
+    # -- the page ------------------------------------------------------------------------
+
+    @get("/appraisals/{appraisal_id:int}")
+    async def show(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+        saved: FromQuery[int | None] = None,
+    ) -> Template:
+        return await self._page(request, services, appraisal_id, saved=bool(saved))
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        appraisal_id: int,
+        *,
+        failure: Problem | None = None,
+        saved: bool = False,
+    ) -> Template:
+        locale = services.principal.locale
+        appraisal = await services(AppraisalService).get(appraisal_id)
+        trail = await services(AppraisalService).audit_trail(appraisal_id)
+        dialogue = await services(CoachingService).dialogue(appraisal_id)
+        peers = await services(PeerService).feedback(appraisal_id, locale)
+        superior = (
+            await services(SkpService).superior_targets(appraisal_id)
+            if "skp" in appraisal.capabilities
+            else []
+        )
+        return page(
+            request,
+            "appraisal.html",
+            status_code=failure.status_code if failure else 200,
+            a=appraisal,
+            trail=trail,
+            dialogue=dialogue,
+            peers=peers,
+            superior=superior,
+            problem=failure,
+            saved=saved,
+            ratings=list(Rating),
+            values=CORE_VALUES,
+        )
+
+    async def _attempt(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        appraisal_id: int,
+        work: Callable[[], Awaitable[Any]],
+        anchor: str = "",
+    ) -> Response[Any]:
+        """Run ``work``; then back to the page (303), or the page with the refusal shown."""
+        try:
+            await work()
+        except AppError as error:
+            await services.session.rollback()
+            if isinstance(error, NotFound):
+                raise
+            return await self._page(
+                request,
+                services,
+                appraisal_id,
+                failure=problem(error, services.principal.locale),
+            )
+        return Redirect(
+            f"/appraisals/{appraisal_id}?saved=1" + (f"#{anchor}" if anchor else ""),
+            status_code=303,
+        )
+
+    # -- workflow actions ----------------------------------------------------------------
+
+    @post("/appraisals/{appraisal_id:int}/actions/{trigger:str}", status_code=303)
+    async def fire(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+        trigger: FromPath[str],
+    ) -> Response[Any]:
+        fields = await form_data(request)
+
+        async def work() -> None:
+            data = convert(fields, ActionRequest)
+            await services(AppraisalService).fire(appraisal_id, trigger, data)
+
+        return await self._attempt(request, services, appraisal_id, work)
+
+    # -- the SKP: approach, RHKs, indicators, realisation --------------------------------
+
+    @post("/appraisals/{appraisal_id:int}/approach", status_code=303)
+    async def approach(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+    ) -> Response[Any]:
+        fields = await form_data(request)
+
+        async def work() -> None:
+            await services(SkpService).set_approach(appraisal_id, convert(fields, ApproachSet))
+
+        return await self._attempt(request, services, appraisal_id, work, "skp")
+
+    @post("/appraisals/{appraisal_id:int}/targets", status_code=303)
+    async def add_target(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+    ) -> Response[Any]:
+        fields = await form_data(request)
+
+        async def work() -> None:
+            raw = _clean(
+                {
+                    "title": fields.get("title"),
+                    "supports_target_id": fields.get("supports_target_id"),
+                    "version": fields.get("version"),
+                }
+            )
+            data = convert({**raw, "indicators": [_indicator(fields)]}, TargetCreate)
+            await services(SkpService).add_target(appraisal_id, data)
+
+        return await self._attempt(request, services, appraisal_id, work, "skp")
+
+    @post("/appraisals/{appraisal_id:int}/targets/{target_id:int}/delete", status_code=303)
+    async def delete_target(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+        target_id: FromPath[int],
+    ) -> Response[Any]:
+        fields = await form_data(request)
+
+        async def work() -> None:
+            version = convert(fields, ActionRequest).version
+            await services(SkpService).delete_target(appraisal_id, target_id, version)
+
+        return await self._attempt(request, services, appraisal_id, work, "skp")
+
+    @post("/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators", status_code=303)
+    async def add_indicator(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+        target_id: FromPath[int],
+    ) -> Response[Any]:
+        fields = await form_data(request)
+
+        async def work() -> None:
+            data = convert(
+                {**_indicator(fields), **_clean({"version": fields.get("version")})},
+                IndicatorCreate,
+            )
+            await services(SkpService).add_indicator(appraisal_id, target_id, data)
+
+        return await self._attempt(request, services, appraisal_id, work, f"rhk-{target_id}")
+
+    @post(
+        "/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators/{indicator_id:int}"
+        "/delete",
+        status_code=303,
+    )
+    async def delete_indicator(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+        target_id: FromPath[int],
+        indicator_id: FromPath[int],
+    ) -> Response[Any]:
+        fields = await form_data(request)
+
+        async def work() -> None:
+            version = convert(fields, ActionRequest).version
+            await services(SkpService).delete_indicator(
+                appraisal_id, target_id, indicator_id, version
+            )
+
+        return await self._attempt(request, services, appraisal_id, work, f"rhk-{target_id}")
+
+    @post(
+        "/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators/{indicator_id:int}"
+        "/realisation",
+        status_code=303,
+    )
+    async def realisation(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+        target_id: FromPath[int],
+        indicator_id: FromPath[int],
+    ) -> Response[Any]:
+        fields = await form_data(request)
+
+        async def work() -> None:
+            data = convert(
+                {
+                    key: fields.get(key)
+                    for key in ("realisation_value", "realisation_text", "version")
+                },
+                IndicatorUpdate,
+            )
+            await services(SkpService).update_indicator(appraisal_id, target_id, indicator_id, data)
+
+        return await self._attempt(
+            request, services, appraisal_id, work, f"indicator-{indicator_id}"
+        )
+
+    # -- evidence -------------------------------------------------------------------------
+
+    @post(
+        "/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators/{indicator_id:int}"
+        "/evidence",
+        status_code=303,
+    )
+    async def add_evidence(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+        target_id: FromPath[int],
+        indicator_id: FromPath[int],
+    ) -> Response[Any]:
+        form = await request.form()
+        upload = form.get("file")
+        ids = (appraisal_id, target_id, indicator_id)
+
+        async def work() -> None:
+            evidence = services(EvidenceService)
+            note = form.get("note") or None
+            version = form.get("version") or None
+            if isinstance(upload, UploadFile) and upload.filename:
+                fields = convert({"note": note, "version": version}, FileFields)
+                await evidence.add_file(*ids, upload.file, upload.filename, fields)
+            else:
+                link = convert(
+                    {"url": form.get("url"), "note": note, "version": version}, LinkCreate
+                )
+                await evidence.add_link(*ids, link)
+
+        try:
+            return await self._attempt(
+                request, services, appraisal_id, work, f"indicator-{indicator_id}"
+            )
+        finally:
+            await form.close()
+
+    @post(
+        "/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators/{indicator_id:int}"
+        "/evidence/{evidence_id:int}/delete",
+        status_code=303,
+    )
+    async def remove_evidence(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+        target_id: FromPath[int],
+        indicator_id: FromPath[int],
+        evidence_id: FromPath[int],
+    ) -> Response[Any]:
+        fields = await form_data(request)
+
+        async def work() -> None:
+            version = convert(fields, ActionRequest).version
+            await services(EvidenceService).remove(
+                appraisal_id, target_id, indicator_id, evidence_id, version
+            )
+
+        return await self._attempt(
+            request, services, appraisal_id, work, f"indicator-{indicator_id}"
+        )
+
+    @get("/evidence/{evidence_id:int}")
+    async def evidence_file(
+        self, services: NamedDependency[Services], evidence_id: FromPath[int]
+    ) -> File:
+        stored = await services(EvidenceService).stored_file(evidence_id)
+        return File(
+            stored.path,
+            media_type=stored.content_type,
+            etag=ETag(value=stored.sha256),
+            headers={
+                "content-disposition": content_disposition(stored.filename),
+                "cache-control": "private, no-store",
+            },
+        )
+
+    # -- the evaluator: expectations, the rating, peers -----------------------------------
+
+    @post("/appraisals/{appraisal_id:int}/expectations", status_code=303)
+    async def expectations(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+    ) -> Response[Any]:
+        fields = await form_data(request)
+
+        async def work() -> None:
+            data = convert(
+                {
+                    "version": fields.get("version"),
+                    "expectations": {
+                        value.value: fields.get(f"expectation-{value.value}", "")
+                        for value in CORE_VALUES
+                        if f"expectation-{value.value}" in fields
+                    },
+                },
+                ExpectationsSet,
+            )
+            await services(EvaluationService).set_expectations(appraisal_id, data)
+
+        return await self._attempt(request, services, appraisal_id, work, "behaviour")
+
+    @post("/appraisals/{appraisal_id:int}/evaluation", status_code=303)
+    async def evaluation(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+    ) -> Response[Any]:
+        """Save the evaluator's draft; with the submit button, then submit the review."""
+        fields = await form_data(request)
+
+        async def work() -> None:
+            draft = convert(_evaluation_fields(fields), EvaluationDraft)
+            saved = await services(EvaluationService).save_draft(appraisal_id, draft)
+            if fields.get("submit") == "review":
+                await services(AppraisalService).fire(
+                    appraisal_id, "submit_review", ActionRequest(version=saved.version)
+                )
+
+        return await self._attempt(request, services, appraisal_id, work, "rating")
+
+    @post("/appraisals/{appraisal_id:int}/peers", status_code=303)
+    async def invite_peers(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+    ) -> Response[Any]:
+        fields = await form_data(request)
+
+        async def work() -> None:
+            nips = [nip for nip in re.split(r"[\s,;]+", str(fields.get("nips", ""))) if nip]
+            data = convert({"nips": nips, "due": fields.get("due")}, PeerInvite)
+            await services(PeerService).invite(appraisal_id, data, services.principal.locale)
+
+        return await self._attempt(request, services, appraisal_id, work, "peers")
+
+    @post("/appraisals/{appraisal_id:int}/reassign", status_code=303)
+    async def reassign(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+    ) -> Response[Any]:
+        """HR names a new evaluator and/or appeal reviewer, with the reason."""
+        fields = await form_data(request)
+
+        async def work() -> None:
+            data = convert(
+                {k: fields.get(k) for k in ("version", "reason", "evaluator_nip", "reviewer_nip")},
+                ReassignRequest,
+            )
+            await services(AppraisalService).reassign(appraisal_id, data)
+
+        return await self._attempt(request, services, appraisal_id, work)
+
+    # -- the dialogue ---------------------------------------------------------------------
+
+    @post("/appraisals/{appraisal_id:int}/targets/{target_id:int}/feedback", status_code=303)
+    async def feedback_note(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+        target_id: FromPath[int],
+    ) -> Response[Any]:
+        fields = await form_data(request)
+
+        async def work() -> None:
+            data = convert({"body": fields.get("body")}, FeedbackCreate)
+            await services(CoachingService).add_feedback(appraisal_id, target_id, data)
+
+        return await self._attempt(request, services, appraisal_id, work, "dialogue")
+
+    @post("/appraisals/{appraisal_id:int}/coaching", status_code=303)
+    async def coaching(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+    ) -> Response[Any]:
+        fields = await form_data(request)
+
+        async def work() -> None:
+            data = convert(
+                {k: fields.get(k) for k in ("held_on", "kind", "topic", "agreed_actions")},
+                SessionCreate,
+            )
+            await services(CoachingService).record_session(appraisal_id, data)
+
+        return await self._attempt(request, services, appraisal_id, work, "dialogue")
+
+    # -- documents ------------------------------------------------------------------------
+
+    @get("/appraisals/{appraisal_id:int}/documents/{kind:str}")
+    async def document(
+        self,
+        services: NamedDependency[Services],
+        appraisal_id: FromPath[int],
+        kind: FromPath[str],
+        output: Annotated[str, QueryParameter(name="format")] = "html",
+    ) -> Response[bytes]:
+        documents = services(DocumentService)
+        if kind == "skp":
+            rendered = await documents.skp(appraisal_id)
+        elif kind == "evaluation":
+            rendered = await documents.evaluation(appraisal_id)
+        else:
+            raise NotFound("Not found.")
+        if output == "pdf":
+            return Response(
+                await html_to_pdf(rendered.html),
+                media_type="application/pdf",
+                headers={
+                    "Content-Disposition": f'inline; filename="{rendered.filename}.pdf"',
+                    "Cache-Control": "private, no-store",
+                },
+            )
+        return Response(
+            rendered.html.encode(), media_type="text/html; charset=utf-8", headers=HTML_HEADERS
+        )
+
+
+def _evaluation_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The rating form as the body of ``PUT /appraisals/{id}/evaluation``."""
+    data: dict[str, Any] = _clean(
+        {
+            key: fields.get(key)
+            for key in (
+                "version",
+                "results_rating",
+                "behaviour_rating",
+                "departure_reason",
+                "comment",
+            )
+        }
+    )
+    targets, values, assessments = [], [], []
+    for key, value in fields.items():
+        if not isinstance(value, str) or not value.strip():
+            continue
+        name, _sep, ident = key.partition("-")
+        if name == "target_feedback" and ident.isdigit():
+            targets.append({"target_id": int(ident), "feedback": value})
+        elif name == "behaviour_feedback":
+            values.append({"value": ident, "feedback": value})
+        elif name == "assessment" and ident.isdigit():
+            assessments.append({"indicator_id": int(ident), "assessment": value})
+    if targets:
+        data["target_feedback"] = targets
+    if values:
+        data["behaviour_feedback"] = values
+    if assessments:
+        data["assessments"] = assessments
+    return data

@@ -1,0 +1,374 @@
+"""HR's pages (auditors read the same, without the forms): cycles and their dashboard, units
+with the survey's QR code, the employee import with its preview, accounts, the audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import segno
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja_flow.appraisals.schemas import BulkActionRequest
+from kinerja_flow.appraisals.service import AppraisalService
+from kinerja_flow.audit.service import verify
+from kinerja_flow.cycles.schemas import CycleCreate
+from kinerja_flow.cycles.service import CycleService
+from kinerja_flow.distribution.schemas import UnitResultSet
+from kinerja_flow.distribution.service import DistributionService
+from kinerja_flow.i18n import _
+from kinerja_flow.lib.errors import AppError, FieldError, Invalid, NotFound
+from kinerja_flow.lib.principal import HR, Principal, require
+from kinerja_flow.org.schemas import UnitCreate
+from kinerja_flow.org.service import OrgService
+from kinerja_flow.predikat import Predikat
+from kinerja_flow.roster.accounts import AccountAdminService
+from kinerja_flow.roster.schemas import StatusChange
+from kinerja_flow.roster.service import RosterService
+from kinerja_flow.runtime.context import AppContext
+from kinerja_flow.web.appraisal_pages import Services, provide_services
+from kinerja_flow.web.forms import Problem, convert, form_data, problem
+from kinerja_flow.web.guards import hr_or_auditor
+from kinerja_flow.web.render import page
+
+ORG_PREDIKAT = ("istimewa", "baik", "butuh_perbaikan", "kurang", "sangat_kurang")
+
+
+def hr_triggers(ctx: AppContext, workflow: str) -> list[str]:
+    """The triggers HR may fire, as the cycle's workflow file declares, for the bulk forms."""
+    definition = ctx.workflows[workflow].definition
+    seen: list[str] = []
+    for transition in definition.transitions:
+        if HR in transition.who and transition.trigger not in seen:
+            seen.append(transition.trigger)
+    return seen
+
+
+class HrPages(Controller):
+    path = "/hr"
+    guards = [hr_or_auditor]
+    dependencies = {"services": Provide(provide_services, sync_to_thread=False)}
+
+    # -- cycles ---------------------------------------------------------------------------
+
+    @get("/")
+    async def overview(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services]
+    ) -> Template:
+        return await self._overview(request, services)
+
+    async def _overview(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        failure: Problem | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> Template:
+        cycles = await services(CycleService).list_all()
+        return page(
+            request,
+            "hr/overview.html",
+            status_code=failure.status_code if failure else 200,
+            cycles=cycles,
+            problem=failure,
+            fields=fields or {},
+            workflows=sorted(
+                n for n, e in services.ctx.workflows.items() if e.definition.kind == "appraisal"
+            ),
+        )
+
+    @post("/cycles", status_code=303)
+    async def create_cycle(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services]
+    ) -> Response[Any]:
+        fields = await form_data(request)
+        try:
+            deadlines = {
+                key: fields.get(key)
+                for key in ("targets_due", "self_assessment_due", "review_due")
+                if fields.get(key)
+            }
+            units = [code for code in str(fields.get("unit_codes", "")).replace(",", " ").split()]
+            data = convert(
+                {
+                    **{
+                        key: fields.get(key)
+                        for key in (
+                            "name",
+                            "kind",
+                            "period_start",
+                            "period_end",
+                            "workflow",
+                            "distribution_policy",
+                        )
+                    },
+                    "deadlines": deadlines,
+                    "unit_codes": units or None,
+                },
+                CycleCreate,
+            )
+            created = await services(CycleService).create(data)
+        except AppError as error:
+            await services.session.rollback()
+            return await self._overview(
+                request, services, problem(error, services.principal.locale), fields
+            )
+        return Redirect(f"/hr/cycles/{created.id}", status_code=303)
+
+    @get("/cycles/{cycle_id:int}")
+    async def cycle(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        cycle_id: FromPath[int],
+    ) -> Template:
+        return await self._cycle(request, services, cycle_id)
+
+    async def _cycle(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        cycle_id: int,
+        **extra: Any,
+    ) -> Template:
+        cycle = await services(CycleService).get(cycle_id)
+        report = await services(DistributionService).report(cycle_id, services.principal.locale)
+        failure: Problem | None = extra.get("problem")
+        return page(
+            request,
+            "hr/cycle.html",
+            status_code=failure.status_code if failure else 200,
+            cycle=cycle,
+            report=report,
+            predikat=[p.value for p in Predikat],
+            org_predikat=ORG_PREDIKAT,
+            triggers=[t for t in hr_triggers(services.ctx, cycle.workflow)],
+            **extra,
+        )
+
+    @post("/cycles/{cycle_id:int}/open", status_code=200)
+    async def open_cycle(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        cycle_id: FromPath[int],
+    ) -> Template:
+        try:
+            opened = await services(CycleService).open(cycle_id)
+        except AppError as error:
+            await services.session.rollback()
+            return await self._cycle(
+                request, services, cycle_id, problem=problem(error, services.principal.locale)
+            )
+        return await self._cycle(request, services, cycle_id, opened=opened)
+
+    @post("/cycles/{cycle_id:int}/actions/{trigger:str}", status_code=200)
+    async def bulk(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        cycle_id: FromPath[int],
+        trigger: FromPath[str],
+    ) -> Template:
+        fields = await form_data(request)
+        try:
+            data = convert(
+                {"reason": fields.get("reason"), "comment": fields.get("comment")},
+                BulkActionRequest,
+            )
+            result = await services(AppraisalService).fire_all(cycle_id, trigger, data)
+        except AppError as error:
+            await services.session.rollback()
+            return await self._cycle(
+                request, services, cycle_id, problem=problem(error, services.principal.locale)
+            )
+        return await self._cycle(request, services, cycle_id, bulk=result, bulk_trigger=trigger)
+
+    @post("/cycles/{cycle_id:int}/units/{code:str}/result", status_code=200)
+    async def unit_result(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        cycle_id: FromPath[int],
+        code: FromPath[str],
+    ) -> Template:
+        fields = await form_data(request)
+        try:
+            data = convert(
+                {"org_predikat": fields.get("org_predikat"), "reason": fields.get("reason")},
+                UnitResultSet,
+            )
+            await services(DistributionService).set_result(cycle_id, code, data)
+        except AppError as error:
+            await services.session.rollback()
+            return await self._cycle(
+                request, services, cycle_id, problem=problem(error, services.principal.locale)
+            )
+        return await self._cycle(request, services, cycle_id, saved=True)
+
+    @get("/cycles/{cycle_id:int}/appraisals")
+    async def appraisals(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        cycle_id: FromPath[int],
+        state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> Template:
+        cycle = await services(CycleService).get(cycle_id)
+        listed = await services(AppraisalService).list(cycle_id, state_filter, None, 100, offset)
+        return page(request, "hr/appraisals.html", cycle=cycle, listed=listed, state=state_filter)
+
+    # -- units ----------------------------------------------------------------------------
+
+    @get("/units")
+    async def units(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services]
+    ) -> Template:
+        return page(request, "hr/units.html", units=await services(OrgService).list_units())
+
+    @post("/units", status_code=303)
+    async def create_unit(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services]
+    ) -> Response[Any]:
+        fields = await form_data(request)
+        try:
+            data = convert({k: fields.get(k) for k in ("code", "name", "parent_code")}, UnitCreate)
+            await services(OrgService).create_unit(data)
+        except AppError as error:
+            await services.session.rollback()
+            return page(
+                request,
+                "hr/units.html",
+                status_code=error.status_code,
+                units=await services(OrgService).list_units(),
+                problem=problem(error, services.principal.locale),
+                fields=fields,
+            )
+        return Redirect("/hr/units", status_code=303)
+
+    @get("/units/{code:str}/qr.svg", media_type="image/svg+xml")
+    async def survey_qr(
+        self, services: NamedDependency[Services], code: FromPath[str]
+    ) -> Response[bytes]:
+        """The survey's address as a QR code (SVG, drawn here), to print at the counter."""
+        units = await services(OrgService).list_units()
+        if not any(unit.code == code for unit in units):
+            raise NotFound(_("Not found."))
+        qr = segno.make(services.ctx.link(f"/s/{code}"), error="m")
+        return Response(
+            qr.svg_inline(scale=6, title=f"/s/{code}").encode(),
+            media_type="image/svg+xml",
+            headers={"Content-Disposition": f'inline; filename="survey-{code}.svg"'},
+        )
+
+    # -- the employee import --------------------------------------------------------------
+
+    @get("/import")
+    async def import_form(self, request: Request[Any, Any, Any]) -> Template:
+        return page(request, "hr/import.html")
+
+    @post("/import", status_code=200)
+    async def import_file(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services]
+    ) -> Template:
+        """Preview first (nothing written, every bad line listed); import with the second
+        button, which posts the same file again as text."""
+        form = await request.form()
+        try:
+            upload = form.get("file")
+            if isinstance(upload, UploadFile) and upload.filename:
+                raw = await upload.read()
+            else:
+                raw = str(form.get("csv", "")).encode()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise Invalid(
+                    _("The file must be CSV in UTF-8."),
+                    errors=[FieldError("file", _("The file must be CSV in UTF-8."))],
+                ) from exc
+            dry_run = form.get("step") != "import"
+            result = await services(RosterService).import_csv(text, dry_run=dry_run)
+        except AppError as error:
+            await services.session.rollback()
+            return page(
+                request,
+                "hr/import.html",
+                status_code=error.status_code,
+                problem=problem(error, services.principal.locale),
+            )
+        finally:
+            await form.close()
+        return page(request, "hr/import.html", result=result, dry_run=dry_run, csv=text)
+
+    # -- accounts and the audit trail -----------------------------------------------------
+
+    @get("/accounts")
+    async def accounts(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        q: FromQuery[str | None] = None,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> Template:
+        listed = await services(AccountAdminService).list_accounts(q, None, 50, offset)
+        return page(request, "hr/accounts.html", listed=listed, q=q or "")
+
+    @post("/accounts/{account_id:int}/{change:str}", status_code=200)
+    async def account_change(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        account_id: FromPath[int],
+        change: FromPath[str],
+    ) -> Template:
+        fields = await form_data(request)
+        admin = services(AccountAdminService)
+        try:
+            if change == "reinvite":
+                detail = await admin.reinvite(account_id)
+            elif change in ("deactivate", "reactivate"):
+                reason = convert({"reason": fields.get("reason")}, StatusChange).reason
+                method = admin.deactivate if change == "deactivate" else admin.reactivate
+                detail = await method(account_id, reason)
+            else:
+                raise NotFound(_("Not found."))
+        except AppError as error:
+            if isinstance(error, NotFound):
+                raise
+            await services.session.rollback()
+            listed = await admin.list_accounts(None, None, 50, 0)
+            return page(
+                request,
+                "hr/accounts.html",
+                status_code=error.status_code,
+                listed=listed,
+                q="",
+                problem=problem(error, services.principal.locale),
+            )
+        listed = await admin.list_accounts(detail.email, None, 50, 0)
+        return page(
+            request,
+            "hr/accounts.html",
+            listed=listed,
+            q=detail.email,
+            changed=detail,
+            change=change,
+        )
+
+    @get("/audit")
+    async def audit(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        ctx: NamedDependency[AppContext],
+    ) -> Template:
+        principal: Principal = request.user
+        require(principal, HR, "auditor")
+        result = await verify(db_session, ctx.audit_key)
+        return page(request, "hr/audit.html", result=result)

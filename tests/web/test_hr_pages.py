@@ -1,0 +1,169 @@
+"""HR's pages: the import with its preview, cycles and their dashboard, units with the QR code,
+accounts, the audit trail; auditors read them without the forms."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from kinerja_flow.org.models import Employee
+from tests.support.api import AUDITOR, EMPLOYEE, ORG_CSV, PASSWORD, Api
+from tests.support.flow import world
+from tests.support.web import Browser, csrf_of, open_browser
+
+BAD_CSV = (
+    "nip,name,email,unit_code,position,supervisor_nip,roles\n"
+    "199003032015031003,Budi Santoso,budi@example.go.id,BID1,Analis,,\n"
+    "123,Tanpa NIP,x@example.go.id,BID1,Analis,,\n"
+    "199104042016022004,Dewi,dewi@example.go.id,NOPE,Pranata,,\n"
+)
+
+
+async def employees(api: Api) -> int:
+    async with api.ctx.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(Employee)) or 0)
+
+
+async def sign_in_admin(api: Api, web: Browser) -> None:
+    await api.create_admin()
+    await web.sign_in("admin@bkpsdm.example.go.id", PASSWORD)
+
+
+async def test_the_import_previews_every_bad_line_then_imports_a_good_file(
+    api: Api, web: Browser
+) -> None:
+    await sign_in_admin(api, web)
+    for code, parent in (("DINAS", None), ("BID1", "DINAS")):
+        await api.post(
+            "/api/v1/units", "admin", {"code": code, "name": code, "parent_code": parent}
+        )
+    opened = await web.get("/hr/import")
+    bad = await web.post(
+        "/hr/import",
+        {"_csrf_token": csrf_of(opened.text), "step": "preview"},
+        files={"file": ("pegawai.csv", BAD_CSV.encode(), "text/csv")},
+    )
+    assert bad.status_code == 422
+    assert "Baris 3" in bad.text
+    assert "Baris 4" in bad.text
+    assert await employees(api) == 0
+    preview = await web.post(
+        "/hr/import",
+        {"_csrf_token": csrf_of(opened.text), "step": "preview"},
+        files={"file": ("pegawai.csv", ORG_CSV.encode(), "text/csv")},
+    )
+    assert preview.status_code == 200
+    assert "Pratinjau" in preview.text
+    assert await employees(api) == 0  # the preview wrote nothing
+    assert await api.outbox() == []
+    imported = await web.post(
+        "/hr/import",
+        {"_csrf_token": csrf_of(preview.text), "step": "import", "csv": ORG_CSV},
+    )
+    assert imported.status_code == 200
+    assert "sudah diimpor" in imported.text
+    assert await employees(api) == 6
+    dry = await api.client.post(
+        "/api/v1/employees/import?dry_run=true",
+        content=ORG_CSV.encode(),
+        headers={**api.auth("admin"), "Content-Type": "text/csv"},
+    )
+    assert dry.status_code == 200
+    assert dry.json()["unchanged"] == 6
+
+
+async def test_a_cycle_from_creation_to_its_dashboard_and_bulk_action(
+    api: Api, web: Browser
+) -> None:
+    await api.setup_org()
+    await web.sign_in("admin@bkpsdm.example.go.id", PASSWORD)
+    page = await web.get("/hr")
+    created = await web.post(
+        "/hr/cycles",
+        {
+            "_csrf_token": csrf_of(page.text),
+            "name": "SKP 2026",
+            "kind": "annual",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "workflow": "appraisal",
+            "distribution_policy": "warn",
+        },
+    )
+    assert created.status_code == 303
+    dashboard = created.headers["location"]
+    page = await web.get(dashboard)
+    assert "Buka periode" in page.text
+    cycle_id = dashboard.rsplit("/", 1)[1]
+    opened = await web.post(f"/hr/cycles/{cycle_id}/open", {"_csrf_token": csrf_of(page.text)})
+    assert opened.status_code == 200
+    assert "penilaian dibuka" in opened.text
+    assert "<svg" in opened.text
+    bulk = await web.post(
+        f"/hr/cycles/{cycle_id}/actions/start_self_assessment",
+        {"_csrf_token": csrf_of(page.text)},
+    )
+    assert bulk.status_code == 200
+    assert "0 berhasil" in bulk.text
+    listed = await web.get(f"/hr/cycles/{cycle_id}/appraisals?state=planning")
+    assert "Budi Santoso" in listed.text
+    qr = await web.get("/hr/units/BID1/qr.svg")
+    assert qr.status_code == 200
+    assert qr.headers["content-type"].startswith("image/svg+xml")
+    assert qr.text.startswith("<svg")
+    assert (await web.get("/hr/units/NOPE/qr.svg")).status_code == 404
+    audit = await web.get("/hr/audit")
+    assert "Rantai hash utuh" in audit.text
+
+
+async def test_accounts_are_invited_again_and_deactivated_with_a_reason(
+    api: Api, web: Browser
+) -> None:
+    await api.setup_org()
+    await web.sign_in("admin@bkpsdm.example.go.id", PASSWORD)
+    page = await web.get("/hr/accounts?q=budi")
+    assert "budi@example.go.id" in page.text
+    account = re.search(r"/hr/accounts/(\d+)/reinvite", page.text)
+    assert account
+    again = await web.post(
+        f"/hr/accounts/{account.group(1)}/reinvite", {"_csrf_token": csrf_of(page.text)}
+    )
+    assert again.status_code == 200
+    assert len(await api.outbox(to="budi@example.go.id", kind="invitation")) == 2
+    no_reason = await web.post(
+        f"/hr/accounts/{account.group(1)}/deactivate", {"_csrf_token": csrf_of(page.text)}
+    )
+    assert no_reason.status_code == 422
+    gone = await web.post(
+        f"/hr/accounts/{account.group(1)}/deactivate",
+        {"_csrf_token": csrf_of(page.text), "reason": "Pensiun"},
+    )
+    assert gone.status_code == 200
+    assert "nonaktif" in gone.text
+
+
+async def test_auditors_read_without_forms_and_employees_may_not_enter(api: Api) -> None:
+    await world(api)
+    async with open_browser(api) as auditor:
+        await auditor.sign_in(AUDITOR, PASSWORD)
+        overview = await auditor.get("/hr")
+        assert overview.status_code == 200
+        assert "Buat periode" not in overview.text
+        cycle = re.search(r'href="/hr/cycles/(\d+)"', overview.text)
+        assert cycle
+        dashboard = await auditor.get(f"/hr/cycles/{cycle.group(1)}")
+        assert dashboard.status_code == 200
+        assert "Buka periode" not in dashboard.text
+        refused = await auditor.post(
+            f"/hr/cycles/{cycle.group(1)}/actions/close", {"_csrf_token": csrf_of(dashboard.text)}
+        )
+        assert "0 berhasil" in refused.text or refused.status_code == 403
+        units = await auditor.post(
+            "/hr/units", {"_csrf_token": csrf_of(dashboard.text), "code": "X", "name": "X"}
+        )
+        assert units.status_code == 403
+    async with open_browser(api) as employee:
+        await employee.sign_in(EMPLOYEE, PASSWORD)
+        assert (await employee.get("/hr")).status_code == 403
+        assert (await employee.get("/hr/accounts")).status_code == 403
