@@ -73,7 +73,7 @@ SEED = [
               (2, 'SKP 2026 (B)', 'annual', '2026-01-01', '2026-12-31', 'appraisal', 'warn',
                '2026-06-17', '2026-06-17', '2026-06-09', :now, :now, :now)""",
     "SELECT setval(pg_get_serial_sequence('cycles', 'id'), 2)",
-    # every employee has one appraisal in cycle A; reviewed ones a day ago, appealed today
+    # one appraisal each in cycle A, entered 60 days ago; reviewed a day ago, appealed today
     """INSERT INTO appraisals (id, cycle_id, employee_id, evaluator_id, reviewer_id, workflow,
                                state, version, approach, results_rating, behaviour_rating, predikat,
                                reviewed_at, state_changed_at, created_at, updated_at)
@@ -84,8 +84,10 @@ SEED = [
               CASE WHEN e.id % 5 >= 3 THEN 'sesuai_ekspektasi' END,
               CASE WHEN e.id % 5 >= 3 THEN 'sesuai_ekspektasi' END,
               CASE WHEN e.id % 5 >= 3 THEN 'baik' END,
-              CASE WHEN e.id % 5 >= 3 THEN :now - interval '1 day' END,
-              CASE WHEN e.id % 5 = 3 THEN :now - interval '1 day' ELSE :now - interval '1 hour' END,
+              CASE WHEN e.id % 5 >= 3 THEN CAST(:now AS timestamptz) - interval '1 day' END,
+              CAST(:now AS timestamptz) - CASE e.id % 5 WHEN 3 THEN interval '1 day'
+                                                         WHEN 4 THEN interval '1 hour'
+                                                         ELSE interval '60 days' END,
               :now, :now
        FROM employees e LEFT JOIN employees s ON s.id = e.supervisor_id""",
     "SELECT setval(pg_get_serial_sequence('appraisals', 'id'), :n)",
@@ -98,8 +100,8 @@ MAKE_DUE = [
            SELECT id FROM appraisals WHERE state = 'planning' ORDER BY id LIMIT :planning)""",
     """UPDATE appraisals SET cycle_id = 2 WHERE id IN (
            SELECT id FROM appraisals WHERE state = 'under_review' ORDER BY id LIMIT :review)""",
-    """UPDATE appraisals SET state_changed_at = :now - interval '15 days',
-                              reviewed_at = :now - interval '15 days'
+    """UPDATE appraisals SET state_changed_at = CAST(:now AS timestamptz) - interval '15 days',
+                              reviewed_at = CAST(:now AS timestamptz) - interval '15 days'
        WHERE id IN (SELECT id FROM appraisals WHERE state = 'reviewed' ORDER BY id LIMIT :lapse)""",
     "ANALYZE",
 ]

@@ -36,10 +36,13 @@ async def test_opening_twice_creates_nothing_new(api: Api) -> None:
     assert len(await api.outbox(kind="skp_open")) == 6
 
 
-async def test_evaluator_is_fixed_when_the_cycle_opens(api: Api) -> None:
+async def test_the_evaluator_comes_from_the_chart_and_follows_a_new_supervisor(api: Api) -> None:
+    """Set when the cycle opens; a supervisor changed by a later import reaches the open
+    appraisal (issue 7; the details are in test_reassign)."""
     await api.setup_org()
     await api.sign_in_staff(EMPLOYEE)
     await api.open_cycle()
+    assert (await api.appraisal_of(EMPLOYEE, EMPLOYEE))["evaluator"]["nip"] == EVALUATOR
     moved = (
         await api.import_csv(
             "nip,name,email,unit_code,position,supervisor_nip,roles\n"
@@ -49,7 +52,8 @@ async def test_evaluator_is_fixed_when_the_cycle_opens(api: Api) -> None:
     ).json()
     assert moved["updated"] == 1
     mine = await api.appraisal_of(EMPLOYEE, EMPLOYEE)
-    assert mine["evaluator"]["nip"] == EVALUATOR
+    assert mine["evaluator"]["nip"] == HEAD
+    assert mine["reviewer"] is None  # the head has no superior: HR names one
 
 
 async def test_scope_by_unit_includes_sub_units(api: Api) -> None:

@@ -15,6 +15,8 @@ from kinerja_flow.lib.sockets import free_port
 from tests.support.server import CLI, wait_until_healthy
 
 CHROMIUM = "/usr/bin/chromium"
+PRINTED: list[str] = []
+"""What the demo printed before serving."""
 pytestmark = pytest.mark.xdist_group("demo")  # one demo service and browser, on one worker
 
 
@@ -33,6 +35,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     wait_until_healthy(base, process)
+    assert process.stdout is not None
+    while not (line := process.stdout.readline().decode()).lstrip().startswith("API sign-in"):
+        PRINTED.append(line.rstrip())
     yield base
     process.terminate()
     process.wait(timeout=15)
@@ -77,4 +82,25 @@ def test_demo_mailbox_shows_the_emails_sent(demo: str, browser: Browser) -> None
     expect(page.get_by_text("Message-ID:")).to_be_visible()
     frame = page.frame_locator("iframe")
     expect(frame.locator("body")).to_contain_text("SKP Tahunan 2026")
+    page.close()
+
+
+def test_demo_prints_the_web_address_first_and_a_sign_in_per_role(
+    demo: str, browser: Browser
+) -> None:
+    lines = [line.strip() for line in PRINTED if line.strip()]
+    assert lines[2].startswith(f"Open {demo}/ in a browser")
+    sign_ins = dict(line.rsplit(None, 1)[::-1] for line in lines[3:] if "  " in line)
+    roles = " | ".join(sign_ins.values())
+    for who in ("HR administrator", "Auditor", "Supervisor and appeal reviewer", "appealed"):
+        assert who in roles
+    reviewer = next(u for u, who in sign_ins.items() if who.startswith("Supervisor"))
+    page = browser.new_page(locale="id-ID")
+    page.goto(f"{demo}/sign-in")
+    page.get_by_label("NIP atau email").fill(reviewer)
+    page.get_by_label("Kata sandi", exact=True).fill("demo-kinerja-flow-2026")
+    page.get_by_role("button", name="Masuk").click()
+    expect(page.get_by_role("heading", name="Tugas saya")).to_be_visible()
+    expect(page.get_by_text("Putuskan keberatan").first).to_be_visible()
+    expect(page.get_by_text("Setujui target").first).to_be_visible()
     page.close()

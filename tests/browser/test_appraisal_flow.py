@@ -142,9 +142,17 @@ def test_a_whole_appraisal_by_the_three_roles(served: Served, chromium: Browser)
     final = served.api("GET", f"/api/v1/appraisals/{appraisal_id}").json()
     assert final["state"] == "follow_up"
     assert final["appeal"]["decision"] == "upheld"
-    for phone_name, who in (("employee", EMPLOYEE), ("supervisor", EVALUATOR)):
+    for phone_name, who, main in (
+        ("employee", EMPLOYEE, "/tasks"),
+        ("supervisor", EVALUATOR, "/team"),
+        ("reviewer", HEAD, "/tasks"),
+    ):
         phone = new_page(chromium, served, phone=True)
         sign_in(phone, who)
+        phone.goto(main)
+        screenshot(phone, served, f"{phone_name}-{main.strip('/')}-phone")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+        assert check_accessibility(phone) == []
         phone.goto(f"/appraisals/{appraisal_id}")
         screenshot(phone, served, f"{phone_name}-appraisal-phone")
         assert phone.evaluate("document.documentElement.scrollWidth") <= 360

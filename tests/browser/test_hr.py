@@ -106,5 +106,11 @@ def test_hr_imports_opens_a_cycle_and_reads_its_dashboard(
     auditor.get_by_role("link", name="Jejak audit").click()
     expect(auditor.get_by_text("Rantai hash utuh")).to_be_visible()
     screenshot(auditor, served, "auditor-audit-desktop")
+    auditor.set_viewport_size({"width": 360, "height": 740})
+    auditor.goto(dashboard)
+    screenshot(auditor, served, "auditor-cycle-dashboard-phone")
+    hr.set_viewport_size({"width": 360, "height": 740})
+    hr.goto("/hr/units")
+    screenshot(hr, served, "hr-units-phone")
     for page in (hr, phone, auditor):
         assert page.outside_requests == []  # type: ignore[attr-defined]

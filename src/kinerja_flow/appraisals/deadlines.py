@@ -113,8 +113,7 @@ class AppraisalDeadlines:
                     query.step.key,
                 ),
             )
-            .order_by(Appraisal.id)
-            .limit(query.limit)
+            .limit(query.limit)  # in no order: an order by id would walk the whole table
         )
         if query.anchors.lower is not None:
             statement = statement.where(anchor >= query.anchors.lower)

@@ -268,16 +268,11 @@ class AppraisalService(AppraisalAccess):
         """Fire ``trigger`` as the system on each of ``ids`` (a lapsed deadline), in the
         caller's transaction; answer per appraisal None, or why it was refused."""
         query = select(Appraisal).where(Appraisal.id.in_(ids)).options(*LOAD_OPTIONS)
-        result: dict[int, str | None] = {}
-        for appraisal in (await self.session.scalars(query.order_by(Appraisal.id))).all():
-            payload = ActionRequest(version=appraisal.version)
-            try:
-                async with self.session.begin_nested():
-                    await self._fire(appraisal, trigger, payload)
-            except AppError as refusal:
-                result[appraisal.id] = f"{refusal.status_code}: {refusal.message}"
-            else:
-                result[appraisal.id] = None
+        cases = (await self.session.scalars(query.order_by(Appraisal.id))).all()
+        held = {a.cycle_id for a in cases}  # cycles kept loaded: each case finds its own
+        cycles = (await self.session.scalars(select(Cycle).where(Cycle.id.in_(held)))).all()
+        result = await self.fire_each(cases, trigger, lambda a: ActionRequest(version=a.version))
+        del cycles
         return result
 
     async def reassign(self, appraisal_id: int, data: ReassignRequest) -> AppraisalOut:

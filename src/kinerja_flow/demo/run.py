@@ -16,7 +16,7 @@ from kinerja_flow.clock import SystemClock
 from kinerja_flow.config import load_settings
 from kinerja_flow.demo.controllers import mail_controller
 from kinerja_flow.demo.mailcatcher import MailCatcher
-from kinerja_flow.demo.seed import ADMIN_EMAIL, DEMO_PASSWORD, seed
+from kinerja_flow.demo.seed import DEMO_PASSWORD, cast, seed
 from kinerja_flow.lib import migrate
 from kinerja_flow.lib.sockets import free_port
 
@@ -40,23 +40,26 @@ def run_demo(host: str, port: int, employees: int) -> None:
     migrate.upgrade(settings.database_url)
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd narrates every command
 
-    async def fill() -> bool:
+    async def fill() -> tuple[bool, list[tuple[str, str]]]:
         ctx = build_context(settings, SystemClock())
         try:
-            return await seed(ctx, employees)
+            seeded = await seed(ctx, employees)
+            return seeded, await cast(ctx)
         finally:
             await ctx.engine.dispose()
 
     click.echo("Preparing the demo agency ...")
-    seeded = asyncio.run(fill())
+    seeded, people = asyncio.run(fill())
     catcher.start()
+    width = max(len(who) for who, _username in people)
+    sign_ins = "\n".join(f"   {who:<{width}}  {username}" for who, username in people)
     click.echo(
-        f"\n kinerja-flow demo {'(new data)' if seeded else '(existing data)'}\n"
-        f"   API docs:        {base_url}/schema/swagger\n"
+        f"\n kinerja-flow demo {'(new data)' if seeded else '(existing data)'}\n\n"
+        f" Open {base_url}/ in a browser and sign in (password {DEMO_PASSWORD}):\n"
+        f"{sign_ins}\n\n"
         f"   Emails sent:     {base_url}/demo/mail/   (also saved as .eml in {mail_dir})\n"
-        f"   HR admin:        {ADMIN_EMAIL} / {DEMO_PASSWORD}\n"
-        f"   Any employee:    their NIP (see GET /api/v1/employees) / {DEMO_PASSWORD}\n"
-        f"   Sign in:         POST {base_url}/api/v1/auth/token\n"
+        f"   API docs:        {base_url}/schema/swagger\n"
+        f"   API sign-in:     POST {base_url}/api/v1/auth/token\n"
     )
     try:
         uvicorn.run(

@@ -87,15 +87,26 @@ async def seed(ctx: AppContext, employees: int) -> bool:
 async def _advance_some(ctx: AppContext, cycle_id: int) -> None:
     """Move a few appraisals along so every role has something to look at."""
     async with ctx.sessions() as session:
-        rows = (
+        candidates = (
             await session.execute(
                 select(Appraisal.id, Appraisal.employee_id, Appraisal.evaluator_id)
-                .join(Employee, Employee.id == Appraisal.employee_id)
-                .where(Appraisal.cycle_id == cycle_id, Appraisal.evaluator_id.is_not(None))
+                .where(
+                    Appraisal.cycle_id == cycle_id,
+                    Appraisal.evaluator_id.is_not(None),
+                    Appraisal.reviewer_id.is_not(None),
+                )
                 .order_by(Appraisal.id.desc())
-                .limit(6)
             )
         ).all()
+    teams: dict[int, list[tuple[int, int, int | None]]] = {}
+    for row in candidates:
+        teams.setdefault(row[2], []).append(tuple(row))  # type: ignore[arg-type]
+    if not teams:
+        return
+    # The largest team: its evaluator has work in several states, and the evaluator's own
+    # superior (their evaluator and the team's appeal reviewer) has an appeal to decide.
+    rows = max(teams.values(), key=len)[:7]
+    lead_id = rows[0][2]
     for step, (appraisal_id, employee_id, evaluator_id) in enumerate(rows):
         assert evaluator_id is not None
         employee = await _principal(ctx, employee_id)
@@ -171,7 +182,7 @@ async def _advance_some(ctx: AppContext, cycle_id: int) -> None:
                 ),
             )
         async with ctx.sessions() as session:
-            await AppraisalService(session, ctx, evaluator).fire(
+            out = await AppraisalService(session, ctx, evaluator).fire(
                 appraisal_id,
                 "submit_review",
                 ActionRequest(
@@ -181,3 +192,101 @@ async def _advance_some(ctx: AppContext, cycle_id: int) -> None:
                     comment="Target tercapai tepat waktu.",
                 ),
             )
+        if step == 4:
+            continue
+        async with ctx.sessions() as session:
+            out = await AppraisalService(session, ctx, employee).fire(
+                appraisal_id,
+                "file_appeal" if step == 5 else "acknowledge",
+                ActionRequest(
+                    version=out.version,
+                    reason="Realisasi melampaui target; mohon ditinjau kembali."
+                    if step == 5
+                    else None,
+                ),
+            )
+    await _submit_own_targets(ctx, cycle_id, lead_id)
+
+
+async def _submit_own_targets(ctx: AppContext, cycle_id: int, employee_id: int | None) -> None:
+    """The team's evaluator submits their own SKP: their superior has targets to approve."""
+    async with ctx.sessions() as session:
+        appraisal_id = await session.scalar(
+            select(Appraisal.id).where(
+                Appraisal.cycle_id == cycle_id,
+                Appraisal.employee_id == employee_id,
+                Appraisal.evaluator_id.is_not(None),
+            )
+        )
+    if appraisal_id is None or employee_id is None:
+        return
+    lead = await _principal(ctx, employee_id)
+    async with ctx.sessions() as session:
+        out = await SkpService(session, ctx, lead).add_target(
+            appraisal_id,
+            TargetCreate(
+                title="Tim kerja menyelesaikan integrasi layanan",
+                indicators=[
+                    IndicatorCreate(
+                        description="Layanan tim yang terintegrasi",
+                        target_value=40,
+                        target_unit="layanan",
+                    )
+                ],
+            ),
+        )
+    async with ctx.sessions() as session:
+        await AppraisalService(session, ctx, lead).fire(
+            appraisal_id, "submit_targets", ActionRequest(version=out.version)
+        )
+
+
+STATES_TO_SHOW = (
+    "planning",
+    "targets_submitted",
+    "in_progress",
+    "under_review",
+    "reviewed",
+    "appealed",
+    "follow_up",
+)
+"""The states of the demo employees printed at start, one sign-in each."""
+
+
+async def cast(ctx: AppContext) -> list[tuple[str, str]]:
+    """One sign-in per role to try the pages with: (who they are, NIP or email)."""
+    people: list[tuple[str, str]] = [("HR administrator", ADMIN_EMAIL)]
+    async with ctx.sessions() as session:
+
+        async def nip_name(employee_id: int | None) -> tuple[str, str] | None:
+            if employee_id is None:
+                return None
+            found = await session.get(Employee, employee_id)
+            return (found.nip, found.name) if found else None
+
+        auditor = await session.scalar(
+            select(Employee)
+            .join(Account, Account.employee_id == Employee.id)
+            .where(Account.roles.contains("auditor"))
+            .limit(1)
+        )
+        if auditor is not None:
+            people.append((f"Auditor ({auditor.name})", auditor.nip))
+        appealed = await session.scalar(
+            select(Appraisal).where(Appraisal.state == "appealed").limit(1)
+        )
+        if appealed is not None:
+            if reviewer := await nip_name(appealed.reviewer_id):
+                people.append((f"Supervisor and appeal reviewer ({reviewer[1]})", reviewer[0]))
+            if evaluator := await nip_name(appealed.evaluator_id):
+                people.append((f"Evaluator, team lead ({evaluator[1]})", evaluator[0]))
+        for state in STATES_TO_SHOW:
+            employee_id = await session.scalar(
+                select(Appraisal.employee_id)
+                .where(Appraisal.state == state, Appraisal.evaluator_id.is_not(None))
+                .order_by(Appraisal.state_changed_at.desc())
+                .limit(1)
+            )
+            if employee := await nip_name(employee_id):
+                people.append((f"Employee, appraisal {state} ({employee[1]})", employee[0]))
+    return people

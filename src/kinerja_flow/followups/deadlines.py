@@ -22,7 +22,6 @@ from kinerja_flow.followups.schemas import FollowUpAction
 from kinerja_flow.i18n import _, translate
 from kinerja_flow.labels import label
 from kinerja_flow.lib.db import is_postgres
-from kinerja_flow.lib.errors import AppError
 from kinerja_flow.lib.principal import HR, SYSTEM
 from kinerja_flow.notifications.outbox import Email
 from kinerja_flow.org.models import Employee
@@ -104,8 +103,7 @@ class FollowUpDeadlines:
                     query.step.key,
                 ),
             )
-            .order_by(FollowUp.id)
-            .limit(query.limit)
+            .limit(query.limit)  # in no order: an order by id would walk the whole table
         )
         if query.anchors.lower is not None:
             statement = statement.where(anchor >= query.anchors.lower)
@@ -205,16 +203,8 @@ class FollowUpDeadlines:
             .options(*LOAD_OPTIONS)
             .order_by(FollowUp.id)
         )
-        result: dict[int, str | None] = {}
-        for item in (await session.scalars(query)).all():
-            try:
-                async with session.begin_nested():
-                    await service.fire_loaded(item, trigger, FollowUpAction(version=item.version))
-            except AppError as refusal:
-                result[item.id] = f"{refusal.status_code}: {refusal.message}"
-            else:
-                result[item.id] = None
-        return result
+        items = (await session.scalars(query)).all()
+        return await service.fire_each(items, trigger, lambda i: FollowUpAction(version=i.version))
 
     async def awaiting(
         self,

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.errors import Conflict
+from kinerja_flow.lib.errors import AppError, Conflict
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.notifications.outbox import Email
 from kinerja_flow.runtime.context import AppContext
@@ -58,6 +58,8 @@ class CaseService(Service, Generic[CaseT, FactsT, PayloadT]):
     def __init__(self, session: AsyncSession, ctx: AppContext, principal: Principal) -> None:
         super().__init__(session, ctx, principal)
         self._roles: dict[int, CaseRoles] = {}
+        self._held_emails: list[Email] | None = None
+        """While set, the emails of each step gather here, to be queued in one statement."""
         self._after_step: list[Callable[[], Awaitable[None]]] = []
 
     # -- hooks -------------------------------------------------------------------------------
@@ -152,10 +154,35 @@ class CaseService(Service, Generic[CaseT, FactsT, PayloadT]):
         except StaleDataError as exc:
             raise Conflict(_("The case was changed by someone else; reload it.")) from exc
 
-    async def fire_loaded(self, case: CaseT, trigger: str, payload: PayloadT) -> Decision:
-        """Fire ``trigger`` on a case loaded (and locked) by the caller, in the caller's
-        transaction, without committing: how the deadline scheduler acts as the system."""
-        return await self._fire(case, trigger, payload)
+    async def fire_each(
+        self, cases: Sequence[CaseT], trigger: str, payload: Callable[[CaseT], PayloadT]
+    ) -> dict[int, str | None]:
+        """Fire ``trigger`` on each of ``cases`` (loaded and, on PostgreSQL, locked by the
+        caller) in the caller's transaction, without committing: how the deadline scheduler
+        acts as the system. Answers per case id None, or why it was refused.
+
+        A refusal comes before anything is written (the workflow, the version, the guards),
+        so one case refused leaves the others' work in place without a savepoint per case;
+        a failure after the case changed is raised, and the caller's transaction with it.
+        """
+        result: dict[int, str | None] = {}
+        self._held_emails = []
+        try:
+            for case in cases:
+                row = self._row(case)
+                before = row.state
+                try:
+                    await self._fire(case, trigger, payload(case))
+                except AppError as refusal:
+                    if row.state != before:
+                        raise
+                    result[row.id] = f"{refusal.status_code}: {refusal.message}"
+                else:
+                    result[row.id] = None
+            await self.ctx.outbox.enqueue(self.session, self.ctx.clock.now(), self._held_emails)
+        finally:
+            self._held_emails = None
+        return result
 
     async def _fire(self, case: CaseT, trigger: str, payload: PayloadT) -> Decision:
         """Fire ``trigger`` on a loaded (and, on PostgreSQL, locked) case, without committing.
@@ -194,9 +221,11 @@ class CaseService(Service, Generic[CaseT, FactsT, PayloadT]):
             ),
         )
         await self._flush()
-        await self.ctx.outbox.enqueue(
-            self.session, now, await self._emails(case, decision, payload, data)
-        )
+        emails = await self._emails(case, decision, payload, data)
+        if self._held_emails is not None:
+            self._held_emails.extend(emails)
+        else:
+            await self.ctx.outbox.enqueue(self.session, now, emails)
         pending, self._after_step = self._after_step, []
         for work in pending:
             await work()

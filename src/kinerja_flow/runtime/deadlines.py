@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.audit.service import AuditEntry, append
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH = 500
+ANALYZE_AFTER = 1000
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,11 @@ class PassReport:
     refused: int = 0
     failures: int = 0
 
+    @property
+    def logged(self) -> int:
+        """Rows written to the step log."""
+        return sum(self.taken.values()) + self.skipped + self.refused
+
     def __str__(self) -> str:
         return (
             f"{self.taken['remind']} reminder(s), {self.taken['escalate']} escalation(s), "
@@ -203,7 +209,17 @@ class DeadlineRunner:
                     query.workflow,
                     query.state,
                 )
+        if report.logged >= ANALYZE_AFTER and self.ctx.engine.dialect.name == "postgresql":
+            await self._analyze()
         return report
+
+    async def _analyze(self) -> None:
+        """Refresh PostgreSQL's statistics of the step log after it grew by many rows, so the
+        next pass checks each case against it through its index instead of a plan made for
+        the small table it was (autovacuum would do it too, a minute or more later)."""
+        async with self.ctx.engine.connect() as connection:
+            await connection.execute(text("ANALYZE deadline_steps"))
+            await connection.commit()
 
     async def _batch(
         self, adapter: DeadlineAdapter, query: StepQuery, now: datetime, report: PassReport

@@ -18,7 +18,7 @@ from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
 from kinerja_flow.config import Settings
-from kinerja_flow.i18n import DEFAULT_LOCALE, LOCALES, pick_locale, translate
+from kinerja_flow.i18n import DEFAULT_LOCALE, LOCALES, _, pick_locale, translate
 from kinerja_flow.labels import label
 from kinerja_flow.lib.principal import AUDITOR, HR, Principal
 
@@ -45,6 +45,26 @@ def page_locale(request: Request[Any, Any, Any]) -> str:
     return pick_locale(request.headers.get("accept-language"), DEFAULT_LOCALE)
 
 
+EVENTS: dict[str, str] = {
+    "appraisal.opened": _("Appraisal opened"),
+    "appraisal.reassigned": _("Evaluator or reviewer reassigned"),
+    "skp.approach_set": _("Approach changed"),
+    "skp.expectations_set": _("Expectations set"),
+    "target.added": _("RHK added"),
+    "target.updated": _("RHK changed"),
+    "target.removed": _("RHK removed"),
+    "indicator.added": _("Indicator added"),
+    "indicator.updated": _("Indicator or realisation changed"),
+    "indicator.removed": _("Indicator removed"),
+    "evidence.added": _("Evidence added"),
+    "evidence.removed": _("Evidence removed"),
+    "evaluation.saved": _("Evaluation draft saved"),
+    "feedback.added": _("Feedback note added"),
+    "coaching.recorded": _("Coaching session recorded"),
+}
+"""How the audit timeline names an event; a workflow step is named after its trigger."""
+
+
 def signed_in(request: Request[Any, Any, Any]) -> Principal | None:
     """The person signed in on this browser (None on routes outside the web pages too)."""
     principal: Principal | None = request.scope.get("user")
@@ -59,6 +79,14 @@ def _gettext(context: Context, message: str, **params: object) -> str:
 @pass_context
 def _label(context: Context, value: str | None) -> str:
     return label(value, context.get("locale", DEFAULT_LOCALE))
+
+
+@pass_context
+def _event(context: Context, action: str) -> str:
+    locale = context.get("locale", DEFAULT_LOCALE)
+    if action in EVENTS:
+        return translate(EVENTS[action], locale)
+    return label(action.rsplit(".", 1)[-1], locale)
 
 
 @pass_context
@@ -108,7 +136,11 @@ def _csrf_field(context: Context) -> Markup:
 def _setup(engine: JinjaTemplateEngine) -> None:
     environment: Environment = engine.engine
     environment.globals.update(
-        _=_gettext, label=_label, days_left=_days_left, csrf_field=_csrf_field
+        _=_gettext,
+        label=_label,
+        event=_event,
+        days_left=_days_left,
+        csrf_field=_csrf_field,
     )
     environment.filters.update(day=_date, moment=_datetime, number=_number)
     environment.trim_blocks = True

@@ -14,6 +14,7 @@ from litestar.static_files import create_static_files_router
 from kinerja_flow.config import Settings
 from kinerja_flow.web.account_pages import AccountPages
 from kinerja_flow.web.appraisal_pages import AppraisalPages
+from kinerja_flow.web.followup_pages import FollowUpPages
 from kinerja_flow.web.hr_pages import HrPages
 from kinerja_flow.web.public_pages import PeerRequestPages, PublicPages
 from kinerja_flow.web.sessions import SessionMiddleware
@@ -49,6 +50,7 @@ def web_routers(settings: Settings) -> list[Router]:
             PublicPages,
             PeerRequestPages,
             HrPages,
+            FollowUpPages,
         ],
         middleware=[
             SessionMiddleware(),
