@@ -159,6 +159,7 @@ async def test_each_step_of_an_appraisal_is_one_event_with_who_when_and_what(api
         "appraisal.submit_review",
         "appraisal.file_appeal",
         "appraisal.decide_appeal",
+        "followup.proposed",  # fewer than 20 JP of training this year: the rules propose some
     ]
     by_action = {event["action"]: event for event in events}
     for event in events:
@@ -399,7 +400,8 @@ async def test_an_appeal_keeps_the_original_result_in_the_trail(api: Api) -> Non
 
 async def test_an_upheld_appeal_records_the_same_result_before_and_after(api: Api) -> None:
     appraisal = await advance(api, await world(api), "follow_up")  # decided "upheld"
-    decision = (await trail(api, appraisal["id"]))[-1]
+    steps = [e for e in await trail(api, appraisal["id"]) if e["action"].startswith("appraisal.")]
+    decision = steps[-1]
     assert decision["action"] == "appraisal.decide_appeal"
     assert decision["data"]["decision"] == "upheld"
     assert decision["data"]["before"]["predikat"] == decision["data"]["predikat"] == "baik"

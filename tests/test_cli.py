@@ -243,7 +243,8 @@ def test_workflows_check_passes_the_shipped_files(tmp_path: Path, sqlite_file: P
     result = cli(tmp_path, sqlite_file, "workflows", "check")
     assert result.code == 0, result.err
     assert result.problems == []
-    assert re.search(r"appraisal\.toml: ok \(10 states, 13 transitions\)", result.out), result.out
+    assert re.search(r"appraisal\.toml: ok \(10 states, 14 transitions\)", result.out), result.out
+    assert re.search(r"followup_rules\.toml: ok \(5 rules\)", result.out), result.out
 
 
 VALID = """\

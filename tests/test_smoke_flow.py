@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.support.api import AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
 from tests.support.flow import evaluate
+from tests.support.followups import end_followups
 
 
 async def test_full_lifecycle_with_appeal(api: Api) -> None:
@@ -76,6 +77,10 @@ async def test_full_lifecycle_with_appeal(api: Api) -> None:
         ),
         ("close", HR, {}),
     ):
+        if trigger == "close":  # the rules proposed a reward and training: HR ends them
+            proposals = (await api.get("/api/v1/followups", HR)).json()["items"]
+            assert sorted(item["kind"] for item in proposals) == ["reward", "training"]
+            await end_followups(api, appraisal, HR)
         response = await api.act(appraisal, trigger, who, **payload)
         assert response.status_code == 200, (trigger, response.text)
         appraisal = response.json()

@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
 from tests.support.flow import add_target, advance, evaluate, realise_all, world
+from tests.support.followups import end_followups
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,11 @@ ROWS = [
 
 
 async def trail(api: Api, appraisal_id: int) -> list[dict[str, Any]]:
+    """The appraisal's own events (its follow-up items' events show in its trail too)."""
     response = await api.get(f"/api/v1/appraisals/{appraisal_id}/audit", HR)
     assert response.status_code == 200, response.text
     events: list[dict[str, Any]] = response.json()
-    return events
+    return [event for event in events if not event["action"].startswith("followup.")]
 
 
 async def assert_unchanged(api: Api, before: dict[str, Any], events: int) -> None:
@@ -143,6 +145,11 @@ async def test_transition(api: Api, row: Row) -> None:
         assert fields == ["target_feedback"], refused.text
         await assert_unchanged(api, appraisal, events)
         appraisal = await evaluate(api, appraisal)
+    if row.trigger == "close":  # guard: every follow-up item the rules proposed has ended
+        refused = await api.act(appraisal, row.trigger, row.who, **row.payload)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "followups"
+        await end_followups(api, appraisal, HR)
     events = len(await trail(api, appraisal["id"]))
 
     done = await api.act(appraisal, row.trigger, row.who, **row.payload)

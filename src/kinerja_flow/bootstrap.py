@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+import kinerja_flow.followups.appraisal_links
 import kinerja_flow.models  # noqa: F401  (every table in the metadata before the first query)
 from kinerja_flow.appraisals.deadlines import AppraisalDeadlines
 from kinerja_flow.appraisals.rules import RULES as APPRAISAL_RULES
@@ -21,6 +22,7 @@ from kinerja_flow.lib.passwords import Passwords
 from kinerja_flow.notifications.outbox import Outbox
 from kinerja_flow.notifications.render import EmailRenderer
 from kinerja_flow.policies.distribution import load_policy
+from kinerja_flow.policies.followup_rules import load_rules
 from kinerja_flow.policies.holidays import load_calendar
 from kinerja_flow.resources import data_dir
 from kinerja_flow.runtime.context import AppContext
@@ -62,6 +64,7 @@ def build_context(settings: Settings, clock: Clock) -> AppContext:
         MessageCheck(templates, LOCALES),
     )
     distribution_policy = load_policy(data_dir("policies") / "distribution.toml")
+    followup_rules = load_rules(settings.followup_rules_path)
     engine = create_engine(settings.database_url, pooled=settings.database_pool == "queue")
     return AppContext(
         settings=settings,
@@ -76,5 +79,6 @@ def build_context(settings: Settings, clock: Clock) -> AppContext:
         passwords=Passwords(settings.password_time_cost, settings.password_memory_kib),
         audit_key=audit_key(settings.audit_secret or settings.secret_key),
         distribution_policy=distribution_policy,
+        followup_rules=followup_rules,
         deadline_clock=deadline_clock(settings),
     )

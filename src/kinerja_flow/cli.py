@@ -200,7 +200,8 @@ def workflows() -> None:
 @workflows.command("check")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def workflows_check(files: tuple[Path, ...]) -> None:
-    """Check workflow files (default: every file in workflows/); list each problem with its line."""
+    """Check workflow files (default: every file in workflows/, and the follow-up rules); list
+    each problem with its line."""
     settings = load_settings()
     directory = settings.workflows_path
     paths = list(files) or sorted(directory.glob("*.toml"))
@@ -217,6 +218,16 @@ def workflows_check(files: tuple[Path, ...]) -> None:
         elif definition is not None:
             size = f"{len(definition.states)} states, {len(definition.transitions)} transitions"
             click.echo(f"{path}: ok ({size})")
+    if not files:  # the follow-up rules are checked with the shipped workflows
+        from kinerja_flow.policies.followup_rules import FollowUpRulesError, load_rules
+
+        try:
+            rules = load_rules(settings.followup_rules_path)
+        except FollowUpRulesError as exc:
+            click.echo(str(exc), err=True)
+            failed = True
+        else:
+            click.echo(f"{settings.followup_rules_path}: ok ({len(rules.rules)} rules)")
     sys.exit(1 if failed else 0)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.api import AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
+from tests.support.followups import end_followups
 
 REVIEW = {"results_rating": "di_atas_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"}
 APPEAL = {"reason": "Bukti realisasi belum dipertimbangkan."}
@@ -127,6 +128,8 @@ async def advance(api: Api, appraisal: dict[str, Any], to_state: str) -> dict[st
             appraisal = await realise_all(api, appraisal)
         if trigger == "submit_review":
             appraisal = await evaluate(api, appraisal)
+        if trigger == "close":  # the rules proposed follow-ups on the way in: end them first
+            await end_followups(api, appraisal, HR)
         response = await api.act(appraisal, trigger, who, **payload)
         assert response.status_code == 200, (trigger, response.text)
         appraisal = response.json()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from kinerja_flow.appraisals.cycle_models import Cycle
+from kinerja_flow.appraisals.extensions import EXTENSIONS
 from kinerja_flow.appraisals.models import Appraisal, Indicator, Target
 from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
 from kinerja_flow.appraisals.rules import APPEAL_WINDOW, AppraisalFacts
@@ -19,6 +20,7 @@ from kinerja_flow.appraisals.schemas import (
     AppraisalOut,
     BehaviourOut,
     EvidenceOut,
+    FollowUpBrief,
     IndicatorBasis,
     IndicatorOut,
     Person,
@@ -256,6 +258,10 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         clock = self.ctx.deadline_clock
         notes = {note.value: note for note in appraisal.behaviour}
         appeal = appraisal.appeal
+        followups: list[FollowUpBrief] = []
+        earlier: list[FollowUpBrief] = []
+        if (read := EXTENSIONS.followups) is not None:
+            followups, earlier = await read(self.session, self.ctx, appraisal, locale)
         return AppraisalOut(
             id=appraisal.id,
             cycle_id=appraisal.cycle_id,
@@ -273,6 +279,9 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
                     name=translate(VALUE_NAMES[value], locale),
                     expectation=notes[value].expectation if value in notes else None,
                     feedback=None if concealed or value not in notes else notes[value].feedback,
+                    below_expectation=None
+                    if concealed
+                    else value in notes and notes[value].below_expectation,
                 )
                 for value in CORE_VALUES
             ],
@@ -293,6 +302,8 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
             capabilities=self.capabilities(appraisal),
             roles=sorted(roles.held),
             state_changed_at=appraisal.state_changed_at,
+            followups=followups,
+            earlier_improvement_plans=earlier,
         )
 
     async def _open_for_change(self, appraisal_id: int, version: int | None) -> Appraisal:

@@ -22,7 +22,7 @@ from kinerja_flow.lib.errors import FieldError, Invalid
 def _note(appraisal: Appraisal, value: CoreValue) -> BehaviourNote:
     note = next((n for n in appraisal.behaviour if n.value == value), None)
     if note is None:
-        note = BehaviourNote(value=value.value)
+        note = BehaviourNote(value=value.value, below_expectation=False)
         appraisal.behaviour.append(note)
     return note
 
@@ -99,6 +99,10 @@ class EvaluationService(AppraisalAccess):
             note = _note(appraisal, value_item.value)
             if change(f"value:{value_item.value}", note.feedback, value_item.feedback):
                 note.feedback = value_item.feedback
+            below = value_item.below_expectation
+            key = f"value:{value_item.value}:below_expectation"
+            if below is not None and change(key, note.below_expectation, below):
+                note.below_expectation = below
         for assessed in data.assessments or []:
             indicator = indicators[assessed.indicator_id]
             if change(f"indicator:{indicator.id}", indicator.assessment, assessed.assessment):

@@ -3,7 +3,16 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kinerja_flow.appraisals.cycle_models import Cycle
@@ -136,6 +145,7 @@ class BehaviourNote(IdMixin, Base):
     value: Mapped[str] = mapped_column(String(40))
     expectation: Mapped[str | None] = mapped_column(Text)
     feedback: Mapped[str | None] = mapped_column(Text)
+    below_expectation: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     appraisal: Mapped[Appraisal] = relationship(back_populates="behaviour", lazy="raise")
 

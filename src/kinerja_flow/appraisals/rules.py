@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import FieldError
 from kinerja_flow.policies.distribution_check import ReleaseCheck, limit_text
 from kinerja_flow.predikat import Rating, predikat_for
+from kinerja_flow.runtime.cases import CaseService
 from kinerja_flow.workflow.registry import Capability, Registry
 
 APPEAL_WINDOW = timedelta(days=14)
@@ -44,6 +46,8 @@ class AppraisalFacts:
     has_reviewer: bool
     release_check: ReleaseCheck | None = None
     """Gathered only when the transition checks ``distribution_allows_release``."""
+    gathered: Mapping[str, Any] = field(default_factory=dict)
+    """What guards registered with a gatherer read, by guard name (only those of the route)."""
     state_due_at: datetime | None = None
     """When the deadline of the current state passes (None: the state has none)."""
 
@@ -96,6 +100,9 @@ class EffectContext:
     facts: AppraisalFacts
     actor_id: int | None
     """The account firing the trigger; None when the system does (a lapsed deadline)."""
+    service: CaseService[Any, Any, Any]
+    """The service firing the step: its session, context and caller, for effects that write
+    beyond the appraisal (registered by the packages built on appraisals)."""
 
     @property
     def payload(self) -> ActionRequest:

@@ -46,10 +46,11 @@ class TargetFeedback(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class BehaviourFeedback(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """The evaluator's feedback on one BerAKHLAK value."""
+    """The evaluator's feedback on one BerAKHLAK value, optionally marked below expectation."""
 
     value: CoreValue
     feedback: LongText
+    below_expectation: bool | None = None
 
 
 class IndicatorAssessment(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -236,6 +237,8 @@ class BehaviourOut(msgspec.Struct):
     name: str
     expectation: str | None
     feedback: str | None
+    below_expectation: bool | None
+    """The evaluator's mark; hidden (null) with the feedback while the result is concealed."""
 
 
 class IndicatorBasis(msgspec.Struct):
@@ -283,6 +286,23 @@ class AppealOut(msgspec.Struct):
     decided_at: datetime | None
 
 
+class FollowUpBrief(msgspec.Struct):
+    """A follow-up item as an appraisal shows it (``GET /followups/{id}`` has the rest)."""
+
+    id: int
+    kind: str
+    title: str
+    state: str
+    owner: str
+    due: date
+    rules: list[str]
+    """The rules that proposed it (empty when a person added it)."""
+    reasons: list[str]
+    """Why each rule proposed it, in the reader's language."""
+    outcome: str | None
+    appraisal_id: int | None
+
+
 class AppraisalOut(msgspec.Struct):
     id: int
     cycle_id: int
@@ -318,6 +338,10 @@ class AppraisalOut(msgspec.Struct):
     roles: list[str]
     """The caller's roles on this appraisal (employee, evaluator, reviewer, hr, auditor)."""
     state_changed_at: datetime
+    followups: list[FollowUpBrief] = []
+    """The follow-up items this appraisal motivated (proposed by the rules or added)."""
+    earlier_improvement_plans: list[FollowUpBrief] = []
+    """The employee's improvement plans of earlier cycles, with their outcome."""
 
 
 class AppraisalSummary(msgspec.Struct):

@@ -337,6 +337,8 @@ class AppraisalService(AppraisalAccess):
         facts = replace(
             gather_facts(case, payload, now), state_due_at=self.state_due_at(case, cycle)
         )
+        if gathered := await self._gather(case, route):
+            facts = replace(facts, gathered=gathered)
         if DISTRIBUTION_GUARD not in route.guards:
             return facts
         if case.employee_id not in self._release_checks:
@@ -353,7 +355,7 @@ class AppraisalService(AppraisalAccess):
         return replace(facts, release_check=self._release_checks[case.employee_id])
 
     def _effect_context(self, case: Appraisal, facts: AppraisalFacts) -> EffectContext:
-        return EffectContext(case, facts, self.principal.account_id)
+        return EffectContext(case, facts, self.principal.account_id, self)
 
     async def _emails(
         self,

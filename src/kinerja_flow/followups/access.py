@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.appraisals.access import person
 from kinerja_flow.appraisals.models import Target
+from kinerja_flow.berakhlak import VALUE_NAMES, CoreValue
 from kinerja_flow.development import FollowUpKind, Outcome, Owner
 from kinerja_flow.followups.models import FollowUp
 from kinerja_flow.followups.parties import evaluator_of, followup_roles, visible_followups
@@ -29,6 +30,7 @@ from kinerja_flow.followups.schemas import (
 )
 from kinerja_flow.followups.steps import FollowUpFacts, StepContext, gather_facts
 from kinerja_flow.i18n import _, translate
+from kinerja_flow.labels import label
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import NotFound
 from kinerja_flow.notifications.outbox import Email, Recipient
@@ -55,13 +57,22 @@ def details_of(item: FollowUp) -> Details:
     return details
 
 
+def reason_of(source: dict[str, Any], locale: str) -> str:
+    """Why a rule proposed an item, in ``locale``: coded values shown as their labels."""
+    params = {
+        key: translate(VALUE_NAMES[CoreValue(value)], locale)
+        if key == "value" and value
+        else label(value, locale)
+        if isinstance(value, str) and value
+        else value
+        for key, value in source.get("params", {}).items()
+    }
+    return translate(source["reason"], locale, **params)
+
+
 def rule_sources(item: FollowUp, locale: str) -> list[RuleSource]:
     return [
-        RuleSource(
-            rule=source["rule"],
-            basis=source["basis"],
-            reason=translate(source["reason"], locale, **source.get("params", {})),
-        )
+        RuleSource(rule=source["rule"], basis=source["basis"], reason=reason_of(source, locale))
         for source in item.sources
     ]
 
@@ -185,7 +196,7 @@ class FollowUpAccess(CaseService[FollowUp, FollowUpFacts, FollowUpAction]):
             "owner": owner.get(Owner(item.owner)),
         }
 
-    async def _mail(
+    async def emails_to(
         self,
         message: str,
         item: FollowUp,
@@ -240,7 +251,7 @@ class FollowUpAccess(CaseService[FollowUp, FollowUpFacts, FollowUpAction]):
         emails: list[Email] = []
         for notify in decision.notify:
             emails.extend(
-                await self._mail(
+                await self.emails_to(
                     notify.message,
                     case,
                     notify.to,

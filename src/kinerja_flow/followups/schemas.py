@@ -36,9 +36,9 @@ class TrainingDetails(_Details, tag="training"):
 
 
 class MentoringDetails(_Details, tag="mentoring"):
-    """Mentoring by another employee, named by NIP."""
+    """Mentoring by another employee, named by NIP (before the item is approved)."""
 
-    mentor_nip: Nip
+    mentor_nip: Nip | None = None
 
 
 class CoachingDetails(_Details, tag="coaching"):

@@ -66,10 +66,12 @@ def complete_details(details: Details, today: date) -> Details:
 
 
 def default_due(details: Details, today: date) -> date:
+    """An improvement plan is due at its end, a training when it ends (today for one already
+    over, recorded afterwards), anything else in :data:`DEFAULT_DUE_DAYS`."""
     if isinstance(details, ImprovementPlanDetails) and details.end is not None:
         return details.end
     if isinstance(details, TrainingDetails) and details.end is not None:
-        return details.end
+        return max(details.end, today)
     return today + timedelta(days=DEFAULT_DUE_DAYS)
 
 
@@ -178,7 +180,7 @@ class FollowUpService(FollowUpAccess):
         item.core_value = data.core_value.value if data.core_value else None
         await self.add_item(item, details, sources=[])
         self._forget_roles(item)
-        emails = await self._mail(
+        emails = await self.emails_to(
             "followup_proposed", item, ("employee", "evaluator"), {"reason": None}
         )
         await self.ctx.outbox.enqueue(self.session, self.ctx.clock.now(), emails)
@@ -189,7 +191,7 @@ class FollowUpService(FollowUpAccess):
     ) -> tuple[int | None, list[FieldError]]:
         """The mentor's id (mentoring) and the problems of the kind's fields."""
         errors = _dates_in_order(details)
-        if not isinstance(details, MentoringDetails):
+        if not isinstance(details, MentoringDetails) or details.mentor_nip is None:
             return None, errors
         mentor = await self.session.scalar(
             select(Employee).where(Employee.nip == details.mentor_nip)

@@ -90,6 +90,14 @@ def reason_given(facts: FollowUpFacts) -> FieldError | None:
     return None
 
 
+@STEPS.guard("ready_to_approve")
+def ready_to_approve(facts: FollowUpFacts) -> FieldError | None:
+    """What an item needs before it is approved: a mentoring item, its mentor."""
+    if facts.kind == FollowUpKind.MENTORING and not facts.details.get("mentor_nip"):
+        return FieldError("mentor_nip", _("Name the mentor (another employee) first."))
+    return None
+
+
 @STEPS.guard("completion_recorded")
 def completion_recorded(facts: FollowUpFacts) -> list[FieldError] | None:
     """What each kind needs before it is complete."""

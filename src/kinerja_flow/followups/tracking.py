@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, exists, false, func, or
 from sqlalchemy.orm import aliased
 
 from kinerja_flow.appraisals.access import person
+from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.development import FollowUpKind, Outcome, Owner
 from kinerja_flow.followups.access import FollowUpAccess
@@ -38,7 +39,15 @@ class Filters:
     owner: Owner | None = None
     overdue: bool | None = None
     employee_id: int | None = None
-    year: int | None = None
+
+
+def year_of(item: FollowUp, cycle_year: int | None) -> int:
+    """The year an item belongs to in a development plan: a training's end, else the year of
+    its appraisal's cycle, else its due date."""
+    end = item.details.get("end") if item.kind == FollowUpKind.TRAINING else None
+    if end:
+        return date.fromisoformat(end).year
+    return cycle_year if cycle_year is not None else item.due.year
 
 
 class FollowUpTracking(FollowUpAccess):
@@ -76,9 +85,6 @@ class FollowUpTracking(FollowUpAccess):
             query = query.where(late if filters.overdue else ~late)
         if filters.employee_id is not None:
             query = query.where(FollowUp.employee_id == filters.employee_id)
-        if filters.year is not None:
-            start, end = date(filters.year, 1, 1), date(filters.year, 12, 31)
-            query = query.where(FollowUp.due.between(start, end))
         return query
 
     def _summaries(
@@ -134,10 +140,16 @@ class FollowUpTracking(FollowUpAccess):
         if employee is None or not await self._may_see_plan(employee):
             raise NotFound(_("Employee {nip} does not exist or is not visible to you."), nip=nip)
         rows = await self.session.execute(
-            self._filtered(Filters(employee_id=employee.id, year=year)).order_by(
-                FollowUp.due, FollowUp.id
-            )
+            self._filtered(Filters(employee_id=employee.id))
+            .add_columns(Cycle.period_end)
+            .outerjoin(Cycle, Appraisal.cycle_id == Cycle.id)
+            .order_by(FollowUp.due, FollowUp.id)
         )
+        found = [
+            row[:3]
+            for row in rows.all()
+            if year is None or year_of(row[0], row[3].year if row[3] else None) == year
+        ]
         hours = (await training_hours(self.session, self.ctx.workflows, [employee.id])).get(
             employee.id, {}
         )
@@ -158,5 +170,5 @@ class FollowUpTracking(FollowUpAccess):
                 )
                 for y in sorted(years)
             ],
-            items=self._summaries(rows.all()),
+            items=self._summaries(found),  # type: ignore[arg-type]
         )

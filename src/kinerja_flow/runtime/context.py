@@ -12,6 +12,7 @@ from kinerja_flow.config import Settings
 from kinerja_flow.lib.passwords import Passwords
 from kinerja_flow.notifications.outbox import Outbox
 from kinerja_flow.policies.distribution import DistributionPolicy
+from kinerja_flow.policies.followup_rules import FollowUpRules
 from kinerja_flow.runtime.timing import DeadlineClock
 from kinerja_flow.workflow.engine import WorkflowEngine
 
@@ -27,6 +28,7 @@ class AppContext:
     passwords: Passwords
     audit_key: bytes
     distribution_policy: DistributionPolicy
+    followup_rules: FollowUpRules
     deadline_clock: DeadlineClock
     """The agency's time zone and working-day calendar, for every deadline."""
 

@@ -1,0 +1,31 @@
+"""What packages built on appraisals add to an appraisal's description.
+
+Those packages import appraisals, so appraisals cannot import them; they register a reader here
+once, at import (as they register guards and effects in the workflow allow-list), and
+:meth:`AppraisalAccess.describe` calls it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja_flow.appraisals.models import Appraisal
+from kinerja_flow.appraisals.schemas import FollowUpBrief
+from kinerja_flow.runtime.context import AppContext
+
+FollowUpReader = Callable[
+    [AsyncSession, AppContext, Appraisal, str],
+    Awaitable[tuple[list[FollowUpBrief], list[FollowUpBrief]]],
+]
+"""(session, context, appraisal, reader's locale) -> (its items, earlier improvement plans)."""
+
+
+@dataclass
+class Extensions:
+    followups: FollowUpReader | None = None
+
+
+EXTENSIONS = Extensions()
