@@ -63,6 +63,7 @@ from kinerja_flow.peers.controllers import (
     PeerLinkController,
     PeerRequestController,
 )
+from kinerja_flow.reports.controllers import ReportController
 from kinerja_flow.roster.account_controllers import AccountController
 from kinerja_flow.roster.controllers import RosterController
 from kinerja_flow.runtime.context import AppContext
@@ -186,6 +187,7 @@ def create_app(
             SurveyController,
             IkmController,
             DistributionController,
+            ReportController,
             PeerFeedbackController,
             PeerRequestController,
             PeerLinkController,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from sqlalchemy import select
@@ -39,6 +40,7 @@ from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.runtime.cases import CaseService
 from kinerja_flow.runtime.timing import Anchor
 from kinerja_flow.workflow.definition import DeadlineDef
+from kinerja_flow.workflow.engine import WorkflowEngine
 from kinerja_flow.workflow.roles import CaseRoles
 
 LOAD_OPTIONS = (
@@ -145,6 +147,18 @@ def _concealed_explanation(appraisal: Appraisal) -> RatingExplanation:
     )
 
 
+def state_deadline(
+    engine: WorkflowEngine[Any], state: str, state_changed_at: datetime, cycle: Cycle
+) -> tuple[DeadlineDef, Anchor] | None:
+    """The deadline of ``state`` for an appraisal that entered it at ``state_changed_at``, and
+    what it counts from (a date of the cycle, or the entry), if the state has one."""
+    deadline = engine.deadline_of(state)
+    if deadline is None:
+        return None
+    anchor = getattr(cycle, deadline.date) if deadline.date else state_changed_at
+    return None if anchor is None else (deadline, anchor)
+
+
 class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
     """The base of the services that read or change one appraisal."""
 
@@ -195,11 +209,9 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         self, appraisal: Appraisal, cycle: Cycle
     ) -> tuple[DeadlineDef, Anchor] | None:
         """The deadline of the appraisal's current state and what it counts from, if any."""
-        deadline = self._engine(appraisal).deadline_of(appraisal.state)
-        if deadline is None:
-            return None
-        anchor = getattr(cycle, deadline.date) if deadline.date else appraisal.state_changed_at
-        return None if anchor is None else (deadline, anchor)
+        return state_deadline(
+            self._engine(appraisal), appraisal.state, appraisal.state_changed_at, cycle
+        )
 
     def state_due_at(self, appraisal: Appraisal, cycle: Cycle) -> datetime | None:
         found = self.state_deadline(appraisal, cycle)

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import FromQuery, QueryParameter
 
+from kinerja_flow.lib.tables import CSV_TYPE, XLSX_TYPE
 from kinerja_flow.roster.schemas import EmployeePage, ImportResult
 from kinerja_flow.roster.service import RosterService
 from kinerja_flow.runtime.deps import service_provider
@@ -34,7 +35,11 @@ class RosterController(Controller):
 
     @post(
         "/employees/import",
-        summary="Import employees from CSV (HR); all-or-nothing; ?dry_run=true only checks",
+        summary="Import employees from CSV or XLSX (HR); all-or-nothing; ?dry_run=true only checks",
+        description=(
+            "The body is the file: Content-Type text/csv (UTF-8) or "
+            f"{XLSX_TYPE} (the first sheet). Problems name their line (row) numbers."
+        ),
         request_max_body_size=MAX_IMPORT_BYTES,
         status_code=200,
     )
@@ -44,9 +49,14 @@ class RosterController(Controller):
         request: Request[Any, Any, Any],
         dry_run: FromQuery[bool] = False,
     ) -> ImportResult:
-        if request.content_type[0] != "text/csv":
-            raise HTTPException(status_code=415, detail="Content-Type must be text/csv")
+        kind = request.content_type[0]
+        if kind not in (CSV_TYPE, XLSX_TYPE):
+            raise HTTPException(
+                status_code=415, detail=f"Content-Type must be {CSV_TYPE} or {XLSX_TYPE}"
+            )
         body = await request.body()
+        if kind == XLSX_TYPE:
+            return await roster_service.import_xlsx(body, dry_run=dry_run)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -1,4 +1,4 @@
-"""Parse and check an employee CSV as a whole before anything is written.
+"""Parse and check an employee CSV or XLSX workbook as a whole before anything is written.
 
 Header: ``nip,name,email,unit_code,position,supervisor_nip,roles`` (roles ``;``-separated),
 optionally with ``active``: ``yes``/``ya`` (or empty) for a working employee, ``no``/``tidak`` for
@@ -7,14 +7,13 @@ a leaver. Without that column nobody's status changes.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.principal import GLOBAL_ROLES
+from kinerja_flow.lib.tables import Unreadable, csv_records, xlsx_records
 from kinerja_flow.lib.text import has_control_characters
 from kinerja_flow.org.nip import check_nip
 
@@ -64,33 +63,45 @@ class Existing:
 
 
 def parse(text: str) -> tuple[list[Row], list[Problem]]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    """The rows of an employee CSV, or what is wrong with them (line numbers of the file)."""
+    return parse_records(csv_records(text))
+
+
+def parse_xlsx(data: bytes) -> tuple[list[Row], list[Problem]]:
+    """The rows of an employee workbook's first sheet, with the same rules (row numbers)."""
+    return parse_records(xlsx_records(data), unreadable=_("The file is not an XLSX workbook."))
+
+
+def parse_records(
+    records: Iterator[tuple[int, list[str]]], unreadable: str | None = None
+) -> tuple[list[Row], list[Problem]]:
+    """Rows from ``(line, cells)`` records, the header first: one reader for every format."""
     rows: list[Row] = []
     problems: list[Problem] = []
-    line = 1
     try:
-        header = [name.strip() for name in reader.fieldnames or []]
+        first = next(records, None)
+        header = [name.strip() for name in first[1]] if first else []
         if sorted(header) not in (sorted(COLUMNS), sorted((*COLUMNS, ACTIVE))):
             reason = _("The header must be exactly: {columns} (and optionally {active}).")
             return [], [Problem(1, "", reason, {"columns": ",".join(COLUMNS), "active": ACTIVE})]
-        reader.fieldnames = header
-        line = reader.line_num + 1
-        for row in reader:
-            if None in row or any(value is None for value in row.values()):
+        for line, cells in records:
+            if len(cells) != len(header):
                 reason = _("The row does not have exactly {count} columns.")
                 problems.append(Problem(line, "", reason, {"count": str(len(header))}))
-            else:
-                values = {key: (value or "").strip() for key, value in row.items()}
-                active = _STATUS.get(values[ACTIVE].lower()) if ACTIVE in values else None
-                if ACTIVE in values and active is None:
-                    reason = _("The active column must be yes or no (ya or tidak).")
-                    problems.append(Problem(line, values["nip"], reason))
-                problems.extend(_cell_problems(line, values))
-                rows.append(_row(line, values, active))
-            line = reader.line_num + 1  # where the next record starts
-    except csv.Error:
-        reason = _("This line cannot be read: a field is too long or its quotes do not match.")
-        problems.append(Problem(line, "", reason))
+                continue
+            values = {key: value.strip() for key, value in zip(header, cells, strict=True)}
+            active = _STATUS.get(values[ACTIVE].lower()) if ACTIVE in values else None
+            if ACTIVE in values and active is None:
+                reason = _("The active column must be yes or no (ya or tidak).")
+                problems.append(Problem(line, values["nip"], reason))
+            problems.extend(_cell_problems(line, values))
+            rows.append(_row(line, values, active))
+    except Unreadable as exc:
+        if unreadable is not None and exc.line == 1:
+            problems.append(Problem(1, "", unreadable))
+        else:
+            reason = _("This line cannot be read: a field is too long or its quotes do not match.")
+            problems.append(Problem(exc.line, "", reason))
     if not rows and not problems:
         problems.append(Problem(1, "", _("The file has no employees.")))
     return rows, problems

@@ -81,7 +81,16 @@ class RosterService(Service):
         preview HR reads before importing).
         """
         require(self.principal, "hr")
-        rows, problems = importer.parse(text)
+        return await self._import(*importer.parse(text), dry_run=dry_run)
+
+    async def import_xlsx(self, data: bytes, *, dry_run: bool = False) -> ImportResult:
+        """The same from an XLSX workbook's first sheet (problems by row number)."""
+        require(self.principal, "hr")
+        return await self._import(*importer.parse_xlsx(data), dry_run=dry_run)
+
+    async def _import(
+        self, rows: list[importer.Row], problems: list[importer.Problem], *, dry_run: bool
+    ) -> ImportResult:
         await begin_write(self.session)
         units = dict((await self.session.execute(select(Unit.code, Unit.id))).all())
         employees = {e.nip: e for e in (await self.session.scalars(select(Employee))).all()}

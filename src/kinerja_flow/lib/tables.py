@@ -1,0 +1,146 @@
+"""Tables in files: records read from CSV or XLSX with their line (row) numbers, and tables
+written as CSV or XLSX that a spreadsheet opens as plain text, never as a formula.
+
+Reading gives ``(line, cells)`` pairs, the header first, whatever the format, so an importer
+checks one shape. Writing neutralises every text cell that a spreadsheet would take for a
+formula or a command (one starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return,
+the OWASP list for CSV injection) by putting an apostrophe in front of it; numbers and dates
+are written as such.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv"
+
+Cell = str | int | float | Decimal | date | bool | None
+"""What a written table may hold: text is neutralised, the rest is written as a value."""
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Unreadable(Exception):
+    """The file cannot be read from ``line`` on (a broken CSV quote, not an XLSX workbook)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank CSV record with the line it starts on (a quoted field may span lines)."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    line = 1
+    try:
+        for record in reader:
+            if record:
+                yield line, record
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise Unreadable(line) from exc
+
+
+def xlsx_records(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """Each non-empty row of the workbook's first sheet with its row number, as text.
+
+    Whole numbers are written without a decimal point, dates as ``YYYY-MM-DD``, TRUE/FALSE as
+    ``yes``/``no``. A spreadsheet shows no difference between an empty cell and none, so
+    a row is cut after its last filled cell and then filled up to the header's width.
+    """
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise Unreadable(1) from exc
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if not isinstance(sheet, ReadOnlyWorksheet):
+            return
+        sheet.reset_dimensions()  # the size a file declares may be wrong: read every row
+        width = 0
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_text(value) for value in row]
+            while cells and not cells[-1].strip():
+                cells.pop()
+            if cells:
+                width = width or len(cells)  # the header's
+                yield number, cells + [""] * (width - len(cells))
+    finally:
+        workbook.close()
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def neutralise(value: Cell) -> Cell:
+    """Text a spreadsheet would run as a formula gets an apostrophe in front; other values
+    are returned as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_value(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(neutralise(value))
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """UTF-8 with a byte order mark (so spreadsheets read the accents right), CRLF lines."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_csv_value(name) for name in header])
+    writer.writerows([_csv_value(value) for value in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def _xlsx_value(value: Cell) -> Cell:
+    if isinstance(value, str):  # a control character cannot be stored in the file's XML
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub(" ", value))
+    return value
+
+
+def write_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """One sheet named ``title``, the header in row 1 (frozen), every text cell as text."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.freeze_panes = "A2"
+    sheet.append([_xlsx_value(name) for name in header])
+    for row in rows:
+        sheet.append([_xlsx_value(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

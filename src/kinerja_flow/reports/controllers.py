@@ -1,0 +1,95 @@
+"""HTTP endpoints: a cycle's progress report and its exports (HR, auditors)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+
+from kinerja_flow.reports.schemas import CycleProgress, ExportFormat
+from kinerja_flow.reports.service import Export, ReportService
+from kinerja_flow.runtime.deps import service_provider
+
+UnitCode = Annotated[
+    str | None,
+    QueryParameter(name="unit_code", description="Only this unit and its sub-units", max_length=50),
+]
+Output = Annotated[ExportFormat, QueryParameter(name="format", description="csv (UTF-8) or xlsx")]
+
+
+def _download(export: Export) -> Response[bytes]:
+    return Response(
+        export.content,
+        media_type=export.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+class ReportController(Controller):
+    path = "/api/v1/cycles"
+    tags = ["reports"]
+    dependencies = {"report_service": service_provider(ReportService)}
+
+    @get(
+        "/{cycle_id:int}/progress",
+        summary="The cycle's progress per unit, sub-units included (HR, auditors)",
+        description=(
+            "Per unit: appraisals per state, those still in a state after its deadline, "
+            "predikat, follow-up items per kind and state (and overdue), training hours of "
+            "the year the period ends in against the minimum."
+        ),
+    )
+    async def progress(
+        self,
+        report_service: NamedDependency[ReportService],
+        cycle_id: FromPath[int],
+        unit_code: UnitCode = None,
+    ) -> CycleProgress:
+        return await report_service.progress(cycle_id, unit_code)
+
+    @get(
+        "/{cycle_id:int}/exports/appraisals",
+        summary="The cycle's appraisals with ratings and predikat, as CSV or XLSX (HR, auditors)",
+        media_type="text/csv",
+    )
+    async def export_appraisals(
+        self,
+        report_service: NamedDependency[ReportService],
+        cycle_id: FromPath[int],
+        output: Output = ExportFormat.CSV,
+        unit_code: UnitCode = None,
+    ) -> Response[bytes]:
+        return _download(await report_service.export(cycle_id, "appraisals", unit_code, output))
+
+    @get(
+        "/{cycle_id:int}/exports/followups",
+        summary="The follow-up items of the cycle's appraisals, as CSV or XLSX (HR, auditors)",
+        media_type="text/csv",
+    )
+    async def export_followups(
+        self,
+        report_service: NamedDependency[ReportService],
+        cycle_id: FromPath[int],
+        output: Output = ExportFormat.CSV,
+        unit_code: UnitCode = None,
+    ) -> Response[bytes]:
+        return _download(await report_service.export(cycle_id, "followups", unit_code, output))
+
+    @get(
+        "/{cycle_id:int}/exports/training-hours",
+        summary="Training hours of the cycle's employees in its year, as CSV or XLSX",
+        media_type="text/csv",
+    )
+    async def export_training_hours(
+        self,
+        report_service: NamedDependency[ReportService],
+        cycle_id: FromPath[int],
+        output: Output = ExportFormat.CSV,
+        unit_code: UnitCode = None,
+    ) -> Response[bytes]:
+        return _download(await report_service.export(cycle_id, "training_hours", unit_code, output))

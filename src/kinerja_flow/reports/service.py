@@ -1,0 +1,390 @@
+"""A cycle's progress per unit, and the cycle's tables exported as CSV or XLSX (HR, auditors).
+
+Every figure of a unit includes its sub-units. An employee counts in the unit they are in now.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from kinerja_flow.appraisals.access import state_deadline
+from kinerja_flow.appraisals.cycle_models import Cycle, cycle_units
+from kinerja_flow.appraisals.models import Appraisal
+from kinerja_flow.development import FollowUpKind
+from kinerja_flow.followups.hours import training_hours
+from kinerja_flow.followups.models import FollowUp
+from kinerja_flow.i18n import _
+from kinerja_flow.lib.errors import NotFound
+from kinerja_flow.lib.principal import AUDITOR, HR, require
+from kinerja_flow.lib.tables import CSV_TYPE, XLSX_TYPE, Cell, write_csv, write_xlsx
+from kinerja_flow.org.models import Employee, Unit
+from kinerja_flow.predikat import Predikat
+from kinerja_flow.reports.schemas import (
+    CycleProgress,
+    ExportFormat,
+    Figures,
+    TrainingFigures,
+    UnitProgress,
+)
+from kinerja_flow.runtime.service import Service
+
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
+Table = tuple[Sequence[str], list[list[Cell]]]
+"""A header and its rows."""
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+@dataclass
+class _Tally:
+    appraisals: int = 0
+    states: Counter[str] = field(default_factory=Counter)
+    overdue: Counter[str] = field(default_factory=Counter)
+    predikat: Counter[str] = field(default_factory=Counter)
+    followups: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    followups_overdue: int = 0
+    employees: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The units reported on, in chart order, and which of them each unit counts towards."""
+
+    units: list[Unit]
+    counts_towards: dict[int, list[int]]
+    """Unit id -> itself and its ancestors among ``units`` (only units in ``units``)."""
+
+
+@dataclass(frozen=True)
+class _AppraisalRow:
+    appraisal: Appraisal
+    employee: Employee
+    unit: Unit
+    evaluator: Employee | None
+    overdue: bool
+
+
+class ReportService(Service):
+    # -- what is reported on -----------------------------------------------------------------
+
+    async def _cycle(self, cycle_id: int) -> Cycle:
+        """The cycle (404 for anyone when unknown), then the role (403)."""
+        cycle = await self.session.get(Cycle, cycle_id)
+        if cycle is None:
+            raise NotFound(_("Cycle {id} does not exist."), id=cycle_id)
+        require(self.principal, HR, AUDITOR)
+        return cycle
+
+    async def _scope(self, cycle: Cycle, unit_code: str | None) -> _Scope:
+        units = list((await self.session.scalars(select(Unit).order_by(Unit.code))).all())
+        by_id = {u.id: u for u in units}
+        children: dict[int | None, list[Unit]] = defaultdict(list)
+        for unit in units:
+            children[unit.parent_id].append(unit)
+
+        def subtree(roots: Iterable[int]) -> set[int]:
+            found, frontier = set(roots), list(roots)
+            while frontier:
+                for child in children.get(frontier.pop(), []):
+                    if child.id not in found:
+                        found.add(child.id)
+                        frontier.append(child.id)
+            return found
+
+        chosen = set(
+            (
+                await self.session.scalars(
+                    select(cycle_units.c.unit_id).where(cycle_units.c.cycle_id == cycle.id)
+                )
+            ).all()
+        )
+        listed = subtree(chosen) if chosen else set(by_id)
+        if unit_code is not None:
+            root = next((u for u in units if u.code == unit_code), None)
+            if root is None:
+                raise NotFound(_("Unknown unit code '{code}'."), code=unit_code)
+            listed &= subtree([root.id])
+        ordered: list[Unit] = []
+
+        def visit(unit: Unit) -> None:
+            if unit.id in listed:
+                ordered.append(unit)
+            for child in children.get(unit.id, []):
+                visit(child)
+
+        for top in children.get(None, []):
+            visit(top)
+        counts_towards: dict[int, list[int]] = {}
+        for unit in ordered:
+            chain, current = [], by_id.get(unit.id)
+            while current is not None and current.id in listed:
+                chain.append(current.id)
+                current = by_id.get(current.parent_id) if current.parent_id else None
+            counts_towards[unit.id] = chain
+        return _Scope(ordered, counts_towards)
+
+    async def _appraisals(self, cycle: Cycle, scope: _Scope) -> list[_AppraisalRow]:
+        evaluator = aliased(Employee)
+        rows = await self.session.execute(
+            select(Appraisal, Employee, Unit, evaluator)
+            .join(Employee, Appraisal.employee_id == Employee.id)
+            .join(Unit, Employee.unit_id == Unit.id)
+            .outerjoin(evaluator, Appraisal.evaluator_id == evaluator.id)
+            .where(Appraisal.cycle_id == cycle.id, Employee.unit_id.in_(scope.counts_towards))
+            .order_by(Unit.code, Employee.nip)
+        )
+        now = self.ctx.clock.now()
+        found = []
+        for appraisal, employee, unit, evaluated_by in rows.all():
+            deadline = state_deadline(
+                self.ctx.workflows[appraisal.workflow],
+                appraisal.state,
+                appraisal.state_changed_at,
+                cycle,
+            )
+            overdue = deadline is not None and self.ctx.deadline_clock.due_at(*deadline) < now
+            found.append(_AppraisalRow(appraisal, employee, unit, evaluated_by, overdue))
+        return found
+
+    async def _followups(
+        self, cycle: Cycle, scope: _Scope
+    ) -> list[tuple[FollowUp, Employee, Unit, bool]]:
+        rows = await self.session.execute(
+            select(FollowUp, Employee, Unit)
+            .join(Appraisal, FollowUp.appraisal_id == Appraisal.id)
+            .join(Employee, FollowUp.employee_id == Employee.id)
+            .join(Unit, Employee.unit_id == Unit.id)
+            .where(Appraisal.cycle_id == cycle.id, Employee.unit_id.in_(scope.counts_towards))
+            .order_by(Unit.code, Employee.nip, FollowUp.due, FollowUp.id)
+        )
+        today = self.ctx.clock.now().date()
+        return [
+            (item, employee, unit, self._followup_overdue(item, today))
+            for item, employee, unit in rows.all()
+        ]
+
+    def _followup_overdue(self, item: FollowUp, today: date) -> bool:
+        """Past its due date and not ended (as ``GET /followups?overdue=true`` says)."""
+        return item.due < today and item.state not in self.ctx.workflows[item.workflow].ended_states
+
+    def _training_year(self, cycle: Cycle) -> int:
+        """Training hours are reported for the year the cycle's period ends in."""
+        return cycle.period_end.year
+
+    # -- the progress report ---------------------------------------------------------------
+
+    async def progress(self, cycle_id: int, unit_code: str | None) -> CycleProgress:
+        cycle = await self._cycle(cycle_id)
+        scope = await self._scope(cycle, unit_code)
+        tallies: dict[int, _Tally] = defaultdict(_Tally)
+        total = _Tally()
+        for row in await self._appraisals(cycle, scope):
+            for tally in self._tallies_of(row.employee.unit_id, scope, tallies, total):
+                tally.appraisals += 1
+                tally.states[row.appraisal.state] += 1
+                tally.employees.add(row.employee.id)
+                if row.overdue:
+                    tally.overdue[row.appraisal.state] += 1
+                if row.appraisal.predikat:
+                    tally.predikat[row.appraisal.predikat] += 1
+        for item, employee, _unit, overdue in await self._followups(cycle, scope):
+            for tally in self._tallies_of(employee.unit_id, scope, tallies, total):
+                tally.followups[item.kind][item.state] += 1
+                tally.followups_overdue += overdue
+        year = self._training_year(cycle)
+        hours = await training_hours(self.session, self.ctx.workflows, total.employees)
+        engine = self.ctx.workflows[cycle.workflow]
+        states = list(engine.definition.states)
+        deadlines = [state for state in states if engine.deadline_of(state) is not None]
+
+        def figures(tally: _Tally) -> Figures:
+            return self._figures(tally, states, deadlines, hours, year)
+
+        return CycleProgress(
+            cycle_id=cycle.id,
+            cycle_name=cycle.name,
+            workflow=cycle.workflow,
+            as_of=self.ctx.clock.now(),
+            total=figures(total),
+            units=[
+                UnitProgress(
+                    unit_code=unit.code,
+                    unit_name=unit.name,
+                    parent_code=self._code_of(unit.parent_id, scope),
+                    **msgspec.structs.asdict(figures(tallies[unit.id])),
+                )
+                for unit in scope.units
+            ],
+        )
+
+    @staticmethod
+    def _tallies_of(
+        unit_id: int, scope: _Scope, tallies: dict[int, _Tally], total: _Tally
+    ) -> list[_Tally]:
+        return [total, *(tallies[unit] for unit in scope.counts_towards.get(unit_id, []))]
+
+    @staticmethod
+    def _code_of(unit_id: int | None, scope: _Scope) -> str | None:
+        return next((u.code for u in scope.units if u.id == unit_id), None)
+
+    def _figures(
+        self,
+        tally: _Tally,
+        states: list[str],
+        deadlines: list[str],
+        hours: dict[int, dict[int, int]],
+        year: int,
+    ) -> Figures:
+        minimum = self.ctx.settings.training_min_jp
+        per_employee = [hours.get(employee, {}).get(year, 0) for employee in tally.employees]
+        return Figures(
+            appraisals=tally.appraisals,
+            states={state: tally.states[state] for state in states},
+            overdue={state: tally.overdue[state] for state in deadlines},
+            predikat={p.value: tally.predikat[p.value] for p in Predikat},
+            followups={
+                kind: dict(sorted(by_state.items()))
+                for kind, by_state in sorted(tally.followups.items())
+            },
+            followups_overdue=tally.followups_overdue,
+            training=TrainingFigures(
+                year=year,
+                minimum=minimum,
+                hours=sum(per_employee),
+                employees=len(per_employee),
+                below_minimum=sum(1 for h in per_employee if h < minimum),
+            ),
+        )
+
+    # -- exports ---------------------------------------------------------------------------
+
+    async def export(
+        self, cycle_id: int, table: str, unit_code: str | None, output: ExportFormat
+    ) -> Export:
+        """One of the cycle's tables (``appraisals``, ``followups``, ``training_hours``)."""
+        cycle = await self._cycle(cycle_id)
+        scope = await self._scope(cycle, unit_code)
+        build: Callable[[Cycle, _Scope], Awaitable[Table]] = {
+            "appraisals": self._appraisal_table,
+            "followups": self._followup_table,
+            "training_hours": self._training_table,
+        }[table]
+        header, rows = await build(cycle, scope)
+        name = f"{table}-cycle-{cycle.id}" + (
+            f"-{_UNSAFE_IN_FILENAME.sub('_', unit_code)}" if unit_code else ""
+        )
+        if output is ExportFormat.XLSX:
+            return Export(f"{name}.xlsx", XLSX_TYPE, write_xlsx(table, header, rows))
+        return Export(f"{name}.csv", CSV_TYPE, write_csv(header, rows))
+
+    async def _appraisal_table(self, cycle: Cycle, scope: _Scope) -> Table:
+        header = (
+            "nip",
+            "name",
+            "unit_code",
+            "unit_name",
+            "position",
+            "evaluator_nip",
+            "evaluator_name",
+            "state",
+            "overdue",
+            "results_rating",
+            "behaviour_rating",
+            "predikat",
+        )
+        rows: list[list[Cell]] = [
+            [
+                row.employee.nip,
+                row.employee.name,
+                row.unit.code,
+                row.unit.name,
+                row.employee.position,
+                row.evaluator.nip if row.evaluator else None,
+                row.evaluator.name if row.evaluator else None,
+                row.appraisal.state,
+                row.overdue,
+                row.appraisal.results_rating,
+                row.appraisal.behaviour_rating,
+                row.appraisal.predikat,
+            ]
+            for row in await self._appraisals(cycle, scope)
+        ]
+        return header, rows
+
+    async def _followup_table(self, cycle: Cycle, scope: _Scope) -> Table:
+        header = (
+            "nip",
+            "name",
+            "unit_code",
+            "kind",
+            "title",
+            "owner",
+            "state",
+            "due",
+            "overdue",
+            "hours",
+            "outcome",
+            "completed_on",
+        )
+        rows: list[list[Cell]] = [
+            [
+                employee.nip,
+                employee.name,
+                unit.code,
+                item.kind,
+                item.title,
+                item.owner,
+                item.state,
+                item.due,
+                overdue,
+                _hours(item),
+                item.outcome,
+                _day(item.completed_at),
+            ]
+            for item, employee, unit, overdue in await self._followups(cycle, scope)
+        ]
+        return header, rows
+
+    async def _training_table(self, cycle: Cycle, scope: _Scope) -> Table:
+        header = ("nip", "name", "unit_code", "year", "hours", "minimum", "below_minimum")
+        appraised = {row.employee.id: row for row in await self._appraisals(cycle, scope)}
+        hours = await training_hours(self.session, self.ctx.workflows, appraised)
+        year = self._training_year(cycle)
+        minimum = self.ctx.settings.training_min_jp
+        rows: list[list[Cell]] = []
+        for employee_id, row in appraised.items():
+            done = hours.get(employee_id, {}).get(year, 0)
+            rows.append(
+                [
+                    row.employee.nip,
+                    row.employee.name,
+                    row.unit.code,
+                    year,
+                    done,
+                    minimum,
+                    done < minimum,
+                ]
+            )
+        return header, rows
+
+
+def _hours(item: FollowUp) -> int | None:
+    value = item.details.get("hours") if item.kind == FollowUpKind.TRAINING else None
+    return int(value) if isinstance(value, int | float) else None
+
+
+def _day(moment: datetime | None) -> date | None:
+    return moment.date() if moment is not None else None
