@@ -9,11 +9,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import func, select, text
 
 from kinerja_flow.appraisals.service import AppraisalService
+from kinerja_flow.bootstrap import build_context
+from kinerja_flow.clock import SystemClock
+from kinerja_flow.config import Settings
 from kinerja_flow.followups.models import FollowUp
 from kinerja_flow.followups.rules import propose_for
 from kinerja_flow.lib.db import begin_write
@@ -434,3 +438,14 @@ async def test_the_appeal_window_s_lapse_proposes_as_the_system(api: Api) -> Non
     await api.deliver()
     told = sorted(row.to_address for row in await api.outbox(kind="followup_proposed"))
     assert told == ["budi@example.go.id", "siti@example.go.id"]
+
+
+def test_the_service_does_not_start_with_a_broken_rules_file(
+    settings: Settings, tmp_path: Path
+) -> None:
+    broken = tmp_path / "rules.toml"
+    broken.write_text(RULE.format(id="x", reason="{mood}", when="{}", propose=""), "utf-8")
+    with pytest.raises(FollowUpRulesError, match=str(broken)):
+        build_context(
+            msgspec.structs.replace(settings, followup_rules_file=str(broken)), SystemClock()
+        )
