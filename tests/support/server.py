@@ -22,5 +22,8 @@ def wait_until_healthy(base: str, process: subprocess.Popen[bytes], seconds: flo
         except httpx.TransportError:
             time.sleep(0.2)
     process.kill()
-    output = process.communicate()[0]
+    try:
+        output = process.communicate(timeout=10)[0]
+    except subprocess.TimeoutExpired:  # its own children (serve --workers) hold the pipe open
+        output = b""
     raise AssertionError(output.decode() if output else "the service never became healthy")
