@@ -33,7 +33,7 @@ async def test_an_error_body_names_the_request_id_its_header_carries(api: Api) -
 
 
 async def test_a_callers_own_request_id_is_kept_and_a_strange_one_replaced(api: Api) -> None:
-    kept = await api.client.get("/no/such/page", headers={"X-Request-ID": "proxy-7f3a.1"})
+    kept = await api.client.get("/api/v1/no/such/thing", headers={"X-Request-ID": "proxy-7f3a.1"})
     assert kept.status_code == 404
     assert kept.headers["x-request-id"] == "proxy-7f3a.1"
     assert kept.json()["request_id"] == "proxy-7f3a.1"
