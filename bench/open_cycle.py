@@ -139,7 +139,8 @@ class Bench:
                 [
                     ("submit_review", boss, review),
                     ("acknowledge", nip, {}),
-                    ("close", "hr", {}),
+                    # the rules propose training (no JP recorded): HR closes anyway
+                    ("close_anyway", "hr", {"reason": "Dilanjutkan di siklus berikut."}),
                 ]
             )
 
