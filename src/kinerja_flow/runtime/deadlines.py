@@ -138,6 +138,8 @@ class PassReport:
     skipped: int = 0
     refused: int = 0
     failures: int = 0
+    lag_seconds: float = 0.0
+    """The longest a step taken in the pass had waited after its moment."""
 
     @property
     def logged(self) -> int:
@@ -238,6 +240,9 @@ class DeadlineRunner:
             for case in cases:
                 moment = clock.step_at(deadline, step, case.anchor)
                 outcome[case.case_id] = DONE if _in_stay(step, moment, case.entered_at) else SKIPPED
+                if outcome[case.case_id] == DONE:
+                    waited = (now - moment).total_seconds()
+                    report.lag_seconds = max(report.lag_seconds, waited)
                 rows.append(
                     {
                         "case_kind": query.kind,
