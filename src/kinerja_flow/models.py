@@ -24,6 +24,7 @@ from kinerja_flow.lib.db import Base
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.peers.models import PeerAnswer, PeerRequest
+from kinerja_flow.runtime.heartbeat import SchedulerPass
 from kinerja_flow.runtime.step_log import DeadlineStep
 from kinerja_flow.web.models import WebSession
 
@@ -53,6 +54,7 @@ __all__ = [
     "PeerAnswer",
     "PeerRequest",
     "ProposalRun",
+    "SchedulerPass",
     "SurveyResponse",
     "Target",
     "Unit",
