@@ -30,12 +30,12 @@ from kinerja_flow.config import Settings, load_settings
 from kinerja_flow.cycles.controllers import CycleController
 from kinerja_flow.distribution.controllers import DistributionController
 from kinerja_flow.documents.controllers import DocumentController
-from kinerja_flow.evidence.controllers import evidence_router
+from kinerja_flow.evidence.controllers import EvidenceController, upload_router
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
 from kinerja_flow.followups.controllers import (
+    CertificateController,
     DevelopmentController,
     FollowUpController,
-    certificate_router,
 )
 from kinerja_flow.jobs.controllers import JobController
 from kinerja_flow.lib.apidocs import SCHEMA_PATH, LocalSwaggerUI, assets_router
@@ -210,10 +210,10 @@ def create_app(
             PeerRequestController,
             PeerLinkController,
             DocumentController,
-            evidence_router(settings),
+            upload_router(settings, EvidenceController),
             FollowUpController,
             DevelopmentController,
-            certificate_router(settings),
+            upload_router(settings, CertificateController),
             assets_router(),
             *web_routers(settings),
             *metrics,
