@@ -19,6 +19,7 @@ from kinerja_flow.followups.models import (
     FollowUpSession,
     ProposalRun,
 )
+from kinerja_flow.jobs.models import Job
 from kinerja_flow.lib.db import Base
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.org.models import Employee, Unit
@@ -47,6 +48,7 @@ __all__ = [
     "FollowUpCheckpoint",
     "FollowUpSession",
     "Indicator",
+    "Job",
     "LoginFailure",
     "OutboxMessage",
     "PeerAnswer",

@@ -3,7 +3,7 @@ with the survey's QR code, the employee import with its preview, accounts, the a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 import segno
@@ -22,8 +22,11 @@ from kinerja_flow.cycles.service import CycleService
 from kinerja_flow.distribution.schemas import UnitResultSet
 from kinerja_flow.distribution.service import DistributionService
 from kinerja_flow.i18n import _
+from kinerja_flow.jobs import files
+from kinerja_flow.jobs.access import job_out, visible_job
 from kinerja_flow.lib.errors import AppError, FieldError, Invalid, NotFound
 from kinerja_flow.lib.principal import HR, Principal, require
+from kinerja_flow.lib.tables import write_csv
 from kinerja_flow.org.schemas import UnitCreate
 from kinerja_flow.org.service import OrgService
 from kinerja_flow.predikat import Predikat
@@ -49,6 +52,23 @@ def hr_triggers(ctx: AppContext, workflow: str) -> list[str]:
         if HR in transition.who and transition.trigger not in seen:
             seen.append(transition.trigger)
     return seen
+
+
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+SHOWN_PROBLEMS = 1000
+"""The bad lines a page lists; the rest are in the job's CSV of problems."""
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise NotFound(_("Not found.")) from None
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(64 * 1024):
+        yield chunk
 
 
 class HrPages(Controller):
@@ -250,34 +270,41 @@ class HrPages(Controller):
             headers={"Content-Disposition": f'inline; filename="survey-{code}.svg"'},
         )
 
-    # -- the employee import --------------------------------------------------------------
+    # -- the employee import (a background job) -----------------------------------------
 
     @get("/import")
     async def import_form(self, request: Request[Any, Any, Any]) -> Template:
         return page(request, "hr/import.html")
 
-    @post("/import", status_code=200)
+    @post("/import", status_code=303, request_max_body_size=MAX_IMPORT_BYTES)
     async def import_file(
         self, request: Request[Any, Any, Any], services: NamedDependency[Services]
-    ) -> Template:
-        """Preview first (nothing written, every bad line listed); import with the second
-        button, which posts the same file again as text."""
+    ) -> Response[Any]:
+        """Check the file first (a preview job: nothing written, every bad line listed), or
+        import the file of a preview that found no problem (the second button)."""
+        roster = services(RosterService)
         form = await request.form()
         try:
-            upload = form.get("file")
-            if isinstance(upload, UploadFile) and upload.filename:
-                raw = await upload.read()
+            roster.may_import()
+            if form.get("step") == "import":
+                job = await roster.import_previewed(_int(form.get("preview")))
             else:
-                raw = str(form.get("csv", "")).encode()
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise Invalid(
-                    _("The file must be CSV in UTF-8."),
-                    errors=[FieldError("file", _("The file must be CSV in UTF-8."))],
-                ) from exc
-            dry_run = form.get("step") != "import"
-            result = await services(RosterService).import_csv(text, dry_run=dry_run)
+                upload = form.get("file")
+                if not isinstance(upload, UploadFile) or not upload.filename:
+                    raise Invalid(
+                        _("Choose a CSV or XLSX file."),
+                        errors=[FieldError("file", _("Choose a CSV or XLSX file."))],
+                    )
+                head = await upload.read(4)
+                await upload.seek(0)
+                xlsx = head == b"PK\x03\x04" or upload.filename.lower().endswith(".xlsx")
+                path = await files.receive(
+                    _chunks(upload),
+                    services.ctx.settings.evidence_path,
+                    MAX_IMPORT_BYTES,
+                    ".xlsx" if xlsx else ".csv",
+                )
+                job = await roster.start_import(path, "xlsx" if xlsx else "csv", dry_run=True)
         except AppError as error:
             await services.session.rollback()
             return page(
@@ -288,7 +315,45 @@ class HrPages(Controller):
             )
         finally:
             await form.close()
-        return page(request, "hr/import.html", result=result, dry_run=dry_run, csv=text)
+        return Redirect(f"/hr/jobs/{job.id}", status_code=303)
+
+    @get("/jobs/{job_id:int}")
+    async def job_page(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        job_id: FromPath[int],
+    ) -> Template:
+        """A job's progress, updating itself (htmx, or a reload without JavaScript), ending
+        with its result: a preview's counts with the button to import, or every bad line."""
+        row = await visible_job(services.session, services.principal, job_id)
+        fragment = request.headers.get("hx-target") == "job"
+        return page(
+            request,
+            "hr/_job.html" if fragment else "hr/job.html",
+            job=job_out(row, services.principal.locale),
+            preview=bool(row.params.get("dry_run")),
+            shown=SHOWN_PROBLEMS,
+        )
+
+    @get("/jobs/{job_id:int}/problems.csv", media_type="text/csv")
+    async def job_problems(
+        self, services: NamedDependency[Services], job_id: FromPath[int]
+    ) -> Response[bytes]:
+        """Every bad line of a failed import, as a table to open beside the file."""
+        job = job_out(
+            await visible_job(services.session, services.principal, job_id),
+            services.principal.locale,
+        )
+        items = (job.error.errors or []) if job.error else []
+        return Response(
+            write_csv(
+                ["line", "nip", "problem"],
+                [[item.line, item.field, item.message] for item in items],
+            ),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="import-{job_id}-problems.csv"'},
+        )
 
     # -- accounts and the audit trail -----------------------------------------------------
 
