@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import msgspec
@@ -15,7 +16,8 @@ import pytest
 from sqlalchemy import Table, delete, insert, select, text, update
 
 from kinerja_flow.audit.models import AuditEvent
-from kinerja_flow.audit.service import event_hash
+from kinerja_flow.audit.service import HASHED, Hasher, event_hash
+from kinerja_flow.audit.service import verify as verify_chain
 from tests.support.api import ADMIN_EMAIL, AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
 from tests.support.flow import (
     APPEAL,
@@ -570,6 +572,38 @@ async def test_tampering_is_detected_at_the_first_bad_event(
         result = await verify(api, who)
         assert result["ok"] is False, result
         assert result["first_bad_event"] == first_bad, result
+    # A big chain is checked in stretches by several processes: they find the same.
+    async with api.ctx.sessions() as session:
+        split = await verify_chain(session, api.ctx.audit_key, workers=3)
+    assert msgspec.to_builtins(split) == result, split
+
+
+async def test_each_stored_hash_is_the_documented_hmac_of_the_event(api: Api) -> None:
+    """The chain's format is a promise to anyone checking it with their own tools (and to
+    chains written by earlier versions): HMAC-SHA256, keyed with the audit key, over the
+    canonical JSON of the stored fields in order, ``at`` as UTC ISO text with microseconds."""
+    await busy_chain(api)
+    async with api.ctx.sessions() as session:
+        events = (await session.scalars(select(AuditEvent).order_by(AuditEvent.seq))).all()
+    assert len(events) > 10
+    for event in events:
+        fields = [getattr(event, name) for name in HASHED]
+        fields[1] = event.at.astimezone(UTC).isoformat(timespec="microseconds")
+        content = msgspec.json.encode(fields, order="sorted")
+        expected = hmac.new(api.ctx.audit_key, content, hashlib.sha256).hexdigest()
+        assert event.hash == expected, event.seq
+        assert Hasher(api.ctx.audit_key).of(event) == expected
+
+
+async def test_a_chain_checked_in_stretches_by_several_processes_is_whole(api: Api) -> None:
+    scene = await busy_chain(api)
+    whole = await verify(api)
+    assert whole["ok"] is True
+    assert whole["events"] == scene.last.seq
+    for workers in (2, 4):
+        async with api.ctx.sessions() as session:
+            split = await verify_chain(session, api.ctx.audit_key, workers=workers)
+        assert msgspec.to_builtins(split) == whole, (workers, split)
 
 
 async def test_a_tampered_event_shows_in_the_trail_and_the_chain_stays_broken(api: Api) -> None:

@@ -103,3 +103,52 @@ async def test_a_digest_replaces_reminders_and_lists_what_awaits_most_urgent_fir
     assert latest.body_text.index("TERLAMBAT") < latest.body_text.index("31-12-2026")
     assert len(await api.outbox(to=SITI, kind="daily_digest")) == 2
     assert await api.outbox(to=SITI, kind="deadline_escalation") == []
+
+
+async def test_a_digest_also_replaces_the_emails_of_workflow_steps(api: Api) -> None:
+    budi = await add_target(api, await world(api))
+    assert (await api.patch(ME, EMPLOYEE, {"digest": True})).status_code == 200
+    submitted = await api.act(budi, "submit_targets", EMPLOYEE)
+    approved = await api.act(submitted.json(), "approve_targets", EVALUATOR)
+    assert approved.status_code == 200, approved.text
+    await api.deliver()
+
+    def subjects(address: str) -> list[str]:
+        return [str(m["Subject"]) for m in api.mail.to(address)]
+
+    # Siti, without a digest, was told of the submission at once; Budi's approval email waits.
+    assert any("menunggu persetujuan Anda" in s for s in subjects(SITI))
+    assert not any("SKP Anda telah disetujui" in s for s in subjects(BUDI))
+    (held,) = await api.outbox(to=BUDI, kind="targets_approved")
+    assert held.status == "held"
+    listed = (await api.get("/api/v1/outbox?state=held", HR)).json()["items"]
+    assert [(m["to_address"], m["kind"]) for m in listed] == [(BUDI, "targets_approved")]
+
+    # The next morning's digest tells what happened, with the link, instead of the email.
+    await at(api, wib(1, 6, 7))
+    await tick(api)
+    (digest,) = await api.outbox(to=BUDI, kind="daily_digest")
+    assert "1 kabar baru" in digest.subject
+    events = digest.body_text[digest.body_text.index("Kabar sejak ringkasan sebelumnya") :]
+    assert "SKP Anda telah disetujui" in events
+    assert f"https://kinerja.example.go.id/appraisals/{budi['id']}" in events
+    await api.deliver()
+    assert not any("SKP Anda telah disetujui" in s for s in subjects(BUDI))
+    assert sum("Ringkasan harian" in s for s in subjects(BUDI)) == 1
+    (listed_once,) = await api.outbox(to=BUDI, kind="targets_approved")
+    assert listed_once.status == "digested"
+
+    # Nothing new happened: no later digest repeats the news.
+    await at(api, wib(1, 7, 7))
+    await tick(api)
+    digests = await api.outbox(to=BUDI, kind="daily_digest")
+    assert sum("kabar baru" in d.subject for d in digests) == 1
+
+    # Turned off, what is still held goes out at once, and later steps are emailed as before.
+    reopened = await api.act(approved.json(), "reopen_planning", EVALUATOR, comment="Tambah RHK")
+    assert reopened.status_code == 200, reopened.text
+    assert (await api.outbox(to=BUDI, kind="planning_reopened"))[0].status == "held"
+    assert (await api.patch(ME, EMPLOYEE, {"digest": False})).status_code == 200
+    await api.deliver()
+    assert any("dibuka kembali" in s.lower() for s in subjects(BUDI)), subjects(BUDI)
+    assert (await api.outbox(to=BUDI, kind="planning_reopened"))[0].status == "sent"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy import text
 from kinerja_flow.config import Settings, SmtpTls
 from kinerja_flow.lib.sockets import free_port
 from kinerja_flow.notifications.models import OutboxMessage
-from kinerja_flow.notifications.smtp import smtp_client
+from kinerja_flow.notifications.smtp import build_message, smtp_client
 from kinerja_flow.notifications.worker import OutboxWorker
 from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
 from tests.support.flow import add_target, advance, evaluate, realise_all, world
@@ -596,3 +596,35 @@ async def test_tls_mode_refuses_a_plain_server(api: Api) -> None:
     assert await deliver_with(api, settings) == 0
     assert api.mail.messages == []
     assert {(row.status, row.attempts) for row in await api.outbox()} == {("pending", 1)}
+
+
+@pytest.mark.parametrize(
+    ("name", "subject"),
+    [
+        ("Budi Santoso, S.Kom.", "SKP Anda telah disetujui \u2013 SKP Tahunan 2026"),
+        ("Dr. Ir. Raden Ayu Kusumawardhani Purbaningrum Soerjosoemarno, M.Sc.", "A" * 150),
+        ("Zoë Ñúñez Müller-Lüdenscheidt von Hohenzollern-Sigmaringen", "é" * 200),
+        ('Siti "HR" <admin>; =?utf-8?q?x?=', "=?utf-8?b?SGk=?= is not a word to decode"),
+    ],
+)
+def test_a_mail_reader_shows_the_name_and_subject_exactly_as_stored(
+    name: str, subject: str
+) -> None:
+    row = OutboxMessage(
+        to_address="budi@example.go.id",
+        to_name=name,
+        subject=subject,
+        created_at=datetime(2026, 1, 5, tzinfo=UTC),
+        message_id="<one@example.go.id>",
+        body_text="Yth. Bapak/Ibu,\n",
+        body_html="<p>Yth. Bapak/Ibu,</p>",
+        locale="id",
+    )
+    raw = build_message(row, "BKPSDM Kota Bogór <noreply@example.go.id>")
+    assert max(len(line) for line in raw.splitlines()) <= 998
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert str(parsed["Subject"]) == subject
+    (to,) = parsed["To"].addresses
+    assert (to.display_name, to.addr_spec) == (name, "budi@example.go.id")
+    (sender,) = parsed["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("BKPSDM Kota Bogór", "noreply@example.go.id")

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from httpx import Response
 from sqlalchemy import func, select
 
 from kinerja_flow.audit.models import AuditEvent
@@ -20,6 +19,7 @@ from tests.support.api import (
     ORG_CSV,
     PEER,
     Api,
+    Outcome,
 )
 
 HEADER = "nip,name,email,unit_code,position,supervisor_nip,roles"
@@ -91,7 +91,7 @@ async def snapshot(api: Api) -> Snapshot:
     )
 
 
-def lines_of(response: Response) -> dict[int, list[str]]:
+def lines_of(response: Outcome) -> dict[int, list[str]]:
     """The reported problems of a refused import, by line number."""
     assert response.status_code == 422, response.text
     found: dict[int, list[str]] = {}
@@ -100,12 +100,8 @@ def lines_of(response: Response) -> dict[int, list[str]]:
     return found
 
 
-async def import_en(api: Api, csv_text: str, who: str = "admin") -> Response:
-    return await api.client.post(
-        "/api/v1/employees/import",
-        content=csv_text.encode(),
-        headers={**api.auth(who), "Content-Type": "text/csv", **EN},
-    )
+async def import_en(api: Api, csv_text: str, who: str = "admin") -> Outcome:
+    return await api.import_csv(csv_text, who, headers=EN)
 
 
 async def test_import_creates_the_organisation_and_invites_everyone(api: Api) -> None:
@@ -116,10 +112,10 @@ async def test_import_creates_the_organisation_and_invites_everyone(api: Api) ->
         )
         assert response.status_code == 201, response.text
 
-    response = await api.import_csv(ORG_CSV)
+    imported = await api.import_csv(ORG_CSV)
 
-    assert response.status_code == 200, response.text
-    assert response.json() == {
+    assert imported.status_code == 200, imported.text
+    assert imported.json() == {
         "created": 6,
         "updated": 0,
         "unchanged": 0,
@@ -472,11 +468,7 @@ async def test_import_needs_a_csv_content_type(api: Api) -> None:
         assert response.status_code == 415, (content_type, response.text)
     assert await snapshot(api) == before
 
-    with_charset = await api.client.post(
-        "/api/v1/employees/import",
-        content=body,
-        headers={**api.auth("admin"), "Content-Type": "text/csv; charset=utf-8"},
-    )
+    with_charset = await api.import_file(body, "text/csv; charset=utf-8")
     assert with_charset.status_code == 200, with_charset.text
     assert NEW_PNS in await nips(api)
 
@@ -530,11 +522,7 @@ async def test_problems_are_in_indonesian_by_default_and_english_on_request(api:
 
     english = await import_en(api, bad_file)
     default = await api.import_csv(bad_file)
-    indonesian = await api.client.post(
-        "/api/v1/employees/import",
-        content=bad_file.encode(),
-        headers={**api.auth("admin"), "Content-Type": "text/csv", "Accept-Language": "id-ID"},
-    )
+    indonesian = await api.import_csv(bad_file, headers={"Accept-Language": "id-ID"})
 
     assert english.status_code == default.status_code == indonesian.status_code == 422
     en_error = english.json()["errors"][0]

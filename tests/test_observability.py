@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -17,10 +18,13 @@ from kinerja_flow.app import create_app
 from kinerja_flow.clock import ManualClock
 from kinerja_flow.config import Settings
 from kinerja_flow.lib.sockets import free_port
+from kinerja_flow.scheduler import Scheduler
 from tests.support.api import Api
-from tests.support.server import CLI, wait_until_healthy
+from tests.support.flow import world
+from tests.support.server import CLI, stop, wait_until_healthy
 
 SCRAPE_TOKEN = "scrape-token-for-the-tests-0123456789"
+WIB = timezone(timedelta(hours=7))
 
 
 async def test_an_error_body_names_the_request_id_its_header_carries(api: Api) -> None:
@@ -78,6 +82,38 @@ async def test_metrics_need_the_scrape_token_and_count_requests_per_route(
     assert "kinerja_outbox_oldest_pending_seconds" in text
 
 
+def gauge(scrape: str, name: str) -> float:
+    line = next(line for line in scrape.splitlines() if line.startswith(f"{name} "))
+    return float(line.rsplit(" ", 1)[1])
+
+
+async def test_metrics_show_whether_the_scheduler_runs_and_how_late_it_acts(
+    settings: Settings, clock: ManualClock, api: Api
+) -> None:
+    await world(api)  # every SKP is due 31-01-2026; reminders from 24-01, 00:00 WIB
+    app = create_app(msgspec.structs.replace(settings, metrics_token=SCRAPE_TOKEN), clock)
+    token = {"Authorization": f"Bearer {SCRAPE_TOKEN}"}
+    async with AsyncTestClient(app) as client:
+        before = (await client.get("/metrics", headers=token)).text
+        assert gauge(before, "kinerja_scheduler_seconds_since_pass") == -1  # never ran
+
+        # A scheduler that was down from the 24th and passes at 03:00 is three hours late.
+        clock.advance(datetime(2026, 1, 24, 3, tzinfo=WIB) - clock.now())
+        report = await Scheduler(api.ctx).run_once()
+        assert report.deadlines.taken["remind"] > 0
+        clock.advance(timedelta(minutes=2))
+        late = (await client.get("/metrics", headers=token)).text
+        assert gauge(late, "kinerja_scheduler_lag_seconds") == 3 * 3600
+        assert gauge(late, "kinerja_scheduler_seconds_since_pass") == 120
+
+        # Passes that find nothing due keep it running on time; the old lag ages out.
+        clock.advance(timedelta(minutes=15))
+        assert sum((await Scheduler(api.ctx).run_once()).deadlines.taken.values()) == 0
+        later = (await client.get("/metrics", headers=token)).text
+        assert gauge(later, "kinerja_scheduler_lag_seconds") == 0
+        assert gauge(later, "kinerja_scheduler_seconds_since_pass") == 0
+
+
 @pytest.fixture
 def served(
     tmp_path: Path, request: pytest.FixtureRequest
@@ -95,11 +131,12 @@ def served(
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its worker processes are stopped with it, whatever happens
     )
     base = f"http://127.0.0.1:{port}"
     wait_until_healthy(base, process)
     yield base, process
-    process.terminate()
+    stop(process)
     process.wait(timeout=20)
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from kinerja_flow.lib.sockets import free_port
 from tests.support.api import ORG_CSV, PASSWORD
+from tests.support.jobs import finished
 from tests.support.mailserver import MailServer
 from tests.support.server import CLI, wait_until_healthy
 
@@ -79,7 +80,8 @@ def prepare(base: str, env: dict[str, str]) -> dict[str, str]:
         content=ORG_CSV.encode(),
         headers={**headers, "Content-Type": "text/csv"},
     )
-    assert imported.status_code == 200, imported.text
+    job = finished(imported, lambda url: httpx.get(f"{base}{url}", headers=headers))
+    assert job["state"] == "done", job
     return headers
 
 

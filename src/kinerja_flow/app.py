@@ -22,20 +22,21 @@ from kinerja_flow.accounts.controllers import AuthController
 from kinerja_flow.accounts.service import EPOCH_CLAIM, JWT_ALGORITHM, load_principal
 from kinerja_flow.appraisals.controllers import AppraisalController
 from kinerja_flow.appraisals.skp_controllers import EvaluationController, SkpController
-from kinerja_flow.bootstrap import build_context
+from kinerja_flow.bootstrap import build_context, job_runner
 from kinerja_flow.clock import Clock, SystemClock
 from kinerja_flow.coaching.controllers import CoachingController
 from kinerja_flow.config import Settings, load_settings
 from kinerja_flow.cycles.controllers import CycleController
 from kinerja_flow.distribution.controllers import DistributionController
 from kinerja_flow.documents.controllers import DocumentController
-from kinerja_flow.evidence.controllers import evidence_router
+from kinerja_flow.evidence.controllers import EvidenceController, upload_router
 from kinerja_flow.feedback.controllers import IkmController, SurveyController
 from kinerja_flow.followups.controllers import (
+    CertificateController,
     DevelopmentController,
     FollowUpController,
-    certificate_router,
 )
+from kinerja_flow.jobs.controllers import JobController
 from kinerja_flow.lib.apidocs import SCHEMA_PATH, LocalSwaggerUI, assets_router
 from kinerja_flow.lib.bearer import BearerAuthenticationMiddleware
 from kinerja_flow.lib.http import (
@@ -140,6 +141,22 @@ async def embedded_worker(app: Litestar) -> AsyncIterator[None]:
         await asyncio.gather(*tasks)
 
 
+@contextlib.asynccontextmanager
+async def background_jobs(app: Litestar) -> AsyncIterator[None]:
+    """Run queued jobs in this process too (``KINERJA_JOBS_IN_SERVE``, on by default)."""
+    ctx: AppContext = app.state.ctx
+    if not ctx.settings.jobs_in_serve:
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(job_runner(ctx).run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
 async def dispose_engine(app: Litestar) -> None:
     ctx: AppContext = app.state.ctx
     await ctx.engine.dispose()
@@ -184,6 +201,7 @@ def create_app(
             CoachingController,
             AuditController,
             OutboxController,
+            JobController,
             SurveyController,
             IkmController,
             DistributionController,
@@ -192,10 +210,10 @@ def create_app(
             PeerRequestController,
             PeerLinkController,
             DocumentController,
-            evidence_router(settings),
+            upload_router(settings, EvidenceController),
             FollowUpController,
             DevelopmentController,
-            certificate_router(settings),
+            upload_router(settings, CertificateController),
             assets_router(),
             *web_routers(settings),
             *metrics,
@@ -211,7 +229,7 @@ def create_app(
         before_request=check_request,
         before_send=[security_headers],
         on_app_init=[jwt_auth.on_app_init],
-        lifespan=[embedded_worker],
+        lifespan=[embedded_worker, background_jobs],
         on_startup=[remove_abandoned_uploads],
         on_shutdown=[dispose_engine],
         state=State({"ctx": ctx}),

@@ -17,6 +17,8 @@ from kinerja_flow.config import Settings
 from kinerja_flow.followups.deadlines import FollowUpDeadlines
 from kinerja_flow.followups.steps import STEPS as FOLLOWUP_STEPS
 from kinerja_flow.i18n import LOCALES
+from kinerja_flow.jobs.queue import JobKind
+from kinerja_flow.jobs.runner import JobRunner
 from kinerja_flow.lib.db import autocommit, create_engine
 from kinerja_flow.lib.passwords import Passwords
 from kinerja_flow.notifications.outbox import Outbox
@@ -25,6 +27,7 @@ from kinerja_flow.policies.distribution import load_policy
 from kinerja_flow.policies.followup_rules import load_rules
 from kinerja_flow.policies.holidays import load_calendar
 from kinerja_flow.resources import data_dir
+from kinerja_flow.roster.bulk_import import EmployeeImport
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deadlines import DeadlineAdapter
 from kinerja_flow.runtime.timing import DeadlineClock
@@ -44,6 +47,18 @@ DEADLINE_ADAPTERS: dict[str, DeadlineAdapter] = {
 }
 """Per kind of case, what the deadline scheduler asks of it (which cases are due, the emails
 of a reminder or an escalation, firing a trigger as the system, what awaits a person)."""
+
+
+JOB_KINDS: dict[str, JobKind[AppContext]] = {
+    EmployeeImport.kind: EmployeeImport(),
+}
+"""The kinds of background job, each run by the domain that registers it."""
+
+
+def job_runner(ctx: AppContext) -> JobRunner[AppContext]:
+    return JobRunner(
+        ctx, ctx.sessions, ctx.clock, JOB_KINDS, poll_seconds=ctx.settings.jobs_poll_seconds
+    )
 
 
 def deadline_clock(settings: Settings) -> DeadlineClock:

@@ -324,10 +324,12 @@ def outbox_retry(ids: tuple[int, ...]) -> None:
 
 @main.command()
 def worker() -> None:
-    """Deliver queued email and run the scheduler (reminders, escalations, automatic steps,
-    daily digests) until interrupted; run one or more next to the web service."""
+    """Deliver queued email, run the scheduler (reminders, escalations, automatic steps,
+    daily digests) and background jobs (imports) until interrupted; run one or more next to
+    the web service."""
     import signal
 
+    from kinerja_flow.bootstrap import job_runner
     from kinerja_flow.notifications.worker import OutboxWorker
     from kinerja_flow.scheduler import Scheduler
 
@@ -341,6 +343,7 @@ def worker() -> None:
         await asyncio.gather(
             OutboxWorker(ctx.sessions, ctx.settings, ctx.clock).run(stop),
             Scheduler(ctx).run(stop),
+            job_runner(ctx).run(stop),
         )
 
     _with_context(load_settings(), run)

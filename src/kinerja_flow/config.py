@@ -51,6 +51,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trust_forwarded_for: bool = False
     embedded_worker: bool | None = None
     worker_poll_seconds: float = 2.0
+    jobs_in_serve: bool = True
+    """Run background jobs (imports, ...) inside ``serve`` as well as in ``worker``."""
+    jobs_poll_seconds: Annotated[float, msgspec.Meta(gt=0)] = 2.0
+    """How often a runner looks for jobs started by another process."""
     timezone: str = "Asia/Jakarta"
     """The agency's time zone: a deadline date ends at midnight here (WIB, WITA or WIT)."""
     scheduler_seconds: Annotated[float, msgspec.Meta(gt=0)] = 60.0

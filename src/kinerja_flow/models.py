@@ -19,10 +19,12 @@ from kinerja_flow.followups.models import (
     FollowUpSession,
     ProposalRun,
 )
+from kinerja_flow.jobs.models import Job
 from kinerja_flow.lib.db import Base
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.peers.models import PeerAnswer, PeerRequest
+from kinerja_flow.runtime.heartbeat import SchedulerPass
 from kinerja_flow.runtime.step_log import DeadlineStep
 from kinerja_flow.web.models import WebSession
 
@@ -46,11 +48,13 @@ __all__ = [
     "FollowUpCheckpoint",
     "FollowUpSession",
     "Indicator",
+    "Job",
     "LoginFailure",
     "OutboxMessage",
     "PeerAnswer",
     "PeerRequest",
     "ProposalRun",
+    "SchedulerPass",
     "SurveyResponse",
     "Target",
     "Unit",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from kinerja_flow.accounts.digest import DigestRunner
 from kinerja_flow.bootstrap import DEADLINE_ADAPTERS
+from kinerja_flow.lib.db import begin_write
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deadlines import (
     DeadlineAdapter,
@@ -23,6 +24,7 @@ from kinerja_flow.runtime.deadlines import (
     PassReport,
     worker_name,
 )
+from kinerja_flow.runtime.heartbeat import record_pass
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,8 @@ class Scheduler:
         self.digests = DigestRunner(ctx, adapters)
 
     async def run_once(self) -> SchedulerReport:
-        """One pass: the due deadline steps, then the due digests."""
+        """One pass: the due deadline steps, then the due digests; the pass is recorded for
+        ``/metrics`` (its lag, and that it happened)."""
         report = await self.deadlines.run_pass()
         failed = report.failures > 0
         try:
@@ -58,6 +61,16 @@ class Scheduler:
         except Exception:
             log.exception("daily digests failed; they are tried again next pass")
             digests, failed = 0, True
+        async with self.ctx.sessions() as session:
+            await begin_write(session)
+            await record_pass(
+                session,
+                self.worker,
+                self.ctx.clock.now(),
+                report.lag_seconds,
+                sum(report.taken.values()),
+            )
+            await session.commit()
         return SchedulerReport(report, digests, failed)
 
     async def run(self, stop: asyncio.Event) -> None:

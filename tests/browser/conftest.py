@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from kinerja_flow.lib.sockets import free_port
 from tests.support.api import ORG_CSV, PASSWORD
+from tests.support.jobs import finished
 from tests.support.mailserver import MailServer
 from tests.support.server import CLI, wait_until_healthy
 
@@ -123,7 +124,8 @@ def prepare_agency(served: Served) -> None:
         content=ORG_CSV.encode(),
         headers={"Content-Type": "text/csv"},
     )
-    assert imported.status_code == 200, imported.text
+    job = finished(imported, lambda url: served.api("GET", url))
+    assert job["state"] == "done", job
 
 
 @pytest.fixture

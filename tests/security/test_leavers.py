@@ -98,22 +98,14 @@ async def test_a_bad_status_refuses_the_file(api: Api) -> None:
     before = await people(api)
     bad = with_status({HEAD: "maybe"})
 
-    response = await api.client.post(
-        "/api/v1/employees/import",
-        content=bad.encode(),
-        headers={**api.auth("admin"), "Content-Type": "text/csv", **EN},
-    )
+    response = await api.import_csv(bad, headers=EN)
 
     assert response.status_code == 422, response.text
     [error] = response.json()["errors"]
     assert (error["line"], error["field"]) == (2, HEAD)
     assert "yes or no" in error["message"]
     assert await people(api) == before
-    header = await api.client.post(
-        "/api/v1/employees/import",
-        content=b"nip,name,active\n",
-        headers={**api.auth("admin"), "Content-Type": "text/csv", **EN},
-    )
+    header = await api.import_csv("nip,name,active\n", headers=EN)
     assert "active" in header.json()["errors"][0]["message"]
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from kinerja_flow.appraisals.models import Target
 from kinerja_flow.feedback.models import SurveyResponse
 from kinerja_flow.org.models import Employee, Unit
-from tests.support.api import ADMIN_EMAIL, EMPLOYEE, HR, ORG_CSV, PASSWORD, Api
+from tests.support.api import ADMIN_EMAIL, EMPLOYEE, HR, ORG_CSV, PASSWORD, Api, Outcome
 from tests.support.flow import INDICATOR, world
 
 HEADER = ORG_CSV.splitlines()[0]
@@ -23,7 +23,9 @@ SURVEY = [4, 3, 4, 4, 3, 4, 4, 4, 3]
 BEYOND_64_BITS = "9223372036854775808"
 
 
-def assert_error(response: Response, status: int, field: str | None = None) -> dict[str, Any]:
+def assert_error(
+    response: Response | Outcome, status: int, field: str | None = None
+) -> dict[str, Any]:
     """The usual error body: ``status_code``, ``detail`` and, for 422, the fields at fault."""
     assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()

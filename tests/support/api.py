@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -41,6 +43,24 @@ HEAD, EVALUATOR, EMPLOYEE, PEER, HR, AUDITOR = (
     "198505052010011005",
     "198606062011061006",
 )
+
+
+@dataclass
+class Outcome:
+    """What a long job came to, as its caller sees it: a refusal of the request that would have
+    started it (403, 415, ...), or the job's end: 200 with its result once ``done``, or the
+    status and body of its error once ``failed`` (e.g. 422 listing every bad line)."""
+
+    status_code: int
+    body: Any
+    job: dict[str, Any] | None
+
+    def json(self) -> Any:
+        return self.body
+
+    @property
+    def text(self) -> str:
+        return json.dumps(self.body)
 
 
 @dataclass
@@ -117,12 +137,47 @@ class Api:
             "/api/v1/auth/set-password", json={"token": token, "password": password}
         )
 
-    async def import_csv(self, csv_text: str, who: str = "admin") -> Response:
-        return await self.client.post(
-            "/api/v1/employees/import",
-            content=csv_text.encode(),
-            headers={**self.auth(who), "Content-Type": "text/csv"},
+    async def import_csv(self, csv_text: str, who: str = "admin", **kwargs: Any) -> Outcome:
+        return await self.import_file(csv_text.encode(), "text/csv", who, **kwargs)
+
+    async def import_file(
+        self,
+        content: bytes,
+        content_type: str,
+        who: str = "admin",
+        *,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Outcome:
+        """Upload an employee file and follow its job to the end (see :class:`Outcome`)."""
+        headers = {**self.auth(who), "Content-Type": content_type, **(headers or {})}
+        started = await self.client.post(
+            "/api/v1/employees/import", content=content, headers=headers, params=params
         )
+        return await self.follow(started, headers)
+
+    async def follow(self, started: Response, headers: dict[str, str]) -> Outcome:
+        """The end of the job ``started`` answered (202) with; any other answer as it is."""
+        if started.status_code != 202:
+            return Outcome(started.status_code, started.json(), None)
+        job = started.json()
+        assert job["state"] == "queued", job
+        assert started.headers["location"] == f"/api/v1/jobs/{job['id']}"
+        seen = {job["state"]}
+        for _attempt in range(3000):
+            answer = await self.client.get(started.headers["location"], headers=headers)
+            assert answer.status_code == 200, answer.text
+            job = answer.json()
+            seen.add(job["state"])
+            if job["state"] in ("done", "failed"):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError(f"job {job['id']} did not end: {job}")
+        assert seen <= {"queued", "running", job["state"]}, seen
+        if job["state"] == "done":
+            return Outcome(200, job["result"], job)
+        return Outcome(job["error"]["status_code"], job["error"], job)
 
     async def seeded(self, step: str, build: Callable[[], Awaitable[None]]) -> None:
         """Run the setup ``step`` over HTTP, or replay its recording (tests/support/seed.py)."""
@@ -142,8 +197,8 @@ class Api:
                 "/api/v1/units", "admin", {"code": code, "name": name, "parent_code": parent}
             )
             assert response.status_code == 201, response.text
-        response = await self.import_csv(ORG_CSV)
-        assert response.status_code == 200, response.text
+        imported = await self.import_csv(ORG_CSV)
+        assert imported.status_code == 200, imported.text
 
     async def sign_in_staff(self, *nips: str) -> None:
         """Each accepts their invitation (sets the password) and signs in, in this order."""

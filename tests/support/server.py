@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -21,9 +23,21 @@ def wait_until_healthy(base: str, process: subprocess.Popen[bytes], seconds: flo
                 return
         except httpx.TransportError:
             time.sleep(0.2)
-    process.kill()
+    stop(process, signal.SIGKILL)
     try:
         output = process.communicate(timeout=10)[0]
     except subprocess.TimeoutExpired:  # its own children (serve --workers) hold the pipe open
         output = b""
     raise AssertionError(output.decode() if output else "the service never became healthy")
+
+
+def stop(process: subprocess.Popen[bytes], how: signal.Signals = signal.SIGTERM) -> None:
+    """Signal the process, and its children too when it leads its own process group
+    (started with ``start_new_session=True``, as ``serve --workers`` must be)."""
+    try:
+        if os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, how)
+        else:
+            process.send_signal(how)
+    except ProcessLookupError:
+        pass

@@ -3,6 +3,7 @@ CSRF token read from each page's form and sent back with it."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator
@@ -47,6 +48,20 @@ class Browser:
         assert opened.status_code == 200, opened.text
         data = {"_csrf_token": csrf_of(opened.text), **fields}
         return await self.client.post(action, data=data, **kwargs)
+
+    async def finished_job(self, started: Response) -> Response:
+        """Follow the redirect to a job's page and reload it (as its fallback for browsers
+        without JavaScript asks) until the job has ended; answer that last page."""
+        assert started.status_code == 303, started.text
+        location = started.headers["location"]
+        assert re.fullmatch(r"/hr/jobs/\d+", location), location
+        for _attempt in range(3000):
+            shown = await self.client.get(location)
+            assert shown.status_code == 200, shown.text
+            if 'http-equiv="refresh"' not in shown.text:
+                return shown
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"the job at {location} did not end")
 
     async def sign_in(self, username: str, password: str = PASSWORD) -> Response:
         response = await self.submit(

@@ -3,8 +3,10 @@ accounts, the audit trail; auditors read them without the forms."""
 
 from __future__ import annotations
 
+import io
 import re
 
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from kinerja_flow.org.models import Employee
@@ -39,38 +41,85 @@ async def test_the_import_previews_every_bad_line_then_imports_a_good_file(
             "/api/v1/units", "admin", {"code": code, "name": code, "parent_code": parent}
         )
     opened = await web.get("/hr/import")
-    bad = await web.post(
-        "/hr/import",
-        {"_csrf_token": csrf_of(opened.text), "step": "preview"},
-        files={"file": ("pegawai.csv", BAD_CSV.encode(), "text/csv")},
+    bad = await web.finished_job(
+        await web.post(
+            "/hr/import",
+            {"_csrf_token": csrf_of(opened.text), "step": "preview"},
+            files={"file": ("pegawai.csv", BAD_CSV.encode(), "text/csv")},
+        )
     )
-    assert bad.status_code == 422
     assert "Baris 3" in bad.text
     assert "Baris 4" in bad.text
+    assert "Baris 2" not in bad.text
     assert await employees(api) == 0
-    preview = await web.post(
-        "/hr/import",
-        {"_csrf_token": csrf_of(opened.text), "step": "preview"},
-        files={"file": ("pegawai.csv", ORG_CSV.encode(), "text/csv")},
+    preview = await web.finished_job(
+        await web.post(
+            "/hr/import",
+            {"_csrf_token": csrf_of(opened.text), "step": "preview"},
+            files={"file": ("pegawai.csv", ORG_CSV.encode(), "text/csv")},
+        )
     )
-    assert preview.status_code == 200
     assert "Pratinjau" in preview.text
     assert await employees(api) == 0  # the preview wrote nothing
     assert await api.outbox() == []
-    imported = await web.post(
-        "/hr/import",
-        {"_csrf_token": csrf_of(preview.text), "step": "import", "csv": ORG_CSV},
+    preview_id = re.search(r'name="preview" value="(\d+)"', preview.text)
+    assert preview_id, preview.text
+    imported = await web.finished_job(
+        await web.post(
+            "/hr/import",
+            {"_csrf_token": csrf_of(preview.text), "step": "import", "preview": preview_id[1]},
+        )
     )
-    assert imported.status_code == 200
     assert "sudah diimpor" in imported.text
     assert await employees(api) == 6
-    dry = await api.client.post(
-        "/api/v1/employees/import?dry_run=true",
-        content=ORG_CSV.encode(),
-        headers={**api.auth("admin"), "Content-Type": "text/csv"},
+    again = await web.post(  # the preview's file went to the import: it cannot be used twice
+        "/hr/import",
+        {"_csrf_token": csrf_of(preview.text), "step": "import", "preview": preview_id[1]},
     )
+    assert again.status_code == 409
+    assert await employees(api) == 6
+    dry = await api.import_csv(ORG_CSV, params={"dry_run": "true"})
     assert dry.status_code == 200
     assert dry.json()["unchanged"] == 6
+
+
+async def test_the_import_takes_a_workbook_and_shows_its_progress_page(
+    api: Api, web: Browser
+) -> None:
+    await sign_in_admin(api, web)
+    for code, parent in (("DINAS", None), ("BID1", "DINAS")):
+        await api.post(
+            "/api/v1/units", "admin", {"code": code, "name": code, "parent_code": parent}
+        )
+    opened = await web.get("/hr/import")
+    assert ".xlsx" in opened.text
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for line in ORG_CSV.splitlines():
+        sheet.append(line.split(","))
+    sheet.append(["123", "Tanpa NIP", "x@example.go.id", "BID1", "Analis", "", ""])  # row 8
+    content = io.BytesIO()
+    workbook.save(content)
+    started = await web.post(
+        "/hr/import",
+        {"_csrf_token": csrf_of(opened.text), "step": "preview"},
+        files={"file": ("pegawai.xlsx", content.getvalue(), "application/octet-stream")},
+    )
+    assert started.status_code == 303
+    # The page of a job under way reloads itself without JavaScript and polls with htmx; the
+    # fragment htmx asks for is the status box alone.
+    location = started.headers["location"]
+    fragment = await web.get(location, headers={"HX-Request": "true", "HX-Target": "job"})
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith('<section id="job"')
+    failed = await web.finished_job(started)
+    assert "Baris 8" in failed.text
+    assert "Baris 7" not in failed.text
+    problems = await web.get(f"{location}/problems.csv")
+    assert problems.status_code == 200
+    assert "123" in problems.text.splitlines()[1]
+    assert await employees(api) == 0
 
 
 async def test_a_cycle_from_creation_to_its_dashboard_and_bulk_action(

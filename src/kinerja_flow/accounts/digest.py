@@ -1,11 +1,14 @@
 """The daily digest: one email a day listing what awaits a person, most urgent first.
 
-A person who chooses it (``PATCH /api/v1/auth/me/preferences`` ``{"digest": true}``) gets no
-email per reminder or escalation; from ``KINERJA_DIGEST_HOUR`` (local time) each day the
-scheduler sends them one summary of every open case waiting for them (as a party whose action
-is due, or one told once it is overdue), each with its deadline and link. An account is
-claimed for the day in the same transaction that queues its email, so it gets one a day
-whatever the number of workers; a day with nothing waiting sends nothing.
+A person who chooses it (``PATCH /api/v1/auth/me`` ``{"digest": true}``) gets no email per
+event: reminders and escalations are not sent to them, and the emails of workflow steps wait in
+the outbox (``held``). From ``KINERJA_DIGEST_HOUR`` (local time) each day the scheduler sends
+them one summary: every open case waiting for them (as a party whose action is due, or one told
+once it is overdue), most urgent first, each with its deadline and link; then what happened
+since the last digest, each held email's subject and link (those are then ``digested``). An
+account is claimed for the day in the same transaction that queues its email, so it gets one a
+day whatever the number of workers; a day with nothing to say sends nothing. Turning the digest
+off sends what is still held at once.
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+import msgspec
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.principal import HR
-from kinerja_flow.notifications.outbox import Email, Recipient
+from kinerja_flow.notifications.models import OutboxMessage
+from kinerja_flow.notifications.outbox import DIGESTED, HELD, Email, Recipient
 from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deadlines import Awaited, DeadlineAdapter
@@ -27,7 +32,15 @@ from kinerja_flow.runtime.deadlines import Awaited, DeadlineAdapter
 DIGEST_MESSAGE = "daily_digest"
 BATCH = 200
 LISTED = 50
-"""The most items one digest lists; the rest is counted."""
+"""The most items (and the most events) one digest lists; the rest is counted."""
+
+
+class Event(msgspec.Struct, frozen=True):
+    """Something that happened since the last digest: a held email's subject and link."""
+
+    subject: str
+    link: str | None
+    at_text: str
 
 
 class DigestRunner:
@@ -96,7 +109,8 @@ class DigestRunner:
         self, session: AsyncSession, account: Account, now: datetime, today: date
     ) -> Email | None:
         items = await self.awaiting(session, account, now)
-        if not items:
+        events = await self.events_for(session, account.email, now)
+        if not items and not events:
             return None
         name = account.email
         if account.employee_id is not None:
@@ -115,8 +129,41 @@ class DigestRunner:
                 "total": len(items),
                 "overdue": sum(item.overdue for item in items),
                 "more": max(len(items) - LISTED, 0),
+                "events": events[:LISTED],
+                "more_events": max(len(events) - LISTED, 0),
                 "today": f"{today:%d-%m-%Y}",
                 "link": self.ctx.link("/"),
             },
             f"digest:{account.id}:{today.isoformat()}",
         )
+
+    async def events_for(self, session: AsyncSession, address: str, now: datetime) -> list[Event]:
+        """The emails held for ``address`` since the last digest, oldest first; they are
+        marked ``digested`` in the transaction that queues the digest."""
+        rows = (
+            await session.execute(
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.subject,
+                    OutboxMessage.link,
+                    OutboxMessage.created_at,
+                )
+                .where(OutboxMessage.status == HELD, OutboxMessage.to_address == address)
+                .order_by(OutboxMessage.id)
+            )
+        ).all()
+        if rows:
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.status == HELD,
+                    OutboxMessage.to_address == address,
+                    OutboxMessage.id <= rows[-1].id,
+                )
+                .values(status=DIGESTED, sent_at=now)
+            )
+        zone = self.ctx.deadline_clock.zone
+        return [
+            Event(row.subject, row.link, f"{row.created_at.astimezone(zone):%d-%m-%Y %H:%M}")
+            for row in rows
+        ]

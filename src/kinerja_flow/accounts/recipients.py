@@ -2,7 +2,7 @@
 
 A person's address, name and language come from their employee record and account; an
 inactive employee or account receives nothing. ``digest`` tells whether they chose the daily
-summary instead of an email per reminder or escalation.
+summary instead of an email per event: their emails about cases wait for it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Addressee:
 
     @property
     def recipient(self) -> Recipient:
-        return Recipient(self.email, self.name, self.locale)
+        return Recipient(self.email, self.name, self.locale, self.digest)
 
 
 async def employees(

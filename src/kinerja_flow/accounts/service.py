@@ -28,6 +28,7 @@ from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import Conflict, FieldError, Invalid, NotAuthenticated
 from kinerja_flow.lib.passwords import weakness
 from kinerja_flow.lib.principal import Principal
+from kinerja_flow.notifications.outbox import release_held
 from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.context import AppContext
 
@@ -230,7 +231,8 @@ class AccountService:
         self, account_id: int, *, locale: str | None = None, digest: bool | None = None
     ) -> None:
         """The account's own settings, each change audited: the language it reads pages,
-        emails and messages in; the daily digest instead of an email per reminder."""
+        emails and messages in; the daily digest instead of an email per event (turned off,
+        what it still held is sent at once)."""
         await begin_write(self.session)
         account = await self.session.get_one(Account, account_id)
         entries = []
@@ -254,6 +256,8 @@ class AccountService:
                 )
             )
             account.digest = digest
+            if not digest:
+                await release_held(self.session, account.email, self.ctx.clock.now())
         if entries:
             now = self.ctx.clock.now()
             account.updated_at = now

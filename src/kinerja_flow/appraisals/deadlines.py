@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.accounts.recipients import Addressee, employees, hr_officers
+from kinerja_flow.accounts.recipients import employees, hr_officers
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.appraisals.service import AppraisalService
@@ -22,12 +23,17 @@ from kinerja_flow.lib.principal import HR, SYSTEM
 from kinerja_flow.notifications.outbox import Email
 from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.context import AppContext
-from kinerja_flow.runtime.deadlines import Awaited, DueCase, StepQuery, TakenStep
+from kinerja_flow.runtime.deadlines import (
+    Awaited,
+    DueCase,
+    Notice,
+    StepQuery,
+    TakenStep,
+    notify_step,
+)
 from kinerja_flow.runtime.step_log import not_taken
 from kinerja_flow.runtime.timing import PASSED
 from kinerja_flow.workflow.definition import (
-    ESCALATION_MESSAGE,
-    REMINDER_MESSAGE,
     DeadlineDef,
 )
 
@@ -70,7 +76,15 @@ WHY = {
 }
 TITLE = _("SKP of {name} (NIP {nip}), {cycle}")
 PARTS = ("employee", "evaluator", "reviewer")
-EVENT = {"remind": "reminder", "escalate": "escalation"}
+HR_ROLES = frozenset({HR})
+
+
+def _task(state: str, locale: str) -> str:
+    return translate(TASKS[state], locale) if state in TASKS else label(state, locale)
+
+
+def _automatic(trigger: str | None, locale: str) -> str | None:
+    return translate(AUTOMATIC[trigger], locale) if trigger in AUTOMATIC else None
 
 
 AWAITED_LIMIT = 50
@@ -145,89 +159,44 @@ class AppraisalDeadlines:
         }
         ids = {i for a in appraisals.values() for part in PARTS if (i := _holder(a, part))}
         people = await employees(session, ids, ctx.settings.default_locale)
-        names = dict(
-            (
+        appraised = {
+            employee_id: (nip, name)
+            for employee_id, nip, name in (
                 await session.execute(
-                    select(Employee.id, Employee.name).where(Employee.id.in_(ids))
-                )
-            ).all()
-        )
-        nips = dict(
-            (
-                await session.execute(
-                    select(Employee.id, Employee.nip).where(
+                    select(Employee.id, Employee.nip, Employee.name).where(
                         Employee.id.in_({a.employee_id for a in appraisals.values()})
                     )
                 )
             ).all()
-        )
+        }
         roles = {role for item in taken for role in item.step.to}
         hr = await hr_officers(session, ctx.settings.default_locale) if HR in roles else []
         entries, emails = [], []
         for item in taken:
             appraisal = appraisals[item.case_id]
-            awaited_roles = {role for r in item.deadline.remind for role in r.to}
-            awaited = ", ".join(
-                names[holder]
-                for role in PARTS
-                if role in awaited_roles and (holder := _holder(appraisal, role)) in names
+            nip, name = appraised[appraisal.employee_id]
+            notice = Notice(
+                subject_type="appraisal",
+                case_id=appraisal.id,
+                appraisal_id=appraisal.id,
+                employee_id=appraisal.employee_id,
+                holders={part: _holder(appraisal, part) for part in PARTS},
+                hr_roles=HR_ROLES,
+                why=WHY,
+                link=ctx.link(f"/appraisals/{appraisal.id}"),
+                title=partial(
+                    translate,
+                    TITLE,
+                    name=name,
+                    nip=nip,
+                    cycle=cycles[appraisal.cycle_id].name,
+                ),
+                task=partial(_task, item.state),
+                automatic=partial(_automatic, item.deadline.trigger),
             )
-            recipients: list[tuple[str, Addressee]] = []
-            for role in item.step.to:
-                if role == HR:
-                    own = appraisal.employee_id
-                    recipients += [(role, person) for person in hr if person.employee_id != own]
-                elif (holder := _holder(appraisal, role)) is not None and holder in people:
-                    recipients.append((role, people[holder]))
-            seen: set[str] = set()
-            for role, person in recipients:
-                if person.key in seen or person.digest:
-                    continue
-                seen.add(person.key)
-                locale = person.locale
-                context = {
-                    "name": person.name,
-                    "title": translate(
-                        TITLE,
-                        locale,
-                        name=names.get(appraisal.employee_id, ""),
-                        nip=nips.get(appraisal.employee_id, ""),
-                        cycle=cycles[appraisal.cycle_id].name,
-                    ),
-                    "stage": label(item.state, locale),
-                    "task": translate(TASKS[item.state], locale)
-                    if item.state in TASKS
-                    else label(item.state, locale),
-                    "automatic": translate(AUTOMATIC[item.deadline.trigger], locale)
-                    if item.deadline.trigger in AUTOMATIC
-                    else None,
-                    "why": translate(WHY[role], locale) if role in WHY else "",
-                    "awaited": awaited,
-                    "due_text": item.due_text,
-                    "days_left": item.days_left,
-                    "link": ctx.link(f"/appraisals/{appraisal.id}"),
-                }
-                message = REMINDER_MESSAGE if item.step.action == "remind" else ESCALATION_MESSAGE
-                emails.append(
-                    Email(
-                        message, person.recipient, context, f"deadline:{item.log_id}:{person.key}"
-                    )
-                )
-            entries.append(
-                AuditEntry(
-                    f"appraisal.deadline_{EVENT[item.step.action]}",
-                    "appraisal",
-                    appraisal.id,
-                    appraisal_id=appraisal.id,
-                    data={
-                        "state": item.state,
-                        "step": item.step.key,
-                        "due": item.due_text,
-                        "to": list(item.step.to),
-                        "emailed": len(seen),
-                    },
-                )
-            )
+            entry, step_emails = notify_step(item, notice, people, hr)
+            entries.append(entry)
+            emails += step_emails
         return entries, emails
 
     async def fire(

@@ -12,7 +12,7 @@ import msgspec
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.accounts.models import Account
+from kinerja_flow.accounts import recipients
 from kinerja_flow.appraisals import reassignment
 from kinerja_flow.appraisals.access import LOAD_OPTIONS, AppraisalAccess, person
 from kinerja_flow.appraisals.cycle_models import Cycle
@@ -43,7 +43,7 @@ from kinerja_flow.i18n import _
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Forbidden, Invalid, NotFound
 from kinerja_flow.lib.principal import HR, Principal, require
-from kinerja_flow.notifications.outbox import Email, Recipient
+from kinerja_flow.notifications.outbox import Email
 from kinerja_flow.org.models import Employee
 from kinerja_flow.policies.distribution_check import ReleaseCheck
 from kinerja_flow.runtime.context import AppContext
@@ -366,14 +366,8 @@ class AppraisalService(AppraisalAccess):
     ) -> Sequence[Email]:
         appraisal, reason = case, payload.reason
         people = await self._people(appraisal)
-        locales = dict(
-            (
-                await self.session.execute(
-                    select(Account.employee_id, Account.locale).where(
-                        Account.employee_id.in_(people)
-                    )
-                )
-            ).all()
+        addressees = await recipients.employees(
+            self.session, people, self.ctx.settings.default_locale
         )
         cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
         holder = {
@@ -388,17 +382,13 @@ class AppraisalService(AppraisalAccess):
         emails = []
         for notify in decision.notify:
             for role in notify.to:
-                person = people.get(holder[role] or 0)
+                person = addressees.get(holder[role] or 0)
                 if person is None:
                     continue
                 emails.append(
                     Email(
                         message=notify.message,
-                        recipient=Recipient(
-                            person.email,
-                            person.name,
-                            locales.get(person.id, self.ctx.settings.default_locale),
-                        ),
+                        recipient=person.recipient,
                         context={
                             "name": person.name,
                             "employee": employee,
@@ -414,7 +404,7 @@ class AppraisalService(AppraisalAccess):
                             else None,
                             "link": self.ctx.link(f"/appraisals/{appraisal.id}"),
                         },
-                        dedupe_key=f"appraisal:{appraisal.id}:v{appraisal.version}:{notify.message}:{person.id}",
+                        dedupe_key=f"appraisal:{appraisal.id}:v{appraisal.version}:{notify.message}:{person.employee_id}",
                     )
                 )
         return emails

@@ -194,15 +194,17 @@ class CycleService(Service):
                 )
             ).all()
         )
-        locales = dict(
-            (
+        preferences = {
+            employee_id: (locale, digest)
+            for employee_id, locale, digest in (
                 await self.session.execute(
-                    select(Account.employee_id, Account.locale).where(
+                    select(Account.employee_id, Account.locale, Account.digest).where(
                         Account.employee_id.is_not(None)
                     )
                 )
             ).all()
-        )
+        }
+        default = (self.ctx.settings.default_locale, False)
         now = self.ctx.clock.now()
         new = [e for e in employees if e.id not in existing]
         rows = []
@@ -271,7 +273,7 @@ class CycleService(Service):
                     recipient=Recipient(
                         by_id[a.employee_id].email,
                         by_id[a.employee_id].name,
-                        locales.get(a.employee_id, self.ctx.settings.default_locale),
+                        *preferences.get(a.employee_id, default),
                     ),
                     context={
                         "name": by_id[a.employee_id].name,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from sqlalchemy import func, select, update
 
 from kinerja_flow.accounts.models import Account
@@ -28,7 +31,7 @@ from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.org.schemas import UnitCreate
 from kinerja_flow.org.service import OrgService
 from kinerja_flow.predikat import Rating
-from kinerja_flow.roster.service import RosterService
+from kinerja_flow.roster.bulk_import import import_file
 from kinerja_flow.runtime.context import AppContext
 
 ADMIN_EMAIL = "admin@demo.go.id"
@@ -61,8 +64,10 @@ async def seed(ctx: AppContext, employees: int) -> bool:
             await OrgService(session, ctx, hr).create_unit(
                 UnitCreate(code=code, name=name, parent_code=parent)
             )
-    async with ctx.sessions() as session:
-        await RosterService(session, ctx, hr).import_csv(to_csv(generate(employees)))
+    with tempfile.TemporaryDirectory() as folder:
+        staff = Path(folder) / "employees.csv"
+        staff.write_text(to_csv(generate(employees)), encoding="utf-8")
+        await import_file(ctx, hr, staff, "csv")
     async with ctx.sessions() as session:  # demo convenience: everyone shares one known password
         await session.execute(
             update(Account).values(password_hash=ctx.passwords.hash(DEMO_PASSWORD))

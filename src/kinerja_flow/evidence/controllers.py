@@ -25,7 +25,7 @@ from litestar.response import File
 from kinerja_flow.appraisals.schemas import AppraisalOut
 from kinerja_flow.config import Settings
 from kinerja_flow.evidence.schemas import FileFields, LinkCreate
-from kinerja_flow.evidence.service import EvidenceService
+from kinerja_flow.evidence.service import EvidenceService, StoredFile
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import FieldError, Invalid, UnsupportedMediaType
 from kinerja_flow.lib.requests import decode_json_body, invalid_body, refuse_control_characters
@@ -173,22 +173,27 @@ class EvidenceController(Controller):
     async def download(
         self, evidence_service: NamedDependency[EvidenceService], evidence_id: FromPath[int]
     ) -> File:
-        stored = await evidence_service.stored_file(evidence_id)
-        return File(
-            stored.path,
-            media_type=stored.content_type,
-            etag=ETag(value=stored.sha256),
-            headers={
-                "content-disposition": content_disposition(stored.filename),
-                "cache-control": "private, no-store",
-            },
-        )
+        return file_response(await evidence_service.stored_file(evidence_id))
 
 
-def evidence_router(settings: Settings) -> Router:
-    """The evidence endpoints, with a body limit that fits the largest accepted file."""
+def file_response(stored: StoredFile) -> File:
+    """A stored upload as a download: its sniffed type, its safe name, never cached."""
+    return File(
+        stored.path,
+        media_type=stored.content_type,
+        etag=ETag(value=stored.sha256),
+        headers={
+            "content-disposition": content_disposition(stored.filename),
+            "cache-control": "private, no-store",
+        },
+    )
+
+
+def upload_router(settings: Settings, controller: type[Controller]) -> Router:
+    """``controller``'s endpoints under ``/api/v1``, with a body limit that fits the largest
+    accepted file."""
     return Router(
         "/api/v1",
-        route_handlers=[EvidenceController],
+        route_handlers=[controller],
         request_max_body_size=settings.evidence_max_bytes + FORM_OVERHEAD,
     )

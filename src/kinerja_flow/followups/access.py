@@ -10,7 +10,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from kinerja_flow.accounts.models import Account
+from kinerja_flow.accounts import recipients
 from kinerja_flow.appraisals.access import person
 from kinerja_flow.appraisals.models import Target
 from kinerja_flow.berakhlak import VALUE_NAMES, CoreValue
@@ -33,7 +33,7 @@ from kinerja_flow.i18n import _, translate
 from kinerja_flow.labels import label
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import NotFound
-from kinerja_flow.notifications.outbox import Email, Recipient
+from kinerja_flow.notifications.outbox import Email
 from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.cases import CaseService
 from kinerja_flow.workflow.definition import TransitionDef
@@ -209,28 +209,18 @@ class FollowUpAccess(CaseService[FollowUp, FollowUpFacts, FollowUpAction]):
         holders = self._holders(item)
         wanted = {holders[role] for role in roles} - {None, self.principal.employee_id}
         people = await self._people(wanted | {item.employee_id})
-        locales = dict(
-            (
-                await self.session.execute(
-                    select(Account.employee_id, Account.locale).where(
-                        Account.employee_id.in_(wanted)
-                    )
-                )
-            ).all()
+        addressees = await recipients.employees(
+            self.session, {i for i in wanted if i is not None}, self.ctx.settings.default_locale
         )
         emails = []
         for person_id in sorted(i for i in wanted if i is not None):
-            recipient = people.get(person_id)
+            recipient = addressees.get(person_id)
             if recipient is None:
                 continue
             emails.append(
                 Email(
                     message=message,
-                    recipient=Recipient(
-                        recipient.email,
-                        recipient.name,
-                        locales.get(recipient.id, self.ctx.settings.default_locale),
-                    ),
+                    recipient=recipient.recipient,
                     context={
                         "name": recipient.name,
                         "employee": people[item.employee_id],
@@ -240,7 +230,7 @@ class FollowUpAccess(CaseService[FollowUp, FollowUpFacts, FollowUpAction]):
                         "link": self.ctx.link(f"/followups/{item.id}"),
                         **context,
                     },
-                    dedupe_key=f"followup:{item.id}:v{item.version}:{message}:{recipient.id}",
+                    dedupe_key=f"followup:{item.id}:v{item.version}:{message}:{person_id}",
                 )
             )
         return emails

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Router, get, patch, post
-from litestar.datastructures import ETag
+from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
@@ -15,9 +14,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File
 
 from kinerja_flow.audit.schemas import AuditEventOut
-from kinerja_flow.config import Settings
 from kinerja_flow.development import FollowUpKind, Owner
-from kinerja_flow.evidence.controllers import FORM_OVERHEAD, read_form
+from kinerja_flow.evidence.controllers import file_response, read_form
 from kinerja_flow.followups.certificates import CertificateService
 from kinerja_flow.followups.schemas import (
     CertificateFields,
@@ -35,7 +33,6 @@ from kinerja_flow.followups.service import FollowUpService
 from kinerja_flow.followups.tracking import Filters, FollowUpTracking
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import UnsupportedMediaType
-from kinerja_flow.lib.uploads.filenames import content_disposition
 from kinerja_flow.runtime.deps import service_provider
 
 ITEM = "/{followup_id:int}"
@@ -225,22 +222,4 @@ class CertificateController(Controller):
     async def download(
         self, certificates: NamedDependency[CertificateService], followup_id: FromPath[int]
     ) -> File:
-        stored = await certificates.stored_file(followup_id)
-        return File(
-            stored.path,
-            media_type=stored.content_type,
-            etag=ETag(value=stored.sha256),
-            headers={
-                "content-disposition": content_disposition(stored.filename),
-                "cache-control": "private, no-store",
-            },
-        )
-
-
-def certificate_router(settings: Settings) -> Router:
-    """The certificate endpoints, with a body limit that fits the largest accepted file."""
-    return Router(
-        "/api/v1",
-        route_handlers=[CertificateController],
-        request_max_body_size=settings.evidence_max_bytes + FORM_OVERHEAD,
-    )
+        return file_response(await certificates.stored_file(followup_id))

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from kinerja_flow.accounts.recipients import Addressee, employees, hr_officers
+from kinerja_flow.accounts.recipients import employees, hr_officers
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.development import Owner
@@ -26,10 +27,17 @@ from kinerja_flow.lib.principal import HR, SYSTEM
 from kinerja_flow.notifications.outbox import Email
 from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.context import AppContext
-from kinerja_flow.runtime.deadlines import Awaited, DueCase, StepQuery, TakenStep
+from kinerja_flow.runtime.deadlines import (
+    Awaited,
+    DueCase,
+    Notice,
+    StepQuery,
+    TakenStep,
+    notify_step,
+)
 from kinerja_flow.runtime.step_log import not_taken
 from kinerja_flow.runtime.timing import PASSED
-from kinerja_flow.workflow.definition import ESCALATION_MESSAGE, REMINDER_MESSAGE, DeadlineDef
+from kinerja_flow.workflow.definition import DeadlineDef
 
 DATES: dict[str, Any] = {"due": FollowUp.due}
 """The dates of a follow-up item a deadline may name."""
@@ -50,7 +58,6 @@ TITLE = _('Follow-up "{title}" of {name} (NIP {nip})')
 LOADED = (selectinload(FollowUp.employee), selectinload(FollowUp.appraisal))
 AWAITED_LIMIT = 50
 AWAITED_SCAN = 1000
-EVENT = {"remind": "reminder", "escalate": "escalation"}
 
 
 def holders(item: FollowUp) -> dict[str, int | None]:
@@ -134,62 +141,22 @@ class FollowUpDeadlines:
         entries, emails = [], []
         for step in taken:
             item = items[step.case_id]
-            held = holders(item)
-            awaited_roles = {role for r in step.deadline.remind for role in r.to}
-            awaited = ", ".join(
-                sorted(
-                    {
-                        people[i].name
-                        for role in awaited_roles
-                        if (i := held.get(role)) is not None and i in people
-                    }
-                )
+            notice = Notice(
+                subject_type="followup",
+                case_id=item.id,
+                appraisal_id=item.appraisal_id,
+                employee_id=item.employee_id,
+                holders=holders(item),
+                hr_roles=frozenset(role for role in step.step.to if _is_hr(role, item)),
+                why=WHY,
+                link=ctx.link(f"/followups/{item.id}"),
+                title=partial(_title, item),
+                task=partial(_task, step.state),
+                automatic=lambda _locale: None,
             )
-            recipients: list[tuple[str, Addressee]] = []
-            for role in step.step.to:
-                if _is_hr(role, item):
-                    recipients += [(role, p) for p in hr if p.employee_id != item.employee_id]
-                elif (holder := held.get(role)) is not None and holder in people:
-                    recipients.append((role, people[holder]))
-            seen: set[str] = set()
-            for role, person in recipients:
-                if person.key in seen or person.digest:
-                    continue
-                seen.add(person.key)
-                locale = person.locale
-                context = {
-                    "name": person.name,
-                    "title": _title(item, locale),
-                    "stage": label(step.state, locale),
-                    "task": _task(step.state, locale),
-                    "automatic": None,
-                    "why": translate(WHY[role], locale) if role in WHY else "",
-                    "awaited": awaited,
-                    "due_text": step.due_text,
-                    "days_left": step.days_left,
-                    "link": ctx.link(f"/followups/{item.id}"),
-                }
-                message = REMINDER_MESSAGE if step.step.action == "remind" else ESCALATION_MESSAGE
-                emails.append(
-                    Email(
-                        message, person.recipient, context, f"deadline:{step.log_id}:{person.key}"
-                    )
-                )
-            entries.append(
-                AuditEntry(
-                    f"followup.deadline_{EVENT[step.step.action]}",
-                    "followup",
-                    item.id,
-                    appraisal_id=item.appraisal_id,
-                    data={
-                        "state": step.state,
-                        "step": step.step.key,
-                        "due": step.due_text,
-                        "to": list(step.step.to),
-                        "emailed": len(seen),
-                    },
-                )
-            )
+            entry, step_emails = notify_step(step, notice, people, hr)
+            entries.append(entry)
+            emails += step_emails
         return entries, emails
 
     async def fire(

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -42,9 +43,13 @@ class Unreadable(Exception):
 # -- reading ------------------------------------------------------------------------------
 
 
-def csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """Each non-blank CSV record with the line it starts on (a quoted field may span lines)."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+def csv_records(source: str | Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank CSV record with the line it starts on (a quoted field may span lines).
+
+    ``source`` is the text, or its lines (a file opened with ``newline=""``, read as it goes).
+    """
+    lines = io.StringIO(source.lstrip("\ufeff")) if isinstance(source, str) else source
+    reader = csv.reader(lines)
     line = 1
     try:
         for record in reader:
@@ -55,7 +60,7 @@ def csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
         raise Unreadable(line) from exc
 
 
-def xlsx_records(data: bytes) -> Iterator[tuple[int, list[str]]]:
+def xlsx_records(data: bytes | Path) -> Iterator[tuple[int, list[str]]]:
     """Each non-empty row of the workbook's first sheet with its row number, as text.
 
     Whole numbers are written without a decimal point, dates as ``YYYY-MM-DD``, TRUE/FALSE as
@@ -63,7 +68,8 @@ def xlsx_records(data: bytes) -> Iterator[tuple[int, list[str]]]:
     a row is cut after its last filled cell and then filled up to the header's width.
     """
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        source = data if isinstance(data, Path) else io.BytesIO(data)
+        workbook = load_workbook(source, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise Unreadable(1) from exc
     try:

@@ -9,10 +9,17 @@ from kinerja_flow.lib.db import Base, IdMixin
 
 
 class OutboxMessage(IdMixin, Base):
-    """An email rendered in the transaction that caused it, waiting to be delivered."""
+    """An email rendered in the transaction that caused it, waiting to be delivered.
+
+    ``status``: ``pending`` until ``sent`` (or ``failed`` for good); ``held`` when its
+    recipient chose the daily digest, which lists it (with ``link``) and marks it ``digested``.
+    """
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_held", "status", "to_address"),
+    )
 
     kind: Mapped[str] = mapped_column(String(60))
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -23,6 +30,7 @@ class OutboxMessage(IdMixin, Base):
     subject: Mapped[str] = mapped_column(String(998))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(2000))
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]

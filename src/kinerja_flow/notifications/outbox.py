@@ -9,6 +9,7 @@ from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,12 +17,17 @@ from kinerja_flow.lib.db import is_postgres
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.notifications.render import EmailRenderer
 
+HELD, DIGESTED = "held", "digested"
+"""The states of an email kept for its recipient's daily digest, and listed in it."""
+
 
 @dataclass(frozen=True)
 class Recipient:
     email: str
     name: str
     locale: str
+    digest: bool = False
+    """They chose the daily digest: the email waits for it instead of being sent."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,8 @@ class Outbox:
                     "subject": rendered.subject,
                     "body_text": rendered.text,
                     "body_html": rendered.html,
-                    "status": "pending",
+                    "link": email.context.get("link"),
+                    "status": HELD if email.recipient.digest else "pending",
                     "attempts": 0,
                     "next_attempt_at": now,
                     "created_at": now,
@@ -68,3 +75,12 @@ class Outbox:
             index_elements=["dedupe_key"]
         )
         await session.execute(statement, rows)
+
+
+async def release_held(session: AsyncSession, address: str, now: datetime) -> None:
+    """Send at once what waits for ``address``'s daily digest (they turned it off)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == HELD, OutboxMessage.to_address == address)
+        .values(status="pending", next_attempt_at=now)
+    )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import format_datetime, formataddr, parseaddr
 
 import aiosmtplib
 
@@ -15,6 +17,9 @@ from kinerja_flow.notifications.models import OutboxMessage
 
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+UNFOLDED = compat32.clone(max_line_length=998)
+"""Plain headers stay on one line up to RFC 5322's limit (folding a long word would change
+it); encoded ones fold themselves into encoded words."""
 
 
 class UnsendableMessage(ValueError):
@@ -27,21 +32,57 @@ def header_text(value: str) -> str:
     return " ".join(_CONTROL.sub(" ", value).split())
 
 
-def build_message(row: OutboxMessage, mail_from: str) -> EmailMessage:
-    """The MIME message for ``row``; headers go through ``email.headerregistry``, which encodes
-    non-ASCII names (RFC 2047) and refuses line breaks."""
+def _plain(text: str) -> bool:
+    """ASCII that no reader would take for an RFC 2047 encoded word."""
+    return text.isascii() and "=?" not in text
+
+
+def _header(name: str, value: str) -> str | Header:
+    """One header's text: plain ASCII as it is, anything else RFC 2047-encoded (folded into
+    encoded words of legal length)."""
+    text = header_text(value)
+    return text if _plain(text) else Header(text, "utf-8", header_name=name)
+
+
+def _mailbox(name: str, display_name: str, address: str) -> str | Header:
+    """``Display Name <address>``, the name quoted where it must be, or encoded."""
+    text = header_text(display_name)
+    if _plain(text):
+        return formataddr((text, address))
+    mailbox = Header(text, "utf-8", header_name=name)
+    mailbox.append(f"<{address}>", "us-ascii")
+    return mailbox
+
+
+def build_message(row: OutboxMessage, mail_from: str) -> bytes:
+    """The MIME message for ``row``, as the bytes to send: a text and an HTML part.
+
+    Built with the standard library's ``compat32`` MIME classes, several times cheaper than
+    ``EmailMessage``'s header registry (the worker builds hundreds a second). Header values
+    go through ``header_text`` (no control character, so no line break can add a header),
+    names and subjects outside ASCII are RFC 2047-encoded, and the recipient must be one
+    plain address."""
     if has_control_characters(row.to_address) or not _ADDRESS.match(row.to_address):
         raise UnsendableMessage(f"not an email address: {row.to_address!r}")
-    message = EmailMessage()
-    message["From"] = mail_from
-    message["To"] = Address(display_name=header_text(row.to_name), addr_spec=row.to_address)
-    message["Subject"] = header_text(row.subject)
-    message["Date"] = format_datetime(row.created_at)
-    message["Message-ID"] = row.message_id
-    message.set_content(row.body_text)
-    message.add_alternative(row.body_html, subtype="html")
-    message["Content-Language"] = row.locale  # after set_content, which clears Content-* headers
-    return message
+    headers: dict[str, str | Header] = {
+        "From": _mailbox("From", *parseaddr(mail_from)),
+        "To": _mailbox("To", row.to_name, row.to_address),
+        "Subject": _header("Subject", row.subject),
+        "Date": format_datetime(row.created_at),
+        "Message-ID": row.message_id,
+        "Content-Language": row.locale,
+    }
+    message = MIMEMultipart("alternative")
+    for name, value in headers.items():
+        message[name] = value  # type: ignore[assignment]  # compat32 takes a Header too
+    message.attach(MIMEText(row.body_text, "plain", "utf-8"))
+    message.attach(MIMEText(row.body_html, "html", "utf-8"))
+    return message.as_bytes(policy=UNFOLDED)
+
+
+def envelope_sender(mail_from: str) -> str:
+    """The address of ``KINERJA_MAIL_FROM`` (its display name is for the From header)."""
+    return parseaddr(mail_from)[1]
 
 
 def smtp_client(settings: Settings) -> aiosmtplib.SMTP:

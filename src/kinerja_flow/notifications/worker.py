@@ -18,7 +18,7 @@ from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.notifications.models import OutboxMessage
-from kinerja_flow.notifications.smtp import build_message, smtp_client
+from kinerja_flow.notifications.smtp import build_message, envelope_sender, smtp_client
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ class OutboxWorker:
         self.batch_size = batch_size
         self.lease = lease
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
+        self.sender = envelope_sender(settings.mail_from)
 
     async def claim(self) -> list[OutboxMessage]:
         """Lease a batch of due messages; rows leased by a live worker are skipped."""
@@ -166,7 +167,7 @@ class OutboxWorker:
             await self._failed(row, error, permanent=True)
             return
         try:
-            await smtp.send_message(message, recipients=[row.to_address])
+            await smtp.sendmail(self.sender, [row.to_address], message)
         except MESSAGE_ERRORS as error:
             await self._failed(row, error)
         else:

@@ -2,14 +2,16 @@
 
 Per route (Litestar's Prometheus middleware, grouped by path template): request counts and
 latency. Read at scrape time: database pool use, the outbox's depth, the age of its oldest
-pending message and its failed messages.
+pending message and its failed messages; the schedulers' lag (how long after its moment the
+latest reminder, escalation or automatic step was taken, over the passes of the last ten
+minutes) and the time since any scheduler last finished a pass (-1 if none ever did).
 """
 
 from __future__ import annotations
 
 import hmac
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from litestar import Request, Response, get
 from litestar.exceptions import NotAuthorizedException
@@ -19,6 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.pool import QueuePool
 
 from kinerja_flow.notifications.models import OutboxMessage
+from kinerja_flow.operations.schemas import OutboxState
+from kinerja_flow.runtime import heartbeat
 from kinerja_flow.runtime.context import AppContext
 
 PATH = "/metrics"
@@ -27,6 +31,14 @@ POOL_SIZE = Gauge("kinerja_db_pool_size", "Database connections the pool holds o
 OUTBOX = Gauge("kinerja_outbox_messages", "Emails in the outbox by state", ["state"])
 OUTBOX_OLDEST = Gauge(
     "kinerja_outbox_oldest_pending_seconds", "Age of the oldest email still waiting to be sent"
+)
+SCHEDULER_LAG = Gauge(
+    "kinerja_scheduler_lag_seconds",
+    "How long after its moment a deadline step was taken, the most in recent passes",
+)
+SCHEDULER_SINCE = Gauge(
+    "kinerja_scheduler_seconds_since_pass",
+    "Seconds since any scheduler last finished a pass (-1: none ever did)",
 )
 
 
@@ -53,7 +65,10 @@ async def refresh(ctx: AppContext, now: datetime) -> None:
         oldest = await session.scalar(
             select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending")
         )
-    for state in ("pending", "sent", "failed"):
+        since, lag = await heartbeat.latest(session, now)
+    SCHEDULER_LAG.set(lag)
+    SCHEDULER_SINCE.set(-1.0 if since is None else since)
+    for state in get_args(OutboxState):
         OUTBOX.labels(state).set(counts.get(state, 0))
     OUTBOX_OLDEST.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
 

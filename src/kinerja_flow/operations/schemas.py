@@ -7,9 +7,10 @@ from typing import Literal
 
 import msgspec
 
-OutboxState = Literal["pending", "sent", "failed"]
-"""``pending``: waiting or due again; ``sent``: accepted by the mail server; ``failed``: it
-cannot be built or the server refused it for good, and waits for HR to retry it."""
+OutboxState = Literal["pending", "held", "sent", "digested", "failed"]
+"""``pending``: waiting or due again; ``held``: kept for its recipient's daily digest;
+``sent``: accepted by the mail server; ``digested``: listed in a daily digest instead;
+``failed``: it cannot be built or the server refused it for good, and waits for HR to retry it."""
 
 
 class OutboxMessageOut(msgspec.Struct):

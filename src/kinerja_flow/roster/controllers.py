@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
 from litestar.params import FromQuery, QueryParameter
 
+from kinerja_flow.i18n import _
+from kinerja_flow.jobs import files
+from kinerja_flow.jobs.access import job_out
+from kinerja_flow.jobs.schemas import JobOut
+from kinerja_flow.lib.errors import UnsupportedMediaType
+from kinerja_flow.lib.http import request_locale
 from kinerja_flow.lib.tables import CSV_TYPE, XLSX_TYPE
-from kinerja_flow.roster.schemas import EmployeePage, ImportResult
+from kinerja_flow.roster.schemas import EmployeePage
 from kinerja_flow.roster.service import RosterService
 from kinerja_flow.runtime.deps import service_provider
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
+FORMATS = {CSV_TYPE: "csv", XLSX_TYPE: "xlsx"}
 
 
 class RosterController(Controller):
@@ -35,30 +41,44 @@ class RosterController(Controller):
 
     @post(
         "/employees/import",
-        summary="Import employees from CSV or XLSX (HR); all-or-nothing; ?dry_run=true only checks",
+        summary="Import employees from CSV or XLSX (HR): answers 202 with the job",
         description=(
             "The body is the file: Content-Type text/csv (UTF-8) or "
-            f"{XLSX_TYPE} (the first sheet). Problems name their line (row) numbers."
+            f"{XLSX_TYPE} (the first sheet). The import runs in the background: the answer "
+            "is the job (202, `Location: /api/v1/jobs/{id}`); follow it until it is `done` "
+            "(its `result` has the counts) or `failed` (its `error` lists every bad line by "
+            "its line or row number; nothing was written). `?dry_run=true` only checks the "
+            "file and counts what would change (a preview); `?preview={job id}` with no body "
+            "imports the file of a preview that found no problems."
         ),
         request_max_body_size=MAX_IMPORT_BYTES,
-        status_code=200,
+        status_code=202,
     )
     async def import_employees(
         self,
         roster_service: NamedDependency[RosterService],
         request: Request[Any, Any, Any],
         dry_run: FromQuery[bool] = False,
-    ) -> ImportResult:
-        kind = request.content_type[0]
-        if kind not in (CSV_TYPE, XLSX_TYPE):
-            raise HTTPException(
-                status_code=415, detail=f"Content-Type must be {CSV_TYPE} or {XLSX_TYPE}"
+        preview: Annotated[int | None, QueryParameter(ge=1, le=2**63 - 1)] = None,
+    ) -> Response[JobOut]:
+        roster_service.may_import()
+        if preview is not None:
+            job = await roster_service.import_previewed(preview)
+        else:
+            file_format = FORMATS.get(request.content_type[0])
+            if file_format is None:
+                raise UnsupportedMediaType(
+                    _("Content-Type must be {csv} or {xlsx}."), csv=CSV_TYPE, xlsx=XLSX_TYPE
+                )
+            path = await files.receive(
+                request.stream(),
+                roster_service.ctx.settings.evidence_path,
+                MAX_IMPORT_BYTES,
+                f".{file_format}",
             )
-        body = await request.body()
-        if kind == XLSX_TYPE:
-            return await roster_service.import_xlsx(body, dry_run=dry_run)
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise HTTPException(status_code=415, detail="The CSV must be UTF-8") from exc
-        return await roster_service.import_csv(text, dry_run=dry_run)
+            job = await roster_service.start_import(path, file_format, dry_run=dry_run)
+        return Response(
+            job_out(job, request_locale(request)),
+            status_code=202,
+            headers={"Location": f"/api/v1/jobs/{job.id}"},
+        )

@@ -8,12 +8,14 @@ a leaver. Without that column nobody's status changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+import sys
+from collections import ChainMap
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.principal import GLOBAL_ROLES
-from kinerja_flow.lib.tables import Unreadable, csv_records, xlsx_records
+from kinerja_flow.lib.tables import Unreadable
 from kinerja_flow.lib.text import has_control_characters
 from kinerja_flow.org.nip import check_nip
 
@@ -47,44 +49,42 @@ class Problem:
     params: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Existing:
-    """What the database already holds, for the checks that span file and database."""
+class FileIndex:
+    """What the check keeps of the whole file, for the checks across lines: each NIP's first
+    line and supervisor, each email's first line. Compact: no row is held."""
 
-    unit_codes: frozenset[str]
-    supervisor_of: Mapping[str, str | None]
-    email_owner: Mapping[str, str]
-    account_email_owner: Mapping[str, str | None]
-    """Every account's email: the NIP of its employee, or None for an account of its own."""
-    with_account: frozenset[str]
-    """The NIPs of employees who already have an account."""
-    importer_nip: str | None = None
-    """The NIP of the HR officer importing, who may not mark themself inactive."""
+    def __init__(self) -> None:
+        self.line_of: dict[str, int] = {}
+        self.email_line: dict[str, int] = {}
+        self.supervisor_of: dict[str, str | None] = {}
+        self.rows = 0
 
+    def __contains__(self, nip: object) -> bool:
+        return nip in self.line_of
 
-def parse(text: str) -> tuple[list[Row], list[Problem]]:
-    """The rows of an employee CSV, or what is wrong with them (line numbers of the file)."""
-    return parse_records(csv_records(text))
+    def first_email(self, row: Row) -> bool:
+        """Whether ``row`` holds the first (valid) occurrence of its email in the file."""
+        return self.email_line.get(row.email) == row.line
 
 
-def parse_xlsx(data: bytes) -> tuple[list[Row], list[Problem]]:
-    """The rows of an employee workbook's first sheet, with the same rules (row numbers)."""
-    return parse_records(xlsx_records(data), unreadable=_("The file is not an XLSX workbook."))
-
-
-def parse_records(
-    records: Iterator[tuple[int, list[str]]], unreadable: str | None = None
-) -> tuple[list[Row], list[Problem]]:
-    """Rows from ``(line, cells)`` records, the header first: one reader for every format."""
-    rows: list[Row] = []
-    problems: list[Problem] = []
+def read_rows(
+    records: Iterator[tuple[int, list[str]]],
+    problems: list[Problem],
+    unreadable: str | None = None,
+) -> Iterator[Row]:
+    """Rows from ``(line, cells)`` records, the header first, as they are read: one reader for
+    every format. Problems of the file's shape and of single cells go to ``problems``."""
     try:
         first = next(records, None)
         header = [name.strip() for name in first[1]] if first else []
         if sorted(header) not in (sorted(COLUMNS), sorted((*COLUMNS, ACTIVE))):
             reason = _("The header must be exactly: {columns} (and optionally {active}).")
-            return [], [Problem(1, "", reason, {"columns": ",".join(COLUMNS), "active": ACTIVE})]
+            params = {"columns": ",".join(COLUMNS), "active": ACTIVE}
+            problems.append(Problem(1, "", reason, params))
+            return
+        empty = True
         for line, cells in records:
+            empty = False
             if len(cells) != len(header):
                 reason = _("The row does not have exactly {count} columns.")
                 problems.append(Problem(line, "", reason, {"count": str(len(header))}))
@@ -95,16 +95,15 @@ def parse_records(
                 reason = _("The active column must be yes or no (ya or tidak).")
                 problems.append(Problem(line, values["nip"], reason))
             problems.extend(_cell_problems(line, values))
-            rows.append(_row(line, values, active))
+            yield _row(line, values, active)
+        if empty and not problems:
+            problems.append(Problem(1, "", _("The file has no employees.")))
     except Unreadable as exc:
         if unreadable is not None and exc.line == 1:
             problems.append(Problem(1, "", unreadable))
         else:
             reason = _("This line cannot be read: a field is too long or its quotes do not match.")
             problems.append(Problem(exc.line, "", reason))
-    if not rows and not problems:
-        problems.append(Problem(1, "", _("The file has no employees.")))
-    return rows, problems
 
 
 def _row(line: int, values: dict[str, str], active: bool | None) -> Row:
@@ -148,83 +147,106 @@ def _cell_problems(line: int, values: dict[str, str]) -> list[Problem]:
     return problems
 
 
-def check(rows: list[Row], existing: Existing) -> list[Problem]:
-    """Every problem in ``rows``, each with its line, considering what already exists."""
+def row_problems(
+    row: Row, index: FileIndex, unit_codes: Collection[str], importer_nip: str | None
+) -> list[Problem]:
+    """What is wrong with ``row`` alone or against the lines before it; records the row in
+    ``index``."""
     problems: list[Problem] = []
-    first_line: dict[str, int] = {}
-    email_line: dict[str, int] = {}
-    in_file = {row.nip for row in rows}
+    nip_check = check_nip(row.nip)
+    problems.extend(Problem(row.line, row.nip, reason) for reason in nip_check.problems)
+    if row.nip in index.line_of:
+        problems.append(
+            Problem(
+                row.line,
+                row.nip,
+                _("Duplicate NIP; first seen on line {line}."),
+                {"line": str(index.line_of[row.nip])},
+            )
+        )
+    else:
+        nip = sys.intern(row.nip)
+        index.line_of[nip] = row.line
+        index.supervisor_of[nip] = sys.intern(row.supervisor_nip) if row.supervisor_nip else None
+    index.rows += 1
+    if not row.name:
+        problems.append(Problem(row.line, row.nip, _("The name is empty.")))
+    if not row.position:
+        problems.append(Problem(row.line, row.nip, _("The position is empty.")))
+    if not _EMAIL.match(row.email):
+        problems.append(Problem(row.line, row.nip, _("The email address is not valid.")))
+    elif row.email in index.email_line:
+        problems.append(
+            Problem(
+                row.line,
+                row.nip,
+                _("Duplicate email; first seen on line {line}."),
+                {"line": str(index.email_line[row.email])},
+            )
+        )
+    else:
+        index.email_line[row.email] = row.line
+    if row.unit_code not in unit_codes:
+        problems.append(
+            Problem(row.line, row.nip, _("Unknown unit code '{code}'."), {"code": row.unit_code})
+        )
+    if row.supervisor_nip is not None and row.supervisor_nip == row.nip:
+        problems.append(Problem(row.line, row.nip, _("An employee cannot supervise themselves.")))
+    if row.active is False and row.nip == importer_nip:
+        problems.append(Problem(row.line, row.nip, _("You cannot mark yourself inactive.")))
+    for role in row.roles:
+        if role not in GLOBAL_ROLES:
+            problems.append(
+                Problem(
+                    row.line,
+                    row.nip,
+                    _("Unknown role '{role}' (allowed: hr, auditor)."),
+                    {"role": role},
+                )
+            )
+    return problems
+
+
+@dataclass(frozen=True)
+class Existing:
+    """What the database holds about the emails and supervisors of a batch of rows."""
+
+    email_owner: Mapping[str, str]
+    """Employees' emails: the NIP of the employee holding it."""
+    account_email_owner: Mapping[str, str | None]
+    """Accounts' emails: the NIP of its employee, or None for an account of its own."""
+    with_account: frozenset[str]
+    """The NIPs of the batch's employees who already have an account."""
+    known_nips: frozenset[str]
+    """The supervisors the batch names that the database holds."""
+
+
+def batch_problems(rows: Sequence[Row], index: FileIndex, existing: Existing) -> list[Problem]:
+    """The problems of ``rows`` against the whole file and the database: an email held by
+    someone else, an unknown supervisor."""
+    problems: list[Problem] = []
     for row in rows:
-        nip_check = check_nip(row.nip)
-        problems.extend(Problem(row.line, row.nip, reason) for reason in nip_check.problems)
-        if row.nip in first_line:
+        if _EMAIL.match(row.email) and index.first_email(row):
+            problems.extend(_email_taken(row, existing, index))
+        supervisor = row.supervisor_nip
+        if (
+            supervisor is not None
+            and supervisor != row.nip
+            and supervisor not in index
+            and supervisor not in existing.known_nips
+        ):
             problems.append(
                 Problem(
                     row.line,
                     row.nip,
-                    _("Duplicate NIP; first seen on line {line}."),
-                    {"line": str(first_line[row.nip])},
+                    _("Unknown supervisor NIP '{nip}'."),
+                    {"nip": supervisor},
                 )
             )
-        first_line.setdefault(row.nip, row.line)
-        if not row.name:
-            problems.append(Problem(row.line, row.nip, _("The name is empty.")))
-        if not row.position:
-            problems.append(Problem(row.line, row.nip, _("The position is empty.")))
-        if not _EMAIL.match(row.email):
-            problems.append(Problem(row.line, row.nip, _("The email address is not valid.")))
-        elif row.email in email_line:
-            problems.append(
-                Problem(
-                    row.line,
-                    row.nip,
-                    _("Duplicate email; first seen on line {line}."),
-                    {"line": str(email_line[row.email])},
-                )
-            )
-        else:
-            email_line[row.email] = row.line
-            problems.extend(_email_taken(row, existing, in_file))
-        if row.unit_code not in existing.unit_codes:
-            problems.append(
-                Problem(
-                    row.line, row.nip, _("Unknown unit code '{code}'."), {"code": row.unit_code}
-                )
-            )
-        if row.supervisor_nip is not None:
-            if row.supervisor_nip == row.nip:
-                problems.append(
-                    Problem(row.line, row.nip, _("An employee cannot supervise themselves."))
-                )
-            elif (
-                row.supervisor_nip not in in_file
-                and row.supervisor_nip not in existing.supervisor_of
-            ):
-                problems.append(
-                    Problem(
-                        row.line,
-                        row.nip,
-                        _("Unknown supervisor NIP '{nip}'."),
-                        {"nip": row.supervisor_nip},
-                    )
-                )
-        if row.active is False and row.nip == existing.importer_nip:
-            problems.append(Problem(row.line, row.nip, _("You cannot mark yourself inactive.")))
-        for role in row.roles:
-            if role not in GLOBAL_ROLES:
-                problems.append(
-                    Problem(
-                        row.line,
-                        row.nip,
-                        _("Unknown role '{role}' (allowed: hr, auditor)."),
-                        {"role": role},
-                    )
-                )
-    problems.extend(_cycles(rows, existing))
-    return sorted(problems, key=lambda problem: problem.line)
+    return problems
 
 
-def _email_taken(row: Row, existing: Existing, in_file: set[str]) -> list[Problem]:
+def _email_taken(row: Row, existing: Existing, in_file: FileIndex) -> list[Problem]:
     """The row's email already belongs to another employee, or to another account."""
     owner = existing.email_owner.get(row.email)
     if owner is not None and owner != row.nip and owner not in in_file:
@@ -244,13 +266,13 @@ def _email_taken(row: Row, existing: Existing, in_file: set[str]) -> list[Proble
     return []
 
 
-def _cycles(rows: list[Row], existing: Existing) -> list[Problem]:
-    """Rows whose supervisor chain (file over database) loops back on itself."""
-    supervisor_of = dict(existing.supervisor_of)
-    supervisor_of.update({row.nip: row.supervisor_nip for row in rows})
+def cycle_problems(index: FileIndex, database: Mapping[str, str | None]) -> list[Problem]:
+    """Lines whose supervisor chain (the file over the ``database``'s chart of the employees
+    not in the file) loops back on itself."""
+    supervisor_of = ChainMap(index.supervisor_of, database)  # type: ignore[arg-type]
     in_cycle: set[str] = set()
     settled: set[str] = set()
-    for start in supervisor_of:
+    for start in index.supervisor_of:
         path: list[str] = []
         position: dict[str, int] = {}
         node: str | None = start
@@ -262,7 +284,7 @@ def _cycles(rows: list[Row], existing: Existing) -> list[Problem]:
             in_cycle.update(path[position[node] :])
         settled.update(path)
     return [
-        Problem(row.line, row.nip, _("The supervisor chain forms a cycle."))
-        for row in rows
-        if row.nip in in_cycle and row.supervisor_nip is not None
+        Problem(index.line_of[nip], nip, _("The supervisor chain forms a cycle."))
+        for nip in in_cycle
+        if nip in index and index.supervisor_of[nip] is not None
     ]

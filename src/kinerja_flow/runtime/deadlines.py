@@ -14,7 +14,7 @@ import logging
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -23,12 +23,14 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.audit.service import AuditEntry, append
+from kinerja_flow.i18n import translate
+from kinerja_flow.labels import label
 from kinerja_flow.lib.actor import SYSTEM
 from kinerja_flow.lib.db import begin_write
-from kinerja_flow.notifications.outbox import Email
+from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.runtime.step_log import DONE, REFUSED, SKIPPED, DeadlineStep, claim
 from kinerja_flow.runtime.timing import Anchor, AnchorRange, Step, steps_of
-from kinerja_flow.workflow.definition import DeadlineDef
+from kinerja_flow.workflow.definition import ESCALATION_MESSAGE, REMINDER_MESSAGE, DeadlineDef
 
 if TYPE_CHECKING:
     from kinerja_flow.runtime.context import AppContext
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH = 500
+EVENT = {"remind": "reminder", "escalate": "escalation"}
+"""The audit event of each step action."""
 ANALYZE_AFTER = 1000
 
 
@@ -90,6 +94,105 @@ class Awaited:
     overdue: bool
 
 
+class Party(Protocol):
+    """Someone a reminder or an escalation may go to (``accounts.recipients.Addressee``)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def employee_id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def locale(self) -> str: ...
+    @property
+    def digest(self) -> bool: ...
+    @property
+    def recipient(self) -> Recipient: ...
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a reminder or an escalation of one case says, as its kind of case knows it."""
+
+    subject_type: str
+    """``appraisal`` or ``followup``: the audit event's subject, and its action's prefix."""
+    case_id: int
+    appraisal_id: int | None
+    employee_id: int
+    """Whose case it is: an HR officer is never told about their own."""
+    holders: Mapping[str, int | None]
+    """The person behind each party role, in the order the email names those awaited."""
+    hr_roles: frozenset[str]
+    """Roles that mean HR's officers as a whole for this case."""
+    why: Mapping[str, str]
+    """Why each role is told (a message to translate)."""
+    link: str
+    title: Callable[[str], str]
+    task: Callable[[str], str]
+    automatic: Callable[[str], str | None]
+    """Each in the reader's language."""
+
+
+def notify_step(
+    step: TakenStep, notice: Notice, people: Mapping[int, Party], hr: Sequence[Party]
+) -> tuple[AuditEntry, list[Email]]:
+    """The audit event and the emails of one reminder or escalation: one email to each person
+    holding a role the step goes to (HR's officers for an HR role), once each, none to those
+    who chose the daily digest (it lists the case instead)."""
+    awaited_roles = {role for remind in step.deadline.remind for role in remind.to}
+    awaited = ", ".join(
+        dict.fromkeys(
+            people[holder].name
+            for role, holder in notice.holders.items()
+            if role in awaited_roles and holder is not None and holder in people
+        )
+    )
+    recipients: list[tuple[str, Party]] = []
+    for role in step.step.to:
+        if role in notice.hr_roles:
+            recipients += [(role, p) for p in hr if p.employee_id != notice.employee_id]
+        elif (holder := notice.holders.get(role)) is not None and holder in people:
+            recipients.append((role, people[holder]))
+    message = REMINDER_MESSAGE if step.step.action == "remind" else ESCALATION_MESSAGE
+    emails: list[Email] = []
+    seen: set[str] = set()
+    for role, person in recipients:
+        if person.key in seen or person.digest:
+            continue
+        seen.add(person.key)
+        locale = person.locale
+        context = {
+            "name": person.name,
+            "title": notice.title(locale),
+            "stage": label(step.state, locale),
+            "task": notice.task(locale),
+            "automatic": notice.automatic(locale),
+            "why": translate(notice.why[role], locale) if role in notice.why else "",
+            "awaited": awaited,
+            "due_text": step.due_text,
+            "days_left": step.days_left,
+            "link": notice.link,
+        }
+        emails.append(
+            Email(message, person.recipient, context, f"deadline:{step.log_id}:{person.key}")
+        )
+    entry = AuditEntry(
+        f"{notice.subject_type}.deadline_{EVENT[step.step.action]}",
+        notice.subject_type,
+        notice.case_id,
+        appraisal_id=notice.appraisal_id,
+        data={
+            "state": step.state,
+            "step": step.step.key,
+            "due": step.due_text,
+            "to": list(step.step.to),
+            "emailed": len(seen),
+        },
+    )
+    return entry, emails
+
+
 class DeadlineAdapter(Protocol):
     """What the deadline runner asks of one kind of case."""
 
@@ -138,6 +241,8 @@ class PassReport:
     skipped: int = 0
     refused: int = 0
     failures: int = 0
+    lag_seconds: float = 0.0
+    """The longest a step taken in the pass had waited after its moment."""
 
     @property
     def logged(self) -> int:
@@ -238,6 +343,9 @@ class DeadlineRunner:
             for case in cases:
                 moment = clock.step_at(deadline, step, case.anchor)
                 outcome[case.case_id] = DONE if _in_stay(step, moment, case.entered_at) else SKIPPED
+                if outcome[case.case_id] == DONE:
+                    waited = (now - moment).total_seconds()
+                    report.lag_seconds = max(report.lag_seconds, waited)
                 rows.append(
                     {
                         "case_kind": query.kind,

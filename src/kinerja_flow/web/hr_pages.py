@@ -3,6 +3,7 @@ with the survey's QR code, the employee import with its preview, accounts, the a
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 import segno
@@ -21,21 +22,26 @@ from kinerja_flow.cycles.service import CycleService
 from kinerja_flow.distribution.schemas import UnitResultSet
 from kinerja_flow.distribution.service import DistributionService
 from kinerja_flow.i18n import _
+from kinerja_flow.jobs import files
+from kinerja_flow.jobs.access import job_out, visible_job
 from kinerja_flow.lib.errors import AppError, FieldError, Invalid, NotFound
 from kinerja_flow.lib.principal import HR, Principal, require
+from kinerja_flow.lib.tables import write_csv
 from kinerja_flow.org.schemas import UnitCreate
 from kinerja_flow.org.service import OrgService
 from kinerja_flow.predikat import Predikat
 from kinerja_flow.roster.accounts import AccountAdminService
-from kinerja_flow.roster.schemas import StatusChange
+from kinerja_flow.roster.schemas import AccountDetail, StatusChange
 from kinerja_flow.roster.service import RosterService
 from kinerja_flow.runtime.context import AppContext
-from kinerja_flow.web.appraisal_pages import Services, provide_services
 from kinerja_flow.web.forms import Problem, convert, form_data, problem
 from kinerja_flow.web.guards import hr_or_auditor
 from kinerja_flow.web.render import page
+from kinerja_flow.web.services import Fields, Services, provide_services, submit
 
 ORG_PREDIKAT = ("istimewa", "baik", "butuh_perbaikan", "kurang", "sangat_kurang")
+CYCLE_FIELDS = ("name", "kind", "period_start", "period_end", "workflow", "distribution_policy")
+CYCLE_DEADLINES = ("targets_due", "self_assessment_due", "review_due")
 
 
 def hr_triggers(ctx: AppContext, workflow: str) -> list[str]:
@@ -46,6 +52,23 @@ def hr_triggers(ctx: AppContext, workflow: str) -> list[str]:
         if HR in transition.who and transition.trigger not in seen:
             seen.append(transition.trigger)
     return seen
+
+
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+SHOWN_PROBLEMS = 1000
+"""The bad lines a page lists; the rest are in the job's CSV of problems."""
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise NotFound(_("Not found.")) from None
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(64 * 1024):
+        yield chunk
 
 
 class HrPages(Controller):
@@ -72,7 +95,6 @@ class HrPages(Controller):
         return page(
             request,
             "hr/overview.html",
-            status_code=failure.status_code if failure else 200,
             cycles=cycles,
             problem=failure,
             fields=fields or {},
@@ -86,38 +108,25 @@ class HrPages(Controller):
         self, request: Request[Any, Any, Any], services: NamedDependency[Services]
     ) -> Response[Any]:
         fields = await form_data(request)
-        try:
-            deadlines = {
-                key: fields.get(key)
-                for key in ("targets_due", "self_assessment_due", "review_due")
-                if fields.get(key)
-            }
-            units = [code for code in str(fields.get("unit_codes", "")).replace(",", " ").split()]
+
+        async def work() -> Response[Any]:
+            deadlines = {key: fields.get(key) for key in CYCLE_DEADLINES if fields.get(key)}
+            units = str(fields.get("unit_codes", "")).replace(",", " ").split()
             data = convert(
                 {
-                    **{
-                        key: fields.get(key)
-                        for key in (
-                            "name",
-                            "kind",
-                            "period_start",
-                            "period_end",
-                            "workflow",
-                            "distribution_policy",
-                        )
-                    },
+                    **{key: fields.get(key) for key in CYCLE_FIELDS},
                     "deadlines": deadlines,
                     "unit_codes": units or None,
                 },
                 CycleCreate,
             )
             created = await services(CycleService).create(data)
-        except AppError as error:
-            await services.session.rollback()
-            return await self._overview(
-                request, services, problem(error, services.principal.locale), fields
-            )
-        return Redirect(f"/hr/cycles/{created.id}", status_code=303)
+            return Redirect(f"/hr/cycles/{created.id}", status_code=303)
+
+        outcome = await services.attempt(work)
+        if isinstance(outcome, Problem):
+            return await self._overview(request, services, outcome, fields)
+        return outcome
 
     @get("/cycles/{cycle_id:int}")
     async def cycle(
@@ -136,19 +145,32 @@ class HrPages(Controller):
         **extra: Any,
     ) -> Template:
         cycle = await services(CycleService).get(cycle_id)
-        report = await services(DistributionService).report(cycle_id, services.principal.locale)
-        failure: Problem | None = extra.get("problem")
+        report = await services(DistributionService).report(cycle_id, services.locale)
         return page(
             request,
             "hr/cycle.html",
-            status_code=failure.status_code if failure else 200,
             cycle=cycle,
             report=report,
             predikat=[p.value for p in Predikat],
             org_predikat=ORG_PREDIKAT,
-            triggers=[t for t in hr_triggers(services.ctx, cycle.workflow)],
+            triggers=hr_triggers(services.ctx, cycle.workflow),
             **extra,
         )
+
+    async def _on_cycle(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        cycle_id: int,
+        work: Callable[[Fields], Awaitable[dict[str, Any]]],
+    ) -> Template:
+        """A form of the cycle's dashboard: the dashboard again, with what ``work`` answers
+        (what to tell the reader), or with the refusal."""
+        fields = await form_data(request)
+        outcome = await services.attempt(lambda: work(fields))
+        if isinstance(outcome, Problem):
+            return await self._cycle(request, services, cycle_id, problem=outcome)
+        return await self._cycle(request, services, cycle_id, **outcome)
 
     @post("/cycles/{cycle_id:int}/open", status_code=200)
     async def open_cycle(
@@ -157,14 +179,10 @@ class HrPages(Controller):
         services: NamedDependency[Services],
         cycle_id: FromPath[int],
     ) -> Template:
-        try:
-            opened = await services(CycleService).open(cycle_id)
-        except AppError as error:
-            await services.session.rollback()
-            return await self._cycle(
-                request, services, cycle_id, problem=problem(error, services.principal.locale)
-            )
-        return await self._cycle(request, services, cycle_id, opened=opened)
+        async def work(_fields: Fields) -> dict[str, Any]:
+            return {"opened": await services(CycleService).open(cycle_id)}
+
+        return await self._on_cycle(request, services, cycle_id, work)
 
     @post("/cycles/{cycle_id:int}/actions/{trigger:str}", status_code=200)
     async def bulk(
@@ -174,19 +192,15 @@ class HrPages(Controller):
         cycle_id: FromPath[int],
         trigger: FromPath[str],
     ) -> Template:
-        fields = await form_data(request)
-        try:
+        async def work(fields: Fields) -> dict[str, Any]:
             data = convert(
                 {"reason": fields.get("reason"), "comment": fields.get("comment")},
                 BulkActionRequest,
             )
             result = await services(AppraisalService).fire_all(cycle_id, trigger, data)
-        except AppError as error:
-            await services.session.rollback()
-            return await self._cycle(
-                request, services, cycle_id, problem=problem(error, services.principal.locale)
-            )
-        return await self._cycle(request, services, cycle_id, bulk=result, bulk_trigger=trigger)
+            return {"bulk": result, "bulk_trigger": trigger}
+
+        return await self._on_cycle(request, services, cycle_id, work)
 
     @post("/cycles/{cycle_id:int}/units/{code:str}/result", status_code=200)
     async def unit_result(
@@ -196,19 +210,15 @@ class HrPages(Controller):
         cycle_id: FromPath[int],
         code: FromPath[str],
     ) -> Template:
-        fields = await form_data(request)
-        try:
+        async def work(fields: Fields) -> dict[str, Any]:
             data = convert(
                 {"org_predikat": fields.get("org_predikat"), "reason": fields.get("reason")},
                 UnitResultSet,
             )
             await services(DistributionService).set_result(cycle_id, code, data)
-        except AppError as error:
-            await services.session.rollback()
-            return await self._cycle(
-                request, services, cycle_id, problem=problem(error, services.principal.locale)
-            )
-        return await self._cycle(request, services, cycle_id, saved=True)
+            return {"saved": True}
+
+        return await self._on_cycle(request, services, cycle_id, work)
 
     @get("/cycles/{cycle_id:int}/appraisals")
     async def appraisals(
@@ -235,21 +245,15 @@ class HrPages(Controller):
     async def create_unit(
         self, request: Request[Any, Any, Any], services: NamedDependency[Services]
     ) -> Response[Any]:
-        fields = await form_data(request)
-        try:
+        async def work(fields: Fields) -> None:
             data = convert({k: fields.get(k) for k in ("code", "name", "parent_code")}, UnitCreate)
             await services(OrgService).create_unit(data)
-        except AppError as error:
-            await services.session.rollback()
-            return page(
-                request,
-                "hr/units.html",
-                status_code=error.status_code,
-                units=await services(OrgService).list_units(),
-                problem=problem(error, services.principal.locale),
-                fields=fields,
-            )
-        return Redirect("/hr/units", status_code=303)
+
+        async def refused(failure: Problem, fields: Fields) -> Response[Any]:
+            units = await services(OrgService).list_units()
+            return page(request, "hr/units.html", units=units, problem=failure, fields=fields)
+
+        return await submit(request, services, work, done="/hr/units", refused=refused)
 
     @get("/units/{code:str}/qr.svg", media_type="image/svg+xml")
     async def survey_qr(
@@ -266,34 +270,41 @@ class HrPages(Controller):
             headers={"Content-Disposition": f'inline; filename="survey-{code}.svg"'},
         )
 
-    # -- the employee import --------------------------------------------------------------
+    # -- the employee import (a background job) -----------------------------------------
 
     @get("/import")
     async def import_form(self, request: Request[Any, Any, Any]) -> Template:
         return page(request, "hr/import.html")
 
-    @post("/import", status_code=200)
+    @post("/import", status_code=303, request_max_body_size=MAX_IMPORT_BYTES)
     async def import_file(
         self, request: Request[Any, Any, Any], services: NamedDependency[Services]
-    ) -> Template:
-        """Preview first (nothing written, every bad line listed); import with the second
-        button, which posts the same file again as text."""
+    ) -> Response[Any]:
+        """Check the file first (a preview job: nothing written, every bad line listed), or
+        import the file of a preview that found no problem (the second button)."""
+        roster = services(RosterService)
         form = await request.form()
         try:
-            upload = form.get("file")
-            if isinstance(upload, UploadFile) and upload.filename:
-                raw = await upload.read()
+            roster.may_import()
+            if form.get("step") == "import":
+                job = await roster.import_previewed(_int(form.get("preview")))
             else:
-                raw = str(form.get("csv", "")).encode()
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise Invalid(
-                    _("The file must be CSV in UTF-8."),
-                    errors=[FieldError("file", _("The file must be CSV in UTF-8."))],
-                ) from exc
-            dry_run = form.get("step") != "import"
-            result = await services(RosterService).import_csv(text, dry_run=dry_run)
+                upload = form.get("file")
+                if not isinstance(upload, UploadFile) or not upload.filename:
+                    raise Invalid(
+                        _("Choose a CSV or XLSX file."),
+                        errors=[FieldError("file", _("Choose a CSV or XLSX file."))],
+                    )
+                head = await upload.read(4)
+                await upload.seek(0)
+                xlsx = head == b"PK\x03\x04" or upload.filename.lower().endswith(".xlsx")
+                path = await files.receive(
+                    _chunks(upload),
+                    services.ctx.settings.evidence_path,
+                    MAX_IMPORT_BYTES,
+                    ".xlsx" if xlsx else ".csv",
+                )
+                job = await roster.start_import(path, "xlsx" if xlsx else "csv", dry_run=True)
         except AppError as error:
             await services.session.rollback()
             return page(
@@ -304,7 +315,45 @@ class HrPages(Controller):
             )
         finally:
             await form.close()
-        return page(request, "hr/import.html", result=result, dry_run=dry_run, csv=text)
+        return Redirect(f"/hr/jobs/{job.id}", status_code=303)
+
+    @get("/jobs/{job_id:int}")
+    async def job_page(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        job_id: FromPath[int],
+    ) -> Template:
+        """A job's progress, updating itself (htmx, or a reload without JavaScript), ending
+        with its result: a preview's counts with the button to import, or every bad line."""
+        row = await visible_job(services.session, services.principal, job_id)
+        fragment = request.headers.get("hx-target") == "job"
+        return page(
+            request,
+            "hr/_job.html" if fragment else "hr/job.html",
+            job=job_out(row, services.principal.locale),
+            preview=bool(row.params.get("dry_run")),
+            shown=SHOWN_PROBLEMS,
+        )
+
+    @get("/jobs/{job_id:int}/problems.csv", media_type="text/csv")
+    async def job_problems(
+        self, services: NamedDependency[Services], job_id: FromPath[int]
+    ) -> Response[bytes]:
+        """Every bad line of a failed import, as a table to open beside the file."""
+        job = job_out(
+            await visible_job(services.session, services.principal, job_id),
+            services.principal.locale,
+        )
+        items = (job.error.errors or []) if job.error else []
+        return Response(
+            write_csv(
+                ["line", "nip", "problem"],
+                [[item.line, item.field, item.message] for item in items],
+            ),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="import-{job_id}-problems.csv"'},
+        )
 
     # -- accounts and the audit trail -----------------------------------------------------
 
@@ -328,36 +377,28 @@ class HrPages(Controller):
         change: FromPath[str],
     ) -> Template:
         fields = await form_data(request)
-        admin = services(AccountAdminService)
-        try:
+        admin: AccountAdminService = services(AccountAdminService)
+
+        async def work() -> AccountDetail:
             if change == "reinvite":
-                detail = await admin.reinvite(account_id)
-            elif change in ("deactivate", "reactivate"):
+                return await admin.reinvite(account_id)
+            if change in ("deactivate", "reactivate"):
                 reason = convert({"reason": fields.get("reason")}, StatusChange).reason
                 method = admin.deactivate if change == "deactivate" else admin.reactivate
-                detail = await method(account_id, reason)
-            else:
-                raise NotFound(_("Not found."))
-        except AppError as error:
-            if isinstance(error, NotFound):
-                raise
-            await services.session.rollback()
+                return await method(account_id, reason)
+            raise NotFound(_("Not found."))
+
+        outcome = await services.attempt(work)
+        if isinstance(outcome, Problem):
             listed = await admin.list_accounts(None, None, 50, 0)
-            return page(
-                request,
-                "hr/accounts.html",
-                status_code=error.status_code,
-                listed=listed,
-                q="",
-                problem=problem(error, services.principal.locale),
-            )
-        listed = await admin.list_accounts(detail.email, None, 50, 0)
+            return page(request, "hr/accounts.html", listed=listed, q="", problem=outcome)
+        listed = await admin.list_accounts(outcome.email, None, 50, 0)
         return page(
             request,
             "hr/accounts.html",
             listed=listed,
-            q=detail.email,
-            changed=detail,
+            q=outcome.email,
+            changed=outcome,
             change=change,
         )
 

@@ -1,0 +1,241 @@
+"""Benchmark: a 100,000-line employee import against a real ``serve``, and what other users
+feel meanwhile.
+
+    .venv/bin/python bench/import_big.py [--employees 100000] [--database-url URL]
+                                         [--clients 2] [--xlsx]
+
+It starts ``kinerja-flow serve`` (the import job runs inside it) on a fresh database (SQLite by
+default; a PostgreSQL URL is emptied first), imports a small organisation and opens a cycle so
+that an appraisal exists, then imports ``--employees`` new employees from one CSV file and the
+same file again (nothing changes), following each job to its end. Meanwhile ``--clients``
+clients ask ``/health`` and ``GET /api/v1/appraisals/{id}`` one request after the other, and
+the server's resident memory is sampled from ``/proc``.
+
+Anchors, measured in the same run (this machine is shared and noisy: compare the ratios): the
+same clients against the idle server just before the import, and Python reading and checking
+the same file alone (the csv module, no database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from openpyxl import Workbook
+
+from kinerja_flow.accounts.service import AccountService
+from kinerja_flow.demo.agency import UNITS, generate, to_csv
+from kinerja_flow.lib.sockets import free_port
+from kinerja_flow.lib.tables import XLSX_TYPE
+from open_cycle import PASSWORD, Bench, reset_postgres, start
+
+SEED = 60
+"""The organisation imported first (heads, HR, the first teams); the rest are all new."""
+
+
+@dataclass
+class Probe:
+    """Latencies of the other users' requests and the server's memory, while something runs."""
+
+    health: list[float] = field(default_factory=list)
+    appraisal: list[float] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)
+
+
+def rss_of(pid: int) -> int:
+    """Resident memory of process ``pid`` in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98] if len(values) >= 2 else float("nan")
+
+
+async def probing(
+    bench: Bench, pid: int, appraisal: str, clients: int, stop: asyncio.Event
+) -> Probe:
+    probe = Probe()
+    headers = await bench.token("hr")
+
+    async def client() -> None:
+        while not stop.is_set():
+            for path, into in (("/health", probe.health), (appraisal, probe.appraisal)):
+                began = time.perf_counter()
+                response = await bench.client.get(path, headers=headers)
+                into.append((time.perf_counter() - began) * 1000)
+                assert response.status_code == 200, response.text
+
+    async def memory() -> None:
+        while not stop.is_set():
+            probe.rss.append(rss_of(pid))
+            await asyncio.sleep(0.2)
+
+    await asyncio.gather(*(client() for _ in range(clients)), memory())
+    return probe
+
+
+def report(label: str, probe: Probe, baseline_rss: int) -> None:
+    growth = (max(probe.rss) - baseline_rss) / 2**20 if probe.rss else float("nan")
+    print(
+        f"  {label:<26} /health p50 {statistics.median(probe.health):6.1f} ms "
+        f"p99 {p99(probe.health):7.1f} ms ({len(probe.health)} requests) | "
+        f"GET appraisal p50 {statistics.median(probe.appraisal):6.1f} ms "
+        f"p99 {p99(probe.appraisal):7.1f} ms | RSS growth {growth:6.1f} MiB"
+    )
+
+
+def read_alone(body: bytes) -> float:
+    """The anchor: the csv module reading the file and touching every cell."""
+    began = time.perf_counter()
+    cells = 0
+    for record in csv.reader(io.StringIO(body.decode())):
+        cells += sum(len(cell.strip()) > 0 for cell in record)
+    assert cells
+    return time.perf_counter() - began
+
+
+def workbook_of(body: bytes) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("pegawai")
+    for record in csv.reader(io.StringIO(body.decode())):
+        sheet.append(record)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def run(args: argparse.Namespace, url: str) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "KINERJA_DATABASE_URL": url,
+        "KINERJA_EMBEDDED_WORKER": "false",
+        "KINERJA_EVIDENCE_DIR": tempfile.mkdtemp(),
+        "KINERJA_JOBS_POLL_SECONDS": "0.5",
+    }
+    if url.startswith("postgresql"):
+        await reset_postgres(url)
+        from kinerja_flow.lib.migrate import upgrade
+
+        upgrade(url)
+    server = start(["serve", "--port", str(port)], env)
+    try:
+        async with httpx.AsyncClient() as health:
+            for _attempt in range(200):
+                try:
+                    if (await health.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.2)
+        bench = Bench(url, f"http://127.0.0.1:{port}", 8)
+        await measure(bench, server.pid, args)
+        await bench.client.aclose()
+        await bench.ctx.engine.dispose()
+    finally:
+        server.terminate()
+        server.wait()
+
+
+async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
+    people = generate(SEED + args.employees)
+    seed_file = to_csv(people[:SEED]).encode()
+    big = to_csv(people[SEED:]).encode()
+    async with bench.ctx.sessions() as session:
+        await AccountService(session, bench.ctx).create_admin("bench@example.go.id", PASSWORD)
+    bench.tokens["hr"] = await bench.token("bench@example.go.id")
+    for code, name, parent in UNITS:
+        await bench.call(
+            "POST", "/api/v1/units", "hr", json={"code": code, "name": name, "parent_code": parent}
+        )
+    csv_headers = {**bench.tokens["hr"], "Content-Type": "text/csv"}
+    seeded = await bench.import_file(seed_file, csv_headers)
+    assert seeded["state"] == "done", seeded
+    cycle = await bench.call(
+        "POST",
+        "/api/v1/cycles",
+        "hr",
+        json={
+            "name": "Bench",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "kind": "annual",
+        },
+    )
+    await bench.call("POST", f"/api/v1/cycles/{cycle['id']}/open", "hr")
+    page = await bench.call("GET", "/api/v1/appraisals", "hr", params={"limit": 1})
+    appraisal = f"/api/v1/appraisals/{page['items'][0]['id']}"
+
+    print(f"file: {args.employees} lines, {len(big) / 2**20:.1f} MiB of CSV")
+    anchor = read_alone(big)
+    print(f"anchor: the csv module reads the file alone in {anchor:.2f} s")
+
+    async def during(label: str, work: asyncio.Future[dict[str, object]] | None) -> float:
+        stop = asyncio.Event()
+        baseline = rss_of(pid)
+        probe_task = asyncio.create_task(probing(bench, pid, appraisal, args.clients, stop))
+        began = time.perf_counter()
+        if work is None:
+            await asyncio.sleep(5)
+            job: dict[str, object] = {"state": "done", "result": None}
+        else:
+            job = await work
+        elapsed = time.perf_counter() - began
+        stop.set()
+        probe = await probe_task
+        assert job["state"] == "done", job
+        print(f"{label:<34} {elapsed:8.2f} s  {job['result'] or ''}")
+        report(label, probe, baseline)
+        return elapsed
+
+    await during("idle server (anchor, 5 s)", None)
+    first = await during(
+        "import, all new", asyncio.ensure_future(bench.import_file(big, csv_headers))
+    )
+    again = await during(
+        "re-import, unchanged", asyncio.ensure_future(bench.import_file(big, csv_headers))
+    )
+    preview = await during(
+        "preview (dry run), unchanged",
+        asyncio.ensure_future(bench.import_file(big, csv_headers, {"dry_run": "true"})),
+    )
+    print(
+        f"ratios: import / csv read alone {first / anchor:.0f}x, "
+        f"re-import / import {again / first:.2f}, preview / import {preview / first:.2f}; "
+        f"{args.employees / first:.0f} new employees/s"
+    )
+    if args.xlsx:
+        workbook = workbook_of(big)
+        xlsx_headers = {**bench.tokens["hr"], "Content-Type": XLSX_TYPE}
+        await during(
+            "re-import from XLSX, unchanged",
+            asyncio.ensure_future(bench.import_file(workbook, xlsx_headers)),
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--employees", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--xlsx", action="store_true", help="also re-import it as a workbook")
+    args = parser.parse_args()
+    url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+    asyncio.run(run(args, url))
+
+
+if __name__ == "__main__":
+    main()

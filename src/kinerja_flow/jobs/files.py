@@ -1,0 +1,64 @@
+"""The file a job reads: an upload copied in chunks to disk as it arrives, never held whole
+in memory, then moved into the folder of job files (``<evidence_dir>/jobs/``, shared by every
+instance as the evidence files are). A copy cut short by a crash stays in ``incoming/``,
+where the service removes it at start-up like any other abandoned upload."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+
+from kinerja_flow.i18n import _
+from kinerja_flow.lib.errors import Invalid
+from kinerja_flow.lib.uploads.storage import INCOMING, STAGING_PREFIX, too_large
+
+JOBS = "jobs"
+
+
+async def receive(chunks: AsyncIterator[bytes], root: Path, limit: int, suffix: str) -> Path:
+    """Copy the upload into ``root/jobs/``: at most ``limit`` bytes, not empty."""
+    incoming = root / INCOMING
+    target = root / JOBS / f"{uuid.uuid4().hex}{suffix}"
+    await anyio.Path(incoming).mkdir(parents=True, exist_ok=True)
+    await anyio.Path(target.parent).mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=incoming, prefix=STAGING_PREFIX)
+    os.close(handle)
+    try:
+        size = 0
+        async with await anyio.open_file(name, "wb") as out:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise too_large(limit)
+                await out.write(chunk)
+        if size == 0:
+            raise Invalid(_("The file is empty."))
+        os.replace(name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+        raise
+    return target
+
+
+def store(data: bytes, root: Path, suffix: str) -> Path:
+    """Keep ``data`` (already in memory, e.g. from a form) as a job's file."""
+    target = root / JOBS / f"{uuid.uuid4().hex}{suffix}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=STAGING_PREFIX)
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.replace(name, target)
+    return target
+
+
+def discard(path: Path) -> None:
+    """Remove a job's file that is no longer needed (gone already is fine)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)

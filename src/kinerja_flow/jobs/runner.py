@@ -1,0 +1,279 @@
+"""Run queued jobs: claim one (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the writer lock on
+SQLite), run it under a lease renewed while it works, record its end.
+
+It runs inside ``kinerja-flow worker`` and inside ``serve``, so any number of processes may
+run one each; a job is claimed by exactly one of them. A job whose process died keeps its
+``running`` row until its lease runs out; the next runner then claims it again (the kinds
+registered are written so that running again finishes what the first run began) or, after
+``MAX_ATTEMPTS`` tries, marks it failed. A runner told to stop puts its job back in the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import msgspec
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kinerja_flow.clock import Clock
+from kinerja_flow.i18n import _
+from kinerja_flow.jobs.models import DONE, ENDED, FAILED, QUEUED, RUNNING, Job
+from kinerja_flow.jobs.queue import (
+    JobKind,
+    RunningJob,
+    error_of,
+    listen,
+    principal_of,
+    unlisten,
+)
+from kinerja_flow.lib.db import begin_write, is_postgres
+from kinerja_flow.lib.errors import AppError
+
+log = logging.getLogger(__name__)
+
+CtxT = TypeVar("CtxT")
+MAX_ATTEMPTS = 2
+INPUT_KEPT = timedelta(hours=24)
+"""How long the file of a finished job stays (a preview's file, to import it after)."""
+
+STOPPED = {
+    "status_code": 503,
+    "message": _("The job stopped twice with the process running it; start it again."),
+    "params": {},
+    "errors": [],
+}
+UNEXPECTED = {
+    "status_code": 500,
+    "message": _("The job failed unexpectedly; the error is in the service's log."),
+    "params": {},
+    "errors": [],
+}
+
+
+def remove_input(path: str | None) -> None:
+    if path:
+        Path(path).unlink(missing_ok=True)
+
+
+class JobRunner(Generic[CtxT]):
+    def __init__(
+        self,
+        ctx: CtxT,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        kinds: Mapping[str, JobKind[CtxT]],
+        *,
+        poll_seconds: float = 2.0,
+        lease: timedelta = timedelta(seconds=60),
+        heartbeat_seconds: float = 0.5,
+    ) -> None:
+        self.ctx = ctx
+        self.sessions = sessions
+        self.clock = clock
+        self.kinds = kinds
+        self.poll_seconds = poll_seconds
+        self.lease = lease
+        self.heartbeat_seconds = heartbeat_seconds
+        self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
+
+    async def claim(self) -> Job | None:
+        """Take the oldest queued job (or one whose runner died); None when there is none."""
+        while True:
+            now = self.clock.now()
+            async with self.sessions() as session:
+                # A look without the writer lock first: most polls find nothing.
+                waiting = await session.scalar(
+                    select(Job.id).where(Job.state.in_((QUEUED, RUNNING))).limit(1)
+                )
+                if waiting is None:
+                    return None
+            async with self.sessions() as session:
+                await begin_write(session)
+                query = (
+                    select(Job)
+                    .where(
+                        Job.kind.in_(list(self.kinds)),
+                        or_(
+                            Job.state == QUEUED,
+                            and_(Job.state == RUNNING, Job.lease_until < now),
+                        ),
+                    )
+                    .order_by(Job.id)
+                    .limit(1)
+                )
+                if is_postgres(session):
+                    query = query.with_for_update(skip_locked=True)
+                job = (await session.scalars(query)).first()
+                if job is None:
+                    return None
+                if job.state == RUNNING and job.attempts >= MAX_ATTEMPTS:
+                    log.warning(
+                        "job %s stopped with its process %s times: failed", job.id, job.attempts
+                    )
+                    job.state, job.error, job.finished_at = FAILED, STOPPED, now
+                    job.worker = job.lease_until = None
+                    job.updated_at = now
+                    path, job.input_path = job.input_path, None
+                    await session.commit()
+                    remove_input(path)
+                    continue
+                job.state = RUNNING
+                job.worker = self.worker
+                job.lease_until = now + self.lease
+                job.attempts += 1
+                job.started_at = now
+                job.updated_at = now
+                await session.commit()
+                return job
+
+    async def run_once(self) -> bool:
+        """Claim and run one job; False when none was waiting."""
+        job = await self.claim()
+        if job is None:
+            return False
+        running = RunningJob(
+            id=job.id,
+            kind=job.kind,
+            params=job.params,
+            principal=principal_of(job.owner),
+            input_path=Path(job.input_path) if job.input_path else None,
+            done=job.done,
+            total=job.total,
+            phase=job.phase,
+        )
+        beat = asyncio.create_task(self._heartbeat(running))
+        try:
+            result = await self.kinds[job.kind].run(self.ctx, running)
+        except asyncio.CancelledError:
+            await self._requeue(running)
+            raise
+        except AppError as error:
+            await self._end(running, FAILED, error=error_of(error))
+        except Exception:
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            await self._end(running, FAILED, error=UNEXPECTED)
+        else:
+            await self._end(running, DONE, result=msgspec.to_builtins(result))
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+        return True
+
+    async def _write(self, running: RunningJob, **values: Any) -> bool:
+        async with self.sessions() as session:
+            await begin_write(session)
+            changed = await session.execute(
+                update(Job)
+                .where(Job.id == running.id, Job.worker == self.worker)
+                .values(
+                    done=running.done,
+                    total=running.total,
+                    phase=running.phase,
+                    updated_at=self.clock.now(),
+                    **values,
+                )
+            )
+            await session.commit()
+        return bool(changed.rowcount)  # type: ignore[attr-defined]
+
+    async def _heartbeat(self, running: RunningJob) -> None:
+        """Write the progress and renew the lease while the job runs."""
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            try:
+                if not await self._write(running, lease_until=self.clock.now() + self.lease):
+                    log.warning("job %s is no longer this runner's", running.id)
+            except Exception:
+                log.exception("could not record the progress of job %s", running.id)
+
+    async def _end(self, running: RunningJob, state: str, **values: Any) -> None:
+        keep = state == DONE and running.keep_input
+        if state == DONE and running.total is not None:
+            running.done = running.total
+        ended = await self._write(
+            running,
+            state=state,
+            finished_at=self.clock.now(),
+            worker=None,
+            lease_until=None,
+            **({} if keep else {"input_path": None}),
+            **values,
+        )
+        if ended and not keep and running.input_path:
+            running.input_path.unlink(missing_ok=True)
+
+    async def _requeue(self, running: RunningJob) -> None:
+        """Give a job back when this runner stops, for the next one to start again."""
+        with contextlib.suppress(Exception):
+            await asyncio.shield(self._write(running, state=QUEUED, worker=None, lease_until=None))
+
+    async def remove_old_inputs(self) -> int:
+        """Remove the files of jobs ended more than ``INPUT_KEPT`` ago; answer how many."""
+        cutoff = self.clock.now() - INPUT_KEPT
+        async with self.sessions() as session:
+            await begin_write(session)
+            old = (
+                await session.execute(
+                    select(Job.id, Job.input_path).where(
+                        Job.state.in_(ENDED), Job.input_path.is_not(None), Job.finished_at < cutoff
+                    )
+                )
+            ).all()
+            if old:
+                await session.execute(
+                    update(Job).where(Job.id.in_([i for i, _p in old])).values(input_path=None)
+                )
+            await session.commit()
+        for _id, path in old:
+            remove_input(path)
+        return len(old)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run jobs until ``stop`` is set: woken by a job started here, else every poll."""
+        wakeup = asyncio.Event()
+        listen(wakeup)
+        swept = -INPUT_KEPT.total_seconds()
+        try:
+            while not stop.is_set():
+                wakeup.clear()
+                if time.monotonic() - swept > 3600:
+                    swept = time.monotonic()
+                    with contextlib.suppress(Exception):
+                        await self.remove_old_inputs()
+                try:
+                    while not stop.is_set() and await self._run_until(stop):
+                        pass
+                except Exception:
+                    log.exception("running jobs failed; trying again")
+                waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(wakeup.wait())]
+                await asyncio.wait(
+                    waiters, timeout=self.poll_seconds, return_when="FIRST_COMPLETED"
+                )
+                for waiter in waiters:
+                    waiter.cancel()
+        finally:
+            unlisten(wakeup)
+
+    async def _run_until(self, stop: asyncio.Event) -> bool:
+        """Run one job, cancelling it (back to the queue) if ``stop`` is set meanwhile."""
+        work = asyncio.create_task(self.run_once())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait([work, stopping], return_when="FIRST_COMPLETED")
+        stopping.cancel()
+        if not work.done():
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+            return False
+        return work.result()
