@@ -24,7 +24,7 @@ JOBS = "jobs"
 
 async def receive(chunks: AsyncIterator[bytes], root: Path, limit: int, suffix: str) -> Path:
     """Copy the upload into ``root/jobs/``: at most ``limit`` bytes, not empty."""
-    root = Path(os.path.abspath(root))  # the job may run in another process, elsewhere
+    root = Path(await anyio.Path(root).absolute())  # the job may run in another process
     incoming = root / INCOMING
     target = root / JOBS / f"{uuid.uuid4().hex}{suffix}"
     await anyio.Path(incoming).mkdir(parents=True, exist_ok=True)
