@@ -155,7 +155,9 @@ class Bench:
                 [
                     ("submit_review", boss, review),
                     ("acknowledge", nip, {}),
-                    ("close", "hr", {}),
+                    # The shipped rules proposed follow-ups (fewer than 20 JP of training):
+                    # HR closes with them still open, as it may with a reason.
+                    ("close_anyway", "hr", {"reason": "Tindak lanjut dipantau terpisah."}),
                 ]
             )
 

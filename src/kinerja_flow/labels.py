@@ -77,6 +77,18 @@ LABELS: dict[str, str] = {
     "employee": _("Employee"),
     "evaluator": _("Evaluator"),
     "hr": _("HR (BKPSDM)"),
+    # organisation predikat (SE MenPANRB 3/2023) beside the employee predikat above
+    "istimewa": _("Excellent"),
+    "kurang": _("Poor"),
+    # cycles: their kind, workflow and distribution policy
+    "annual": _("Annual"),
+    "semester": _("Semester"),
+    "quarterly": _("Quarterly"),
+    "monthly": _("Monthly"),
+    "appraisal": _("Without calibration"),
+    "appraisal_calibrated": _("With calibration by HR"),
+    "warn": _("warn"),
+    "block": _("block the release"),
 }
 
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import ETag, UploadFile
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import File, Redirect, Template
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.response import File, Template
 
 from kinerja_flow.appraisals.evaluation import EvaluationService
 from kinerja_flow.appraisals.schemas import (
@@ -30,48 +29,40 @@ from kinerja_flow.appraisals.schemas import (
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.appraisals.skp import SkpService
 from kinerja_flow.berakhlak import CORE_VALUES
-from kinerja_flow.coaching.schemas import FeedbackCreate, SessionCreate
+from kinerja_flow.coaching.schemas import FeedbackCreate, SessionCreate, SessionKind
 from kinerja_flow.coaching.service import CoachingService
 from kinerja_flow.documents.controllers import HTML_HEADERS
 from kinerja_flow.documents.pdf import html_to_pdf
 from kinerja_flow.documents.service import DocumentService
 from kinerja_flow.evidence.schemas import FileFields, LinkCreate
 from kinerja_flow.evidence.service import EvidenceService
-from kinerja_flow.lib.errors import AppError, NotFound
-from kinerja_flow.lib.principal import Principal
-from kinerja_flow.lib.uploads.filenames import content_disposition
+from kinerja_flow.lib.errors import NotFound
 from kinerja_flow.peers.schemas import PeerInvite
 from kinerja_flow.peers.service import PeerService
 from kinerja_flow.predikat import Rating
-from kinerja_flow.runtime.context import AppContext
-from kinerja_flow.web.forms import Problem, convert, form_data, problem
+from kinerja_flow.web.downloads import stored_download
+from kinerja_flow.web.forms import Problem, convert
 from kinerja_flow.web.guards import signed_in_only
-from kinerja_flow.web.render import page, page_locale
+from kinerja_flow.web.render import page
+from kinerja_flow.web.services import Fields, Services, provide_services, submit
 
 INDICATOR_FIELDS = ("description", "aspect", "target_value", "target_unit", "target_text", "weight")
+INDICATOR = "/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators/{indicator_id:int}"
 DOCUMENTS = {"skp": "skp_document", "evaluation": "evaluation_document"}
 """Printable documents and the capability each needs (as the workflow file names it)."""
+SESSION_KINDS: tuple[str, ...] = get_args(SessionKind)
+"""The kinds of coaching session the API takes, in its order."""
 
 
-@dataclass
-class Services:
-    """The services one appraisal page uses, for the caller, in the request's session."""
+class FeedbackTarget(msgspec.Struct):
+    """The RHK a feedback note is about, as the page's form names it."""
 
-    session: AsyncSession
-    ctx: AppContext
-    principal: Principal
-
-    def __call__(self, kind: type[Any]) -> Any:
-        return kind(self.session, self.ctx, self.principal)
+    target_id: int
 
 
-def provide_services(
-    db_session: NamedDependency[AsyncSession],
-    ctx: NamedDependency[AppContext],
-    request: Request[Any, Any, Any],
-) -> Services:
-    principal: Principal = request.user
-    return Services(db_session, ctx, replace(principal, locale=page_locale(request)))
+def _pick(fields: Fields, *names: str) -> dict[str, Any]:
+    """The fields ``names`` of a form (convert leaves the empty ones out)."""
+    return {name: fields.get(name) for name in names}
 
 
 def _clean(value: Any) -> Any:
@@ -115,7 +106,7 @@ class AppraisalPages(Controller):
         failure: Problem | None = None,
         saved: bool = False,
     ) -> Template:
-        locale = services.principal.locale
+        locale = services.locale
         appraisal = await services(AppraisalService).get(appraisal_id)
         trail = await services(AppraisalService).audit_trail(appraisal_id)
         dialogue = await services(CoachingService).dialogue(appraisal_id)
@@ -128,7 +119,6 @@ class AppraisalPages(Controller):
         return page(
             request,
             "appraisal.html",
-            status_code=failure.status_code if failure else 200,
             a=appraisal,
             trail=trail,
             dialogue=dialogue,
@@ -138,33 +128,25 @@ class AppraisalPages(Controller):
             saved=saved,
             ratings=list(Rating),
             values=CORE_VALUES,
+            session_kinds=SESSION_KINDS,
         )
 
-    async def _attempt(
+    async def _submit(
         self,
         request: Request[Any, Any, Any],
         services: Services,
         appraisal_id: int,
-        work: Callable[[], Awaitable[Any]],
+        work: Callable[[Fields], Awaitable[Any]],
         anchor: str = "",
     ) -> Response[Any]:
-        """Run ``work``; then back to the page (303), or the page with the refusal shown."""
-        try:
-            await work()
-        except AppError as error:
-            await services.session.rollback()
-            if isinstance(error, NotFound):
-                raise
-            return await self._page(
-                request,
-                services,
-                appraisal_id,
-                failure=problem(error, services.principal.locale),
-            )
-        return Redirect(
-            f"/appraisals/{appraisal_id}?saved=1" + (f"#{anchor}" if anchor else ""),
-            status_code=303,
-        )
+        """A form of the page: back to the page (at ``anchor``), or the page with the
+        refusal shown."""
+
+        async def refused(failure: Problem, _fields: Fields) -> Response[Any]:
+            return await self._page(request, services, appraisal_id, failure=failure)
+
+        done = f"/appraisals/{appraisal_id}?saved=1" + (f"#{anchor}" if anchor else "")
+        return await submit(request, services, work, done=done, refused=refused)
 
     # -- workflow actions ----------------------------------------------------------------
 
@@ -176,13 +158,11 @@ class AppraisalPages(Controller):
         appraisal_id: FromPath[int],
         trigger: FromPath[str],
     ) -> Response[Any]:
-        fields = await form_data(request)
-
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             data = convert(fields, ActionRequest)
             await services(AppraisalService).fire(appraisal_id, trigger, data)
 
-        return await self._attempt(request, services, appraisal_id, work)
+        return await self._submit(request, services, appraisal_id, work)
 
     # -- the SKP: approach, RHKs, indicators, realisation --------------------------------
 
@@ -193,12 +173,10 @@ class AppraisalPages(Controller):
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
-        fields = await form_data(request)
-
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             await services(SkpService).set_approach(appraisal_id, convert(fields, ApproachSet))
 
-        return await self._attempt(request, services, appraisal_id, work, "skp")
+        return await self._submit(request, services, appraisal_id, work, "skp")
 
     @post("/appraisals/{appraisal_id:int}/targets", status_code=303)
     async def add_target(
@@ -207,20 +185,12 @@ class AppraisalPages(Controller):
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
-        fields = await form_data(request)
-
-        async def work() -> None:
-            raw = _clean(
-                {
-                    "title": fields.get("title"),
-                    "supports_target_id": fields.get("supports_target_id"),
-                    "version": fields.get("version"),
-                }
-            )
+        async def work(fields: Fields) -> None:
+            raw = _pick(fields, "title", "supports_target_id", "version")
             data = convert({**raw, "indicators": [_indicator(fields)]}, TargetCreate)
             await services(SkpService).add_target(appraisal_id, data)
 
-        return await self._attempt(request, services, appraisal_id, work, "skp")
+        return await self._submit(request, services, appraisal_id, work, "skp")
 
     @post("/appraisals/{appraisal_id:int}/targets/{target_id:int}/delete", status_code=303)
     async def delete_target(
@@ -230,13 +200,11 @@ class AppraisalPages(Controller):
         appraisal_id: FromPath[int],
         target_id: FromPath[int],
     ) -> Response[Any]:
-        fields = await form_data(request)
-
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             version = convert(fields, ActionRequest).version
             await services(SkpService).delete_target(appraisal_id, target_id, version)
 
-        return await self._attempt(request, services, appraisal_id, work, "skp")
+        return await self._submit(request, services, appraisal_id, work, "skp")
 
     @post("/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators", status_code=303)
     async def add_indicator(
@@ -246,22 +214,13 @@ class AppraisalPages(Controller):
         appraisal_id: FromPath[int],
         target_id: FromPath[int],
     ) -> Response[Any]:
-        fields = await form_data(request)
-
-        async def work() -> None:
-            data = convert(
-                {**_indicator(fields), **_clean({"version": fields.get("version")})},
-                IndicatorCreate,
-            )
+        async def work(fields: Fields) -> None:
+            data = convert({**_indicator(fields), **_pick(fields, "version")}, IndicatorCreate)
             await services(SkpService).add_indicator(appraisal_id, target_id, data)
 
-        return await self._attempt(request, services, appraisal_id, work, f"rhk-{target_id}")
+        return await self._submit(request, services, appraisal_id, work, f"rhk-{target_id}")
 
-    @post(
-        "/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators/{indicator_id:int}"
-        "/delete",
-        status_code=303,
-    )
+    @post(f"{INDICATOR}/delete", status_code=303)
     async def delete_indicator(
         self,
         request: Request[Any, Any, Any],
@@ -270,21 +229,15 @@ class AppraisalPages(Controller):
         target_id: FromPath[int],
         indicator_id: FromPath[int],
     ) -> Response[Any]:
-        fields = await form_data(request)
-
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             version = convert(fields, ActionRequest).version
             await services(SkpService).delete_indicator(
                 appraisal_id, target_id, indicator_id, version
             )
 
-        return await self._attempt(request, services, appraisal_id, work, f"rhk-{target_id}")
+        return await self._submit(request, services, appraisal_id, work, f"rhk-{target_id}")
 
-    @post(
-        "/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators/{indicator_id:int}"
-        "/realisation",
-        status_code=303,
-    )
+    @post(f"{INDICATOR}/realisation", status_code=303)
     async def realisation(
         self,
         request: Request[Any, Any, Any],
@@ -293,29 +246,19 @@ class AppraisalPages(Controller):
         target_id: FromPath[int],
         indicator_id: FromPath[int],
     ) -> Response[Any]:
-        fields = await form_data(request)
-
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             data = convert(
-                {
-                    key: fields.get(key)
-                    for key in ("realisation_value", "realisation_text", "version")
-                },
-                IndicatorUpdate,
+                _pick(fields, "realisation_value", "realisation_text", "version"), IndicatorUpdate
             )
             await services(SkpService).update_indicator(appraisal_id, target_id, indicator_id, data)
 
-        return await self._attempt(
+        return await self._submit(
             request, services, appraisal_id, work, f"indicator-{indicator_id}"
         )
 
     # -- evidence -------------------------------------------------------------------------
 
-    @post(
-        "/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators/{indicator_id:int}"
-        "/evidence",
-        status_code=303,
-    )
+    @post(f"{INDICATOR}/evidence", status_code=303)
     async def add_evidence(
         self,
         request: Request[Any, Any, Any],
@@ -324,35 +267,24 @@ class AppraisalPages(Controller):
         target_id: FromPath[int],
         indicator_id: FromPath[int],
     ) -> Response[Any]:
-        form = await request.form()
-        upload = form.get("file")
         ids = (appraisal_id, target_id, indicator_id)
 
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             evidence = services(EvidenceService)
-            note = form.get("note") or None
-            version = form.get("version") or None
+            upload = fields.get("file")
             if isinstance(upload, UploadFile) and upload.filename:
-                fields = convert({"note": note, "version": version}, FileFields)
-                await evidence.add_file(*ids, upload.file, upload.filename, fields)
+                data = convert(_pick(fields, "note", "version"), FileFields)
+                await evidence.add_file(*ids, upload.file, upload.filename, data)
             else:
-                link = convert(
-                    {"url": form.get("url"), "note": note, "version": version}, LinkCreate
+                await evidence.add_link(
+                    *ids, convert(_pick(fields, "url", "note", "version"), LinkCreate)
                 )
-                await evidence.add_link(*ids, link)
 
-        try:
-            return await self._attempt(
-                request, services, appraisal_id, work, f"indicator-{indicator_id}"
-            )
-        finally:
-            await form.close()
+        return await self._submit(
+            request, services, appraisal_id, work, f"indicator-{indicator_id}"
+        )
 
-    @post(
-        "/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators/{indicator_id:int}"
-        "/evidence/{evidence_id:int}/delete",
-        status_code=303,
-    )
+    @post(f"{INDICATOR}/evidence/{{evidence_id:int}}/delete", status_code=303)
     async def remove_evidence(
         self,
         request: Request[Any, Any, Any],
@@ -362,15 +294,13 @@ class AppraisalPages(Controller):
         indicator_id: FromPath[int],
         evidence_id: FromPath[int],
     ) -> Response[Any]:
-        fields = await form_data(request)
-
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             version = convert(fields, ActionRequest).version
             await services(EvidenceService).remove(
                 appraisal_id, target_id, indicator_id, evidence_id, version
             )
 
-        return await self._attempt(
+        return await self._submit(
             request, services, appraisal_id, work, f"indicator-{indicator_id}"
         )
 
@@ -378,16 +308,7 @@ class AppraisalPages(Controller):
     async def evidence_file(
         self, services: NamedDependency[Services], evidence_id: FromPath[int]
     ) -> File:
-        stored = await services(EvidenceService).stored_file(evidence_id)
-        return File(
-            stored.path,
-            media_type=stored.content_type,
-            etag=ETag(value=stored.sha256),
-            headers={
-                "content-disposition": content_disposition(stored.filename),
-                "cache-control": "private, no-store",
-            },
-        )
+        return stored_download(await services(EvidenceService).stored_file(evidence_id))
 
     # -- the evaluator: expectations, the rating, peers -----------------------------------
 
@@ -398,9 +319,7 @@ class AppraisalPages(Controller):
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
-        fields = await form_data(request)
-
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             data = convert(
                 {
                     "version": fields.get("version"),
@@ -414,7 +333,7 @@ class AppraisalPages(Controller):
             )
             await services(EvaluationService).set_expectations(appraisal_id, data)
 
-        return await self._attempt(request, services, appraisal_id, work, "behaviour")
+        return await self._submit(request, services, appraisal_id, work, "behaviour")
 
     @post("/appraisals/{appraisal_id:int}/evaluation", status_code=303)
     async def evaluation(
@@ -424,9 +343,8 @@ class AppraisalPages(Controller):
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
         """Save the evaluator's draft; with the submit button, then submit the review."""
-        fields = await form_data(request)
 
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             draft = convert(_evaluation_fields(fields), EvaluationDraft)
             saved = await services(EvaluationService).save_draft(appraisal_id, draft)
             if fields.get("submit") == "review":
@@ -434,7 +352,7 @@ class AppraisalPages(Controller):
                     appraisal_id, "submit_review", ActionRequest(version=saved.version)
                 )
 
-        return await self._attempt(request, services, appraisal_id, work, "rating")
+        return await self._submit(request, services, appraisal_id, work, "rating")
 
     @post("/appraisals/{appraisal_id:int}/peers", status_code=303)
     async def invite_peers(
@@ -443,14 +361,12 @@ class AppraisalPages(Controller):
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
-        fields = await form_data(request)
-
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             nips = [nip for nip in re.split(r"[\s,;]+", str(fields.get("nips", ""))) if nip]
             data = convert({"nips": nips, "due": fields.get("due")}, PeerInvite)
-            await services(PeerService).invite(appraisal_id, data, services.principal.locale)
+            await services(PeerService).invite(appraisal_id, data, services.locale)
 
-        return await self._attempt(request, services, appraisal_id, work, "peers")
+        return await self._submit(request, services, appraisal_id, work, "peers")
 
     @post("/appraisals/{appraisal_id:int}/reassign", status_code=303)
     async def reassign(
@@ -460,34 +376,33 @@ class AppraisalPages(Controller):
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
         """HR names a new evaluator and/or appeal reviewer, with the reason."""
-        fields = await form_data(request)
 
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             data = convert(
-                {k: fields.get(k) for k in ("version", "reason", "evaluator_nip", "reviewer_nip")},
+                _pick(fields, "version", "reason", "evaluator_nip", "reviewer_nip"),
                 ReassignRequest,
             )
             await services(AppraisalService).reassign(appraisal_id, data)
 
-        return await self._attempt(request, services, appraisal_id, work)
+        return await self._submit(request, services, appraisal_id, work)
 
     # -- the dialogue ---------------------------------------------------------------------
 
-    @post("/appraisals/{appraisal_id:int}/targets/{target_id:int}/feedback", status_code=303)
+    @post("/appraisals/{appraisal_id:int}/feedback", status_code=303)
     async def feedback_note(
         self,
         request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
-        target_id: FromPath[int],
     ) -> Response[Any]:
-        fields = await form_data(request)
+        """A feedback note on the RHK the writer chose (``target_id``)."""
 
-        async def work() -> None:
-            data = convert({"body": fields.get("body")}, FeedbackCreate)
-            await services(CoachingService).add_feedback(appraisal_id, target_id, data)
+        async def work(fields: Fields) -> None:
+            target = convert(_pick(fields, "target_id"), FeedbackTarget).target_id
+            data = convert(_pick(fields, "body"), FeedbackCreate)
+            await services(CoachingService).add_feedback(appraisal_id, target, data)
 
-        return await self._attempt(request, services, appraisal_id, work, "dialogue")
+        return await self._submit(request, services, appraisal_id, work, "dialogue")
 
     @post("/appraisals/{appraisal_id:int}/coaching", status_code=303)
     async def coaching(
@@ -496,16 +411,13 @@ class AppraisalPages(Controller):
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
-        fields = await form_data(request)
-
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             data = convert(
-                {k: fields.get(k) for k in ("held_on", "kind", "topic", "agreed_actions")},
-                SessionCreate,
+                _pick(fields, "held_on", "kind", "topic", "agreed_actions"), SessionCreate
             )
             await services(CoachingService).record_session(appraisal_id, data)
 
-        return await self._attempt(request, services, appraisal_id, work, "dialogue")
+        return await self._submit(request, services, appraisal_id, work, "dialogue")
 
     # -- documents ------------------------------------------------------------------------
 

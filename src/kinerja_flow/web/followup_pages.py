@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import ETag, UploadFile
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import File, Redirect, Template
+from litestar.response import File, Template
 from sqlalchemy import select
 
 from kinerja_flow.followups.certificates import CertificateService
@@ -18,13 +18,13 @@ from kinerja_flow.followups.schemas import CertificateFields, FollowUpAction, Se
 from kinerja_flow.followups.service import FollowUpService
 from kinerja_flow.followups.tracking import Filters, FollowUpTracking
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.errors import AppError, FieldError, Invalid, NotFound
-from kinerja_flow.lib.uploads.filenames import content_disposition
+from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
 from kinerja_flow.org.models import Employee
-from kinerja_flow.web.appraisal_pages import Services, provide_services
-from kinerja_flow.web.forms import Problem, convert, form_data, problem
+from kinerja_flow.web.downloads import stored_download
+from kinerja_flow.web.forms import Problem, convert
 from kinerja_flow.web.guards import signed_in_only
 from kinerja_flow.web.render import page
+from kinerja_flow.web.services import Fields, Services, provide_services, submit
 
 
 class FollowUpPages(Controller):
@@ -95,33 +95,20 @@ class FollowUpPages(Controller):
     ) -> Template:
         item = await services(FollowUpService).get(followup_id)
         trail = await services(FollowUpService).audit_trail(followup_id)
-        return page(
-            request,
-            "followup.html",
-            status_code=failure.status_code if failure else 200,
-            item=item,
-            trail=trail,
-            problem=failure,
-            saved=saved,
-        )
+        return page(request, "followup.html", item=item, trail=trail, problem=failure, saved=saved)
 
-    async def _attempt(
+    async def _submit(
         self,
         request: Request[Any, Any, Any],
         services: Services,
         followup_id: int,
-        work: Callable[[], Awaitable[Any]],
+        work: Callable[[Fields], Awaitable[Any]],
     ) -> Response[Any]:
-        try:
-            await work()
-        except AppError as error:
-            await services.session.rollback()
-            if isinstance(error, NotFound):
-                raise
-            return await self._page(
-                request, services, followup_id, failure=problem(error, services.principal.locale)
-            )
-        return Redirect(f"/followups/{followup_id}?saved=1", status_code=303)
+        async def refused(failure: Problem, _fields: Fields) -> Response[Any]:
+            return await self._page(request, services, followup_id, failure=failure)
+
+        done = f"/followups/{followup_id}?saved=1"
+        return await submit(request, services, work, done=done, refused=refused)
 
     @post("/followups/{followup_id:int}/actions/{trigger:str}", status_code=303)
     async def fire(
@@ -131,16 +118,14 @@ class FollowUpPages(Controller):
         followup_id: FromPath[int],
         trigger: FromPath[str],
     ) -> Response[Any]:
-        fields = await form_data(request)
-
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             data = convert(
                 {k: fields.get(k) for k in ("version", "reason", "comment", "outcome")},
                 FollowUpAction,
             )
             await services(FollowUpService).fire(followup_id, trigger, data)
 
-        return await self._attempt(request, services, followup_id, work)
+        return await self._submit(request, services, followup_id, work)
 
     @post("/followups/{followup_id:int}/sessions", status_code=303)
     async def add_session(
@@ -149,30 +134,19 @@ class FollowUpPages(Controller):
         services: NamedDependency[Services],
         followup_id: FromPath[int],
     ) -> Response[Any]:
-        fields = await form_data(request)
-
-        async def work() -> None:
+        async def work(fields: Fields) -> None:
             data = convert(
                 {k: fields.get(k) for k in ("held_on", "notes", "version")}, SessionCreate
             )
             await services(FollowUpService).add_session(followup_id, data)
 
-        return await self._attempt(request, services, followup_id, work)
+        return await self._submit(request, services, followup_id, work)
 
     @get("/followups/{followup_id:int}/certificate")
     async def certificate(
         self, services: NamedDependency[Services], followup_id: FromPath[int]
     ) -> File:
-        stored = await services(CertificateService).stored_file(followup_id)
-        return File(
-            stored.path,
-            media_type=stored.content_type,
-            etag=ETag(value=stored.sha256),
-            headers={
-                "content-disposition": content_disposition(stored.filename),
-                "cache-control": "private, no-store",
-            },
-        )
+        return stored_download(await services(CertificateService).stored_file(followup_id))
 
     @post("/followups/{followup_id:int}/certificate", status_code=303)
     async def upload_certificate(
@@ -181,22 +155,16 @@ class FollowUpPages(Controller):
         services: NamedDependency[Services],
         followup_id: FromPath[int],
     ) -> Response[Any]:
-        form = await request.form()
-        upload = form.get("file")
-
-        async def work() -> None:
-            fields = convert({"version": form.get("version")}, CertificateFields)
+        async def work(fields: Fields) -> None:
+            data = convert({"version": fields.get("version")}, CertificateFields)
+            upload = fields.get("file")
             if not isinstance(upload, UploadFile) or not upload.filename:
                 raise Invalid(
                     _("Send exactly one file in the form field 'file'."),
                     errors=[FieldError("file", _("Attach one file."))],
                 )
-            else:
-                await services(CertificateService).upload(
-                    followup_id, upload.file, upload.filename, fields
-                )
+            await services(CertificateService).upload(
+                followup_id, upload.file, upload.filename, data
+            )
 
-        try:
-            return await self._attempt(request, services, followup_id, work)
-        finally:
-            await form.close()
+        return await self._submit(request, services, followup_id, work)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.i18n import _, translate
-from kinerja_flow.lib.errors import AppError, FieldError, Invalid
+from kinerja_flow.lib.errors import AppError, FieldError, Invalid, NotFound, TooManyRequests
 from kinerja_flow.lib.requests import refuse_control_characters
 
 T = TypeVar("T")
@@ -27,6 +28,8 @@ class Problem:
     fields: dict[str, str] = field(default_factory=dict)
     lines: list[tuple[int | None, str, str]] = field(default_factory=list)
     """Per line of an uploaded file: (line, field, message)."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Headers the answer carries (``Retry-After`` when refused for too many tries)."""
 
 
 def problem(error: AppError, locale: str) -> Problem:
@@ -44,13 +47,34 @@ def problem(error: AppError, locale: str) -> Problem:
         message=translate(error.message, locale, **error.params),
         fields=fields,
         lines=lines,
+        headers=(
+            {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else {}
+        ),
     )
 
 
-async def form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
+async def attempt(
+    session: AsyncSession, locale: str, work: Callable[[], Awaitable[T]]
+) -> T | Problem:
+    """Run a form's ``work`` (reading its fields included): what it answers, or, with the
+    transaction rolled back, the refusal as the form shows it. A case the reader may not see
+    stays a 404 page."""
+    try:
+        return await work()
+    except AppError as error:
+        await session.rollback()
+        if isinstance(error, NotFound):
+            raise
+        return problem(error, locale)
+
+
+def fields_in(form: Mapping[str, Any]) -> dict[str, Any]:
     """The submitted fields (the last value of each name), without the CSRF token."""
-    form = await request.form()
     return {key: value for key, value in form.items() if key != CSRF_FIELD}
+
+
+async def form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return fields_in(await request.form())
 
 
 def _field_of(error: msgspec.ValidationError) -> str:

@@ -3,7 +3,7 @@ with the survey's QR code, the employee import with its preview, accounts, the a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 import segno
@@ -31,15 +31,17 @@ from kinerja_flow.org.schemas import UnitCreate
 from kinerja_flow.org.service import OrgService
 from kinerja_flow.predikat import Predikat
 from kinerja_flow.roster.accounts import AccountAdminService
-from kinerja_flow.roster.schemas import StatusChange
+from kinerja_flow.roster.schemas import AccountDetail, StatusChange
 from kinerja_flow.roster.service import RosterService
 from kinerja_flow.runtime.context import AppContext
-from kinerja_flow.web.appraisal_pages import Services, provide_services
 from kinerja_flow.web.forms import Problem, convert, form_data, problem
 from kinerja_flow.web.guards import hr_or_auditor
 from kinerja_flow.web.render import page
+from kinerja_flow.web.services import Fields, Services, provide_services, submit
 
 ORG_PREDIKAT = ("istimewa", "baik", "butuh_perbaikan", "kurang", "sangat_kurang")
+CYCLE_FIELDS = ("name", "kind", "period_start", "period_end", "workflow", "distribution_policy")
+CYCLE_DEADLINES = ("targets_due", "self_assessment_due", "review_due")
 
 
 def hr_triggers(ctx: AppContext, workflow: str) -> list[str]:
@@ -93,7 +95,6 @@ class HrPages(Controller):
         return page(
             request,
             "hr/overview.html",
-            status_code=failure.status_code if failure else 200,
             cycles=cycles,
             problem=failure,
             fields=fields or {},
@@ -107,38 +108,25 @@ class HrPages(Controller):
         self, request: Request[Any, Any, Any], services: NamedDependency[Services]
     ) -> Response[Any]:
         fields = await form_data(request)
-        try:
-            deadlines = {
-                key: fields.get(key)
-                for key in ("targets_due", "self_assessment_due", "review_due")
-                if fields.get(key)
-            }
-            units = [code for code in str(fields.get("unit_codes", "")).replace(",", " ").split()]
+
+        async def work() -> Response[Any]:
+            deadlines = {key: fields.get(key) for key in CYCLE_DEADLINES if fields.get(key)}
+            units = str(fields.get("unit_codes", "")).replace(",", " ").split()
             data = convert(
                 {
-                    **{
-                        key: fields.get(key)
-                        for key in (
-                            "name",
-                            "kind",
-                            "period_start",
-                            "period_end",
-                            "workflow",
-                            "distribution_policy",
-                        )
-                    },
+                    **{key: fields.get(key) for key in CYCLE_FIELDS},
                     "deadlines": deadlines,
                     "unit_codes": units or None,
                 },
                 CycleCreate,
             )
             created = await services(CycleService).create(data)
-        except AppError as error:
-            await services.session.rollback()
-            return await self._overview(
-                request, services, problem(error, services.principal.locale), fields
-            )
-        return Redirect(f"/hr/cycles/{created.id}", status_code=303)
+            return Redirect(f"/hr/cycles/{created.id}", status_code=303)
+
+        outcome = await services.attempt(work)
+        if isinstance(outcome, Problem):
+            return await self._overview(request, services, outcome, fields)
+        return outcome
 
     @get("/cycles/{cycle_id:int}")
     async def cycle(
@@ -157,19 +145,32 @@ class HrPages(Controller):
         **extra: Any,
     ) -> Template:
         cycle = await services(CycleService).get(cycle_id)
-        report = await services(DistributionService).report(cycle_id, services.principal.locale)
-        failure: Problem | None = extra.get("problem")
+        report = await services(DistributionService).report(cycle_id, services.locale)
         return page(
             request,
             "hr/cycle.html",
-            status_code=failure.status_code if failure else 200,
             cycle=cycle,
             report=report,
             predikat=[p.value for p in Predikat],
             org_predikat=ORG_PREDIKAT,
-            triggers=[t for t in hr_triggers(services.ctx, cycle.workflow)],
+            triggers=hr_triggers(services.ctx, cycle.workflow),
             **extra,
         )
+
+    async def _on_cycle(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        cycle_id: int,
+        work: Callable[[Fields], Awaitable[dict[str, Any]]],
+    ) -> Template:
+        """A form of the cycle's dashboard: the dashboard again, with what ``work`` answers
+        (what to tell the reader), or with the refusal."""
+        fields = await form_data(request)
+        outcome = await services.attempt(lambda: work(fields))
+        if isinstance(outcome, Problem):
+            return await self._cycle(request, services, cycle_id, problem=outcome)
+        return await self._cycle(request, services, cycle_id, **outcome)
 
     @post("/cycles/{cycle_id:int}/open", status_code=200)
     async def open_cycle(
@@ -178,14 +179,10 @@ class HrPages(Controller):
         services: NamedDependency[Services],
         cycle_id: FromPath[int],
     ) -> Template:
-        try:
-            opened = await services(CycleService).open(cycle_id)
-        except AppError as error:
-            await services.session.rollback()
-            return await self._cycle(
-                request, services, cycle_id, problem=problem(error, services.principal.locale)
-            )
-        return await self._cycle(request, services, cycle_id, opened=opened)
+        async def work(_fields: Fields) -> dict[str, Any]:
+            return {"opened": await services(CycleService).open(cycle_id)}
+
+        return await self._on_cycle(request, services, cycle_id, work)
 
     @post("/cycles/{cycle_id:int}/actions/{trigger:str}", status_code=200)
     async def bulk(
@@ -195,19 +192,15 @@ class HrPages(Controller):
         cycle_id: FromPath[int],
         trigger: FromPath[str],
     ) -> Template:
-        fields = await form_data(request)
-        try:
+        async def work(fields: Fields) -> dict[str, Any]:
             data = convert(
                 {"reason": fields.get("reason"), "comment": fields.get("comment")},
                 BulkActionRequest,
             )
             result = await services(AppraisalService).fire_all(cycle_id, trigger, data)
-        except AppError as error:
-            await services.session.rollback()
-            return await self._cycle(
-                request, services, cycle_id, problem=problem(error, services.principal.locale)
-            )
-        return await self._cycle(request, services, cycle_id, bulk=result, bulk_trigger=trigger)
+            return {"bulk": result, "bulk_trigger": trigger}
+
+        return await self._on_cycle(request, services, cycle_id, work)
 
     @post("/cycles/{cycle_id:int}/units/{code:str}/result", status_code=200)
     async def unit_result(
@@ -217,19 +210,15 @@ class HrPages(Controller):
         cycle_id: FromPath[int],
         code: FromPath[str],
     ) -> Template:
-        fields = await form_data(request)
-        try:
+        async def work(fields: Fields) -> dict[str, Any]:
             data = convert(
                 {"org_predikat": fields.get("org_predikat"), "reason": fields.get("reason")},
                 UnitResultSet,
             )
             await services(DistributionService).set_result(cycle_id, code, data)
-        except AppError as error:
-            await services.session.rollback()
-            return await self._cycle(
-                request, services, cycle_id, problem=problem(error, services.principal.locale)
-            )
-        return await self._cycle(request, services, cycle_id, saved=True)
+            return {"saved": True}
+
+        return await self._on_cycle(request, services, cycle_id, work)
 
     @get("/cycles/{cycle_id:int}/appraisals")
     async def appraisals(
@@ -256,21 +245,15 @@ class HrPages(Controller):
     async def create_unit(
         self, request: Request[Any, Any, Any], services: NamedDependency[Services]
     ) -> Response[Any]:
-        fields = await form_data(request)
-        try:
+        async def work(fields: Fields) -> None:
             data = convert({k: fields.get(k) for k in ("code", "name", "parent_code")}, UnitCreate)
             await services(OrgService).create_unit(data)
-        except AppError as error:
-            await services.session.rollback()
-            return page(
-                request,
-                "hr/units.html",
-                status_code=error.status_code,
-                units=await services(OrgService).list_units(),
-                problem=problem(error, services.principal.locale),
-                fields=fields,
-            )
-        return Redirect("/hr/units", status_code=303)
+
+        async def refused(failure: Problem, fields: Fields) -> Response[Any]:
+            units = await services(OrgService).list_units()
+            return page(request, "hr/units.html", units=units, problem=failure, fields=fields)
+
+        return await submit(request, services, work, done="/hr/units", refused=refused)
 
     @get("/units/{code:str}/qr.svg", media_type="image/svg+xml")
     async def survey_qr(
@@ -394,36 +377,28 @@ class HrPages(Controller):
         change: FromPath[str],
     ) -> Template:
         fields = await form_data(request)
-        admin = services(AccountAdminService)
-        try:
+        admin: AccountAdminService = services(AccountAdminService)
+
+        async def work() -> AccountDetail:
             if change == "reinvite":
-                detail = await admin.reinvite(account_id)
-            elif change in ("deactivate", "reactivate"):
+                return await admin.reinvite(account_id)
+            if change in ("deactivate", "reactivate"):
                 reason = convert({"reason": fields.get("reason")}, StatusChange).reason
                 method = admin.deactivate if change == "deactivate" else admin.reactivate
-                detail = await method(account_id, reason)
-            else:
-                raise NotFound(_("Not found."))
-        except AppError as error:
-            if isinstance(error, NotFound):
-                raise
-            await services.session.rollback()
+                return await method(account_id, reason)
+            raise NotFound(_("Not found."))
+
+        outcome = await services.attempt(work)
+        if isinstance(outcome, Problem):
             listed = await admin.list_accounts(None, None, 50, 0)
-            return page(
-                request,
-                "hr/accounts.html",
-                status_code=error.status_code,
-                listed=listed,
-                q="",
-                problem=problem(error, services.principal.locale),
-            )
-        listed = await admin.list_accounts(detail.email, None, 50, 0)
+            return page(request, "hr/accounts.html", listed=listed, q="", problem=outcome)
+        listed = await admin.list_accounts(outcome.email, None, 50, 0)
         return page(
             request,
             "hr/accounts.html",
             listed=listed,
-            q=detail.email,
-            changed=detail,
+            q=outcome.email,
+            changed=outcome,
             change=change,
         )
 

@@ -4,9 +4,11 @@ for a signed-in peer (``/peer-requests/{id}``)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
@@ -14,14 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.feedback.schemas import SurveySubmit
 from kinerja_flow.feedback.service import SurveyService
-from kinerja_flow.lib.errors import AppError, NotFound, TooManyRequests
+from kinerja_flow.lib.errors import NotFound
 from kinerja_flow.lib.http import client_address
 from kinerja_flow.peers.link import PeerLinkService
-from kinerja_flow.peers.schemas import PeerAnswers, PeerRequestOut
+from kinerja_flow.peers.schemas import PeerAnswers, PeerReceipt, PeerRequestOut
 from kinerja_flow.peers.service import PeerService
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deps import public_service_provider, service_provider
-from kinerja_flow.web.forms import convert, form_data, problem
+from kinerja_flow.web.forms import Problem, attempt, convert, form_data
 from kinerja_flow.web.guards import signed_in_only
 from kinerja_flow.web.render import page, page_locale
 
@@ -37,6 +39,26 @@ def peer_answers(fields: dict[str, Any], asked: PeerRequestOut) -> PeerAnswers:
             answer["comment"] = comment
         answers.append(answer)
     return convert({"answers": answers}, PeerAnswers)
+
+
+async def answer_page(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    asked: PeerRequestOut,
+    action: str,
+    answer: Callable[[PeerAnswers, str], Awaitable[PeerReceipt]],
+) -> Template:
+    """The peer's answer form posted to ``action``: thanks, or the form again with the
+    refusal (``asked`` was read first; the answer is a unit of work of its own)."""
+    locale = page_locale(request)
+    await db_session.rollback()
+    fields = await form_data(request)
+    outcome = await attempt(db_session, locale, lambda: answer(peer_answers(fields, asked), locale))
+    if isinstance(outcome, Problem):
+        return page(
+            request, "peer_answer.html", asked=asked, action=action, chosen=fields, problem=outcome
+        )
+    return page(request, "peer_answer.html", asked=asked, action=action, thanks=outcome.message)
 
 
 class PublicPages(Controller):
@@ -63,31 +85,22 @@ class PublicPages(Controller):
         ctx: NamedDependency[AppContext],
         db_session: NamedDependency[AsyncSession],
         unit: FromPath[str],
-    ) -> Response[Any]:
+    ) -> Template:
         locale = page_locale(request)
         questionnaire = await surveys.questionnaire(unit, locale)
         await db_session.rollback()  # the answer is a unit of work of its own
         fields = await form_data(request)
-        try:
+
+        async def work() -> str:
             answers = [fields.get(element.code) for element in questionnaire.elements]
             data = convert({"answers": answers, "comment": fields.get("comment")}, SurveySubmit)
-            receipt = await surveys.submit(
-                unit, data, client_address(request, ctx.settings), locale
-            )
-        except AppError as error:
-            await db_session.rollback()
-            response = page(
-                request,
-                "survey.html",
-                status_code=error.status_code,
-                q=questionnaire,
-                chosen=fields,
-                problem=problem(error, locale),
-            )
-            if isinstance(error, TooManyRequests):
-                response.headers["Retry-After"] = str(error.retry_after)
-            return response
-        return page(request, "survey.html", q=questionnaire, thanks=receipt.message)
+            address = client_address(request, ctx.settings)
+            return (await surveys.submit(unit, data, address, locale)).message
+
+        outcome = await attempt(db_session, locale, work)
+        if isinstance(outcome, Problem):
+            return page(request, "survey.html", q=questionnaire, chosen=fields, problem=outcome)
+        return page(request, "survey.html", q=questionnaire, thanks=outcome)
 
     @get("/peer-feedback/{token:str}")
     async def peer_link(
@@ -107,25 +120,9 @@ class PublicPages(Controller):
         db_session: NamedDependency[AsyncSession],
         token: FromPath[str],
     ) -> Template:
-        locale = page_locale(request)
-        asked = await peer_links.describe(token, locale)
-        await db_session.rollback()  # the answer is a unit of work of its own
-        fields = await form_data(request)
-        action = f"/peer-feedback/{token}"
-        try:
-            receipt = await peer_links.answer(token, peer_answers(fields, asked), locale)
-        except AppError as error:
-            await db_session.rollback()
-            return page(
-                request,
-                "peer_answer.html",
-                status_code=error.status_code,
-                asked=asked,
-                action=action,
-                chosen=fields,
-                problem=problem(error, locale),
-            )
-        return page(request, "peer_answer.html", asked=asked, action=action, thanks=receipt.message)
+        asked = await peer_links.describe(token, page_locale(request))
+        answer = partial(peer_links.answer, token)
+        return await answer_page(request, db_session, asked, f"/peer-feedback/{token}", answer)
 
 
 class PeerRequestPages(Controller):
@@ -156,22 +153,6 @@ class PeerRequestPages(Controller):
         db_session: NamedDependency[AsyncSession],
         request_id: FromPath[int],
     ) -> Template:
-        locale = page_locale(request)
-        asked = await self._asked(peers, request_id, locale)
-        await db_session.rollback()  # the answer is a unit of work of its own
-        fields = await form_data(request)
-        action = f"/peer-requests/{request_id}"
-        try:
-            receipt = await peers.answer(request_id, peer_answers(fields, asked), locale)
-        except AppError as error:
-            await db_session.rollback()
-            return page(
-                request,
-                "peer_answer.html",
-                status_code=error.status_code,
-                asked=asked,
-                action=action,
-                chosen=fields,
-                problem=problem(error, locale),
-            )
-        return page(request, "peer_answer.html", asked=asked, action=action, thanks=receipt.message)
+        asked = await self._asked(peers, request_id, page_locale(request))
+        answer = partial(peers.answer, request_id)
+        return await answer_page(request, db_session, asked, f"/peer-requests/{request_id}", answer)

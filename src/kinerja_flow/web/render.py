@@ -159,11 +159,15 @@ def page(
     request: Request[Any, Any, Any],
     template: str,
     *,
-    status_code: int = 200,
+    status_code: int | None = None,
     **context: Any,
 ) -> Template:
-    """A page for the reader: their language, who they are, the clock's now."""
+    """A page for the reader: their language, who they are, the clock's now. A page showing
+    a ``problem`` (a refused form) answers with the problem's status and headers."""
     principal = signed_in(request)
+    problem = context.get("problem")
+    status = status_code or (problem.status_code if problem is not None else 200)
+    extra = problem.headers if problem is not None else {}
     return Template(
         template_name=template,
         context={
@@ -175,8 +179,10 @@ def page(
             "path": request.url.path,
             **context,
         },
-        status_code=status_code,
+        status_code=status,
         # A page answering a form stays at the address of the page the form was on (htmx
         # would otherwise show the form's action, which cannot be opened again).
-        headers=PAGE_HEADERS | ({"HX-Push-Url": "false"} if request.method == "POST" else {}),
+        headers=PAGE_HEADERS
+        | extra
+        | ({"HX-Push-Url": "false"} if request.method == "POST" else {}),
     )

@@ -1,0 +1,73 @@
+"""The domain services a signed-in page calls, for its reader, and the one way a page handles
+a form: read the fields, call the service, then go on (303) or show the refusal by the form."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from litestar import Request, Response
+from litestar.di import NamedDependency
+from litestar.response import Redirect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja_flow.lib.principal import Principal
+from kinerja_flow.runtime.context import AppContext
+from kinerja_flow.web.forms import Problem, attempt, fields_in
+from kinerja_flow.web.render import page_locale
+
+T = TypeVar("T")
+Fields = dict[str, Any]
+"""A form's fields by name (the last value of each; files as ``UploadFile``)."""
+
+
+@dataclass
+class Services:
+    """The services a page uses, for the reader, in the request's database session."""
+
+    session: AsyncSession
+    ctx: AppContext
+    principal: Principal
+
+    def __call__(self, kind: type[Any]) -> Any:
+        return kind(self.session, self.ctx, self.principal)
+
+    @property
+    def locale(self) -> str:
+        return self.principal.locale
+
+    async def attempt(self, work: Callable[[], Awaitable[T]]) -> T | Problem:
+        """``work``'s answer, or its refusal (see :func:`kinerja_flow.web.forms.attempt`)."""
+        return await attempt(self.session, self.locale, work)
+
+
+def provide_services(
+    db_session: NamedDependency[AsyncSession],
+    ctx: NamedDependency[AppContext],
+    request: Request[Any, Any, Any],
+) -> Services:
+    principal: Principal = request.user
+    return Services(db_session, ctx, replace(principal, locale=page_locale(request)))
+
+
+async def submit(
+    request: Request[Any, Any, Any],
+    services: Services,
+    work: Callable[[Fields], Awaitable[Any]],
+    *,
+    done: str,
+    refused: Callable[[Problem, Fields], Awaitable[Response[Any]]],
+) -> Response[Any]:
+    """Handle a page's form: ``work`` with its fields, then to ``done`` (303), or the page
+    ``refused`` draws with the problem beside the form (and the fields as they were sent).
+    Uploaded files are closed after."""
+    form = await request.form()
+    try:
+        fields = fields_in(form)
+        outcome = await services.attempt(lambda: work(fields))
+    finally:
+        await form.close()
+    if isinstance(outcome, Problem):
+        return await refused(outcome, fields)
+    return Redirect(done, status_code=303)
