@@ -110,6 +110,8 @@ class _Import:
         self.ids: dict[str, int] = {}
         """Employee ids of the file's NIPs and of the supervisors it names."""
         self.created: set[str] = set()
+        self.stale: set[str] = set()
+        """Stored employees whose line changes something (found while checking)."""
         self.park: set[str] = set()
         """Employees whose email (and their account's) another line takes: freed first."""
         self.email_before: dict[str, tuple[str, str | None]] = {}
@@ -255,13 +257,35 @@ class _Import:
                 )
             ).all()
         )
-        with_account = (
-            await session.scalars(
-                select(Employee.nip)
-                .join(Account, Account.employee_id == Employee.id)
+        boss = aliased(Employee)
+        invited = select(AccountToken.id).where(AccountToken.account_id == Account.id).exists()
+        stored = (
+            await session.execute(
+                select(
+                    Employee.nip,
+                    Employee.id,
+                    Account.id.is_not(None),
+                    Employee.name,
+                    Employee.email,
+                    Employee.position,
+                    Employee.unit_id,
+                    boss.nip,
+                    Employee.active,
+                    Account.roles,
+                    Account.email,
+                    Account.active & Account.password_hash.is_(None) & ~invited,
+                )
+                .outerjoin(boss, Employee.supervisor_id == boss.id)
+                .outerjoin(Account, Account.employee_id == Employee.id)
                 .where(Employee.nip.in_(nips))
             )
         ).all()
+        by_nip = {row.nip: row for row in batch}
+        for nip, id_, _account, *values in stored:
+            self.ids[nip] = id_
+            if tuple(values) != self._as_stored(by_nip[nip], values):
+                self.stale.add(nip)  # the update pass looks at these only
+        with_account = [nip for nip, _id, account, *_values in stored if account]
         known: Sequence[str] = []
         if supervisors:
             known = (
@@ -272,6 +296,22 @@ class _Import:
             account_email_owner=account_owner,
             with_account=frozenset(with_account),
             known_nips=frozenset(known),
+        )
+
+    def _as_stored(self, row: Row, stored: Any) -> tuple[Any, ...]:
+        """What the stored values of ``row``'s employee would be were the line imported
+        already (compared with ``stored``: any difference sends the row to the update pass)."""
+        active = stored[5] if row.active is None else row.active
+        return (
+            row.name,
+            row.email,
+            row.position,
+            self.units.get(row.unit_code),
+            row.supervisor_nip,
+            active,
+            ";".join(row.roles),
+            row.email,
+            False,  # an account waiting for its first invitation gets it in the update pass
         )
 
     async def _chart_outside_file(self, session: AsyncSession) -> dict[str, str | None]:
@@ -357,9 +397,11 @@ class _Import:
         waiting: list[Row] = []
         analyzed = 0
         for batch in self._batches():
+            new = [row for row in batch if row.nip not in self.ids]  # stored ones: checking
+            if not new:
+                self._advance(len(batch))
+                continue
             async with self._unit_of_work(write) as session:
-                await self._resolve(session, (row.nip for row in batch))
-                new = [row for row in batch if row.nip not in self.ids]
                 await self._resolve(session, (row.supervisor_nip for row in new))
                 ready: list[Row] = []
                 later: list[Row] = []
@@ -528,7 +570,7 @@ class _Import:
         """Bring the existing employees of the file up to date (their accounts too)."""
         self._advance(0, "updating")
         for batch in self._batches():
-            rows = [row for row in batch if row.nip not in self.created]
+            rows = [row for row in batch if row.nip in self.stale]
             if rows:
                 async with self._unit_of_work(write) as session:
                     await self._update_batch(session, rows, write)
