@@ -169,7 +169,8 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
             "kind": "annual",
         },
     )
-    await bench.call("POST", f"/api/v1/cycles/{cycle['id']}/open", "hr")
+    opened = await bench.run_job(f"/api/v1/cycles/{cycle['id']}/open", bench.tokens["hr"])
+    assert opened["state"] == "done", opened
     page = await bench.call("GET", "/api/v1/appraisals", "hr", params={"limit": 1})
     appraisal = f"/api/v1/appraisals/{page['items'][0]['id']}"
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+import anyio.to_thread
 import msgspec
 from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -229,7 +230,8 @@ class _Import:
                 self._advance(len(batch))
                 await self.job.pause()
             chart = await self._chart_outside_file(session)
-        self.problems += importer.cycle_problems(self.index, chart)
+        # A walk over the whole chart: in a thread, so the other requests go on meanwhile.
+        self.problems += await anyio.to_thread.run_sync(importer.cycle_problems, self.index, chart)
 
     async def _existing(self, session: AsyncSession, batch: list[Row]) -> importer.Existing:
         emails = list({row.email for row in batch})
@@ -400,6 +402,7 @@ class _Import:
             new = [row for row in batch if row.nip not in self.ids]  # stored ones: checking
             if not new:
                 self._advance(len(batch))
+                await self.job.pause()
                 continue
             async with self._unit_of_work(write) as session:
                 await self._resolve(session, (row.supervisor_nip for row in new))
