@@ -212,6 +212,7 @@ class AppraisalService(AppraisalAccess):
 
     async def start_fire_all(self, cycle_id: int, trigger: str, data: BulkActionRequest) -> Job:
         """Queue :meth:`fire_all` as a background job (``cycles.jobs``)."""
+        await begin_write(self.session)  # read, then write: the writer's lock from the start
         await self.bulk_target(cycle_id, trigger)
         params = {"cycle_id": cycle_id, "trigger": trigger, **msgspec.to_builtins(data)}
         job = await submit(self.session, self.ctx.clock.now(), BULK_KIND, self.principal, params)

@@ -174,6 +174,7 @@ class CycleService(Service):
     async def start_open(self, cycle_id: int) -> Job:
         """Queue the opening of the cycle as a background job (``cycles.jobs``); HR only."""
         require(self.principal, "hr")
+        await begin_write(self.session)  # read, then write: the writer's lock from the start
         await self._cycle(cycle_id)
         job = await submit(
             self.session, self.ctx.clock.now(), OPEN_KIND, self.principal, {"cycle_id": cycle_id}
