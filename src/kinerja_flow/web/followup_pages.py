@@ -13,17 +13,20 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import File, Template
 from sqlalchemy import select
 
+from kinerja_flow.cycles.service import CycleService
 from kinerja_flow.followups.certificates import CertificateService
 from kinerja_flow.followups.schemas import CertificateFields, FollowUpAction, SessionCreate
 from kinerja_flow.followups.service import FollowUpService
 from kinerja_flow.followups.tracking import Filters, FollowUpTracking
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
+from kinerja_flow.lib.principal import GLOBAL_ROLES
 from kinerja_flow.org.models import Employee
 from kinerja_flow.web.downloads import stored_download
 from kinerja_flow.web.forms import Problem, convert
 from kinerja_flow.web.guards import signed_in_only
 from kinerja_flow.web.render import page
+from kinerja_flow.web.report_pages import EXPORTS
 from kinerja_flow.web.services import Fields, Services, provide_services, submit
 
 
@@ -39,7 +42,9 @@ class FollowUpPages(Controller):
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> Template:
         listed = await services(FollowUpTracking).list(Filters(), 100, offset)
-        return page(request, "followups.html", listed=listed)
+        overseer = bool(GLOBAL_ROLES & set(services.principal.roles))
+        cycles = await services(CycleService).list_all() if overseer else []
+        return page(request, "followups.html", listed=listed, cycles=cycles, exports=EXPORTS)
 
     @get("/development")
     async def my_plan(

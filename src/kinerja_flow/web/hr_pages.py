@@ -4,6 +4,7 @@ with the survey's QR code, the employee import with its preview, accounts, the a
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any
 
 import segno
@@ -14,6 +15,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kinerja_flow.appraisals.calibration import calibration_steps
 from kinerja_flow.appraisals.schemas import BulkActionRequest
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.audit.service import verify
@@ -37,7 +39,14 @@ from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.web.forms import Problem, convert, form_data, problem
 from kinerja_flow.web.guards import hr_or_auditor
 from kinerja_flow.web.render import page
-from kinerja_flow.web.services import Fields, Services, provide_services, submit
+from kinerja_flow.web.report_pages import EXPORTS
+from kinerja_flow.web.services import (
+    Fields,
+    Services,
+    answer_form,
+    provide_services,
+    submit,
+)
 
 ORG_PREDIKAT = ("istimewa", "baik", "butuh_perbaikan", "kurang", "sangat_kurang")
 CYCLE_FIELDS = ("name", "kind", "period_start", "period_end", "workflow", "distribution_policy")
@@ -154,6 +163,8 @@ class HrPages(Controller):
             predikat=[p.value for p in Predikat],
             org_predikat=ORG_PREDIKAT,
             triggers=hr_triggers(services.ctx, cycle.workflow),
+            calibration=list(calibration_steps(services.ctx.workflows[cycle.workflow])),
+            exports=EXPORTS,
             **extra,
         )
 
@@ -164,13 +175,9 @@ class HrPages(Controller):
         cycle_id: int,
         work: Callable[[Fields], Awaitable[dict[str, Any]]],
     ) -> Template:
-        """A form of the cycle's dashboard: the dashboard again, with what ``work`` answers
-        (what to tell the reader), or with the refusal."""
-        fields = await form_data(request)
-        outcome = await services.attempt(lambda: work(fields))
-        if isinstance(outcome, Problem):
-            return await self._cycle(request, services, cycle_id, problem=outcome)
-        return await self._cycle(request, services, cycle_id, **outcome)
+        """A form of the cycle's dashboard, answered on the dashboard."""
+        show = partial(self._cycle, request, services, cycle_id)
+        return await answer_form(request, services, work, show)
 
     @post("/cycles/{cycle_id:int}/open", status_code=200)
     async def open_cycle(

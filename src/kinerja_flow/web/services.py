@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 
 from litestar import Request, Response
 from litestar.di import NamedDependency
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.runtime.context import AppContext
-from kinerja_flow.web.forms import Problem, attempt, fields_in
+from kinerja_flow.web.forms import Problem, attempt, fields_in, form_data
 from kinerja_flow.web.render import page_locale
 
 T = TypeVar("T")
@@ -71,3 +71,18 @@ async def submit(
     if isinstance(outcome, Problem):
         return await refused(outcome, fields)
     return Redirect(done, status_code=303)
+
+
+async def answer_form(
+    request: Request[Any, Any, Any],
+    services: Services,
+    work: Callable[[Fields], Awaitable[dict[str, Any]]],
+    show: Callable[..., Awaitable[Template]],
+) -> Template:
+    """Handle a form answered on its own page (a dashboard): ``show`` the page again with
+    what ``work`` answers (what to tell the reader), or with the refusal (``problem``)."""
+    fields = await form_data(request)
+    outcome = await services.attempt(lambda: work(fields))
+    if isinstance(outcome, Problem):
+        return await show(problem=outcome)
+    return await show(**outcome)
