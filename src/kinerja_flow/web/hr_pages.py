@@ -235,10 +235,21 @@ class HrPages(Controller):
         cycle_id: FromPath[int],
         state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
     ) -> Template:
+        """The cycle's appraisals (of one state, or of the employees found by NIP or name)."""
         cycle = await services(CycleService).get(cycle_id)
-        listed = await services(AppraisalService).list(cycle_id, state_filter, None, 100, offset)
-        return page(request, "hr/appraisals.html", cycle=cycle, listed=listed, state=state_filter)
+        listed = await services(AppraisalService).list(
+            cycle_id, state_filter or None, None, 100, offset, search=q or None
+        )
+        return page(
+            request,
+            "hr/appraisals.html",
+            cycle=cycle,
+            listed=listed,
+            state=state_filter or "",
+            q=q or "",
+        )
 
     # -- units ----------------------------------------------------------------------------
 
