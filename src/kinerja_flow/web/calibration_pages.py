@@ -9,19 +9,19 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from kinerja_flow.appraisals.calibration import CalibrationService
-from kinerja_flow.appraisals.schemas import ActionRequest, BulkActionRequest
+from kinerja_flow.appraisals.schemas import ActionRequest
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.cycles.service import CycleService
 from kinerja_flow.distribution.service import DistributionService
 from kinerja_flow.web.forms import convert
 from kinerja_flow.web.guards import hr_or_auditor
-from kinerja_flow.web.render import page
+from kinerja_flow.web.hr_pages import on_every_appraisal
 from kinerja_flow.web.services import Fields, Services, answer_form, provide_services
 
 PAGE_SIZE = 50
@@ -37,16 +37,14 @@ class CalibrationPages(Controller):
     @get("/")
     async def queue(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         cycle_id: FromPath[int],
         offset: Offset = 0,
     ) -> Template:
-        return await self._queue(request, services, cycle_id, offset)
+        return await self._queue(services, cycle_id, offset)
 
     async def _queue(
         self,
-        request: Request[Any, Any, Any],
         services: Services,
         cycle_id: int,
         offset: int = 0,
@@ -56,8 +54,7 @@ class CalibrationPages(Controller):
         queue = await services(CalibrationService).queue(cycle_id, PAGE_SIZE, offset)
         report = await services(DistributionService).report(cycle_id, services.locale)
         shown = {item.unit_code for item in queue.items}
-        return page(
-            request,
+        return services.page(
             "hr/calibration.html",
             cycle=cycle,
             queue=queue,
@@ -68,7 +65,6 @@ class CalibrationPages(Controller):
     @post("/{appraisal_id:int}/{trigger:str}", status_code=200)
     async def step(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         cycle_id: FromPath[int],
         appraisal_id: FromPath[int],
@@ -81,13 +77,12 @@ class CalibrationPages(Controller):
             done = await services(AppraisalService).fire(appraisal_id, trigger, data)
             return {"done": done, "done_trigger": trigger}
 
-        show = partial(self._queue, request, services, cycle_id)
-        return await answer_form(request, services, work, show)
+        show = partial(self._queue, services, cycle_id)
+        return await answer_form(services, work, show)
 
     @post("/all/{trigger:str}", status_code=200)
     async def every(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         cycle_id: FromPath[int],
         trigger: FromPath[str],
@@ -95,11 +90,6 @@ class CalibrationPages(Controller):
         """The step on every rating of the queue where it is possible now; the others are
         listed with why."""
 
-        async def work(fields: Fields) -> dict[str, Any]:
-            data = convert(fields, BulkActionRequest)
-            result = await services(AppraisalService).fire_all(cycle_id, trigger, data)
-            refused = {r.appraisal_id: r.status_code for r in result.refused}
-            return {"bulk": result, "bulk_trigger": trigger, "refused": refused}
-
-        show = partial(self._queue, request, services, cycle_id)
-        return await answer_form(request, services, work, show)
+        work = partial(on_every_appraisal, services, cycle_id, trigger)
+        show = partial(self._queue, services, cycle_id)
+        return await answer_form(services, work, show)

@@ -36,7 +36,7 @@ from kinerja_flow.roster.accounts import AccountAdminService
 from kinerja_flow.roster.schemas import AccountDetail, StatusChange
 from kinerja_flow.roster.service import RosterService
 from kinerja_flow.runtime.context import AppContext
-from kinerja_flow.web.forms import Problem, convert, form_data, problem
+from kinerja_flow.web.forms import Problem, convert, form_data, pick, problem
 from kinerja_flow.web.guards import hr_or_auditor
 from kinerja_flow.web.render import page
 from kinerja_flow.web.report_pages import EXPORTS
@@ -78,6 +78,17 @@ def _int(value: Any) -> int:
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
     while chunk := await upload.read(64 * 1024):
         yield chunk
+
+
+async def on_every_appraisal(
+    services: Services, cycle_id: int, trigger: str, fields: Fields
+) -> dict[str, Any]:
+    """A step on every appraisal of the cycle where the reader may take it now (the form's
+    ``reason`` and ``comment`` going with it): what to tell, the refused ones by id."""
+    data = convert(pick(fields, "reason", "comment"), BulkActionRequest)
+    result = await services(AppraisalService).fire_all(cycle_id, trigger, data)
+    refused = {r.appraisal_id: r.status_code for r in result.refused}
+    return {"bulk": result, "bulk_trigger": trigger, "refused": refused}
 
 
 class HrPages(Controller):
@@ -123,7 +134,7 @@ class HrPages(Controller):
             units = str(fields.get("unit_codes", "")).replace(",", " ").split()
             data = convert(
                 {
-                    **{key: fields.get(key) for key in CYCLE_FIELDS},
+                    **pick(fields, *CYCLE_FIELDS),
                     "deadlines": deadlines,
                     "unit_codes": units or None,
                 },
@@ -177,7 +188,7 @@ class HrPages(Controller):
     ) -> Template:
         """A form of the cycle's dashboard, answered on the dashboard."""
         show = partial(self._cycle, request, services, cycle_id)
-        return await answer_form(request, services, work, show)
+        return await answer_form(services, work, show)
 
     @post("/cycles/{cycle_id:int}/open", status_code=200)
     async def open_cycle(
@@ -199,14 +210,7 @@ class HrPages(Controller):
         cycle_id: FromPath[int],
         trigger: FromPath[str],
     ) -> Template:
-        async def work(fields: Fields) -> dict[str, Any]:
-            data = convert(
-                {"reason": fields.get("reason"), "comment": fields.get("comment")},
-                BulkActionRequest,
-            )
-            result = await services(AppraisalService).fire_all(cycle_id, trigger, data)
-            return {"bulk": result, "bulk_trigger": trigger}
-
+        work = partial(on_every_appraisal, services, cycle_id, trigger)
         return await self._on_cycle(request, services, cycle_id, work)
 
     @post("/cycles/{cycle_id:int}/units/{code:str}/result", status_code=200)
@@ -219,7 +223,7 @@ class HrPages(Controller):
     ) -> Template:
         async def work(fields: Fields) -> dict[str, Any]:
             data = convert(
-                {"org_predikat": fields.get("org_predikat"), "reason": fields.get("reason")},
+                pick(fields, "org_predikat", "reason"),
                 UnitResultSet,
             )
             await services(DistributionService).set_result(cycle_id, code, data)
@@ -264,14 +268,14 @@ class HrPages(Controller):
         self, request: Request[Any, Any, Any], services: NamedDependency[Services]
     ) -> Response[Any]:
         async def work(fields: Fields) -> None:
-            data = convert({k: fields.get(k) for k in ("code", "name", "parent_code")}, UnitCreate)
+            data = convert(pick(fields, "code", "name", "parent_code"), UnitCreate)
             await services(OrgService).create_unit(data)
 
         async def refused(failure: Problem, fields: Fields) -> Response[Any]:
             units = await services(OrgService).list_units()
             return page(request, "hr/units.html", units=units, problem=failure, fields=fields)
 
-        return await submit(request, services, work, done="/hr/units", refused=refused)
+        return await submit(services, work, done="/hr/units", refused=refused)
 
     @get("/units/{code:str}/qr.svg", media_type="image/svg+xml")
     async def survey_qr(
@@ -401,7 +405,7 @@ class HrPages(Controller):
             if change == "reinvite":
                 return await admin.reinvite(account_id)
             if change in ("deactivate", "reactivate"):
-                reason = convert({"reason": fields.get("reason")}, StatusChange).reason
+                reason = convert(pick(fields, "reason"), StatusChange).reason
                 method = admin.deactivate if change == "deactivate" else admin.reactivate
                 return await method(account_id, reason)
             raise NotFound(_("Not found."))

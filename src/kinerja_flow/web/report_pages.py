@@ -4,9 +4,9 @@ the same service as ``/api/v1/cycles/{id}/progress`` and ``/api/v1/cycles/{id}/e
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
@@ -18,7 +18,6 @@ from kinerja_flow.reports.controllers import download
 from kinerja_flow.reports.schemas import ExportFormat
 from kinerja_flow.reports.service import ReportService
 from kinerja_flow.web.guards import hr_or_auditor
-from kinerja_flow.web.render import page
 from kinerja_flow.web.services import Services, provide_services
 
 EXPORTS = {
@@ -38,7 +37,6 @@ class ReportPages(Controller):
     @get("/progress")
     async def progress(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         cycle_id: FromPath[int],
         unit_code: UnitCode = None,
@@ -47,8 +45,7 @@ class ReportPages(Controller):
         down to open in turn, and the exports of what is shown."""
         report = await services(ReportService).progress(cycle_id, unit_code or None)
         shown = [u for u in report.units if u.parent_code == unit_code and u.unit_code != unit_code]
-        return page(
-            request,
+        return services.page(
             "hr/progress.html",
             report=report,
             unit=next((u for u in report.units if u.unit_code == unit_code), None),
