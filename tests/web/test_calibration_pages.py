@@ -129,6 +129,13 @@ async def test_a_cycle_without_calibration_says_so(api: Api, web: Browser) -> No
     await web.sign_in(HR, PASSWORD)
     dashboard = (await web.get(f"/hr/cycles/{appraisal['cycle_id']}")).text
     assert "/calibration" not in dashboard
+    # The cycle's coded values are named: kind, workflow, policy, organisation predikat.
+    assert "Tahunan · Tanpa kalibrasi · kebijakan distribusi: peringatkan" in dashboard
+    assert '<option value="istimewa">Istimewa</option>' in dashboard
+    assert '<option value="kurang">Kurang Baik</option>' in dashboard
+    overview = (await web.get("/hr")).text
+    assert '<option value="appraisal_calibrated">Dengan kalibrasi oleh BKPSDM</option>' in overview
+    assert '<option value="semester">Semesteran</option>' in overview
     page = await web.get(f"/hr/cycles/{appraisal['cycle_id']}/calibration")
     assert page.status_code == 200
     assert "tidak ada kalibrasi" in page.text
