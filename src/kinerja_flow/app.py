@@ -17,7 +17,6 @@ from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.security.jwt import JWTAuth, Token
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.controllers import AuthController
 from kinerja_flow.accounts.service import EPOCH_CLAIM, JWT_ALGORITHM, load_principal
@@ -90,9 +89,10 @@ PUBLIC_PATHS = [
 
 
 @get("/health", tags=["health"], summary="200 when the database answers")
-async def health(db_session: NamedDependency[AsyncSession]) -> dict[str, str]:
+async def health(ctx: NamedDependency[AppContext]) -> dict[str, str]:
     try:
-        await db_session.execute(text("SELECT 1"))
+        async with ctx.autocommit() as connection:
+            await connection.execute(text("SELECT 1"))
     except Exception as exc:
         raise HTTPException(
             status_code=503,
@@ -114,9 +114,9 @@ async def _retrieve_principal(
     if not isinstance(epoch, int) or isinstance(epoch, bool):
         return None
     # One statement, so no transaction around it: no BEGIN and ROLLBACK round trips on every
-    # request, only the pool's liveness check and the query itself.
-    async with ctx.sessions(bind=ctx.engine.execution_options(isolation_level="AUTOCOMMIT")) as s:
-        return await load_principal(s, account_id, epoch)
+    # request, only the query itself (on a connection, without an ORM session).
+    async with ctx.autocommit() as database:
+        return await load_principal(database, account_id, epoch)
 
 
 # The lifespan hooks read the context from the app's state, like every request does, so one

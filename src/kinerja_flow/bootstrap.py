@@ -20,7 +20,7 @@ from kinerja_flow.followups.steps import STEPS as FOLLOWUP_STEPS
 from kinerja_flow.i18n import LOCALES
 from kinerja_flow.jobs.queue import JobKind
 from kinerja_flow.jobs.runner import JobRunner
-from kinerja_flow.lib.db import create_engine
+from kinerja_flow.lib.db import autocommit, create_engine
 from kinerja_flow.lib.passwords import Passwords
 from kinerja_flow.notifications.outbox import Outbox
 from kinerja_flow.notifications.render import EmailRenderer
@@ -89,6 +89,7 @@ def build_context(settings: Settings, clock: Clock) -> AppContext:
         clock=clock,
         engine=engine,
         sessions=async_sessionmaker(engine, expire_on_commit=False),
+        autocommit=autocommit(engine).connect,
         workflows={
             name: WorkflowEngine(definition, REGISTRIES[definition.kind])
             for name, definition in definitions.items()

@@ -28,8 +28,9 @@ STAFF = {
 }
 
 
-def open_agency(served: Served) -> int:
-    """The agency with passwords for the staff and an opened cycle; the employee's appraisal."""
+def open_agency(served: Served, **cycle: object) -> int:
+    """The agency with passwords for the staff and an opened cycle (``cycle``: other fields
+    of its creation); the employee's appraisal."""
     prepare_agency(served)
     for email in STAFF.values():
         link = served.link_in_mail(email, r"/set-password\?token=[\w\-]+")
@@ -47,6 +48,7 @@ def open_agency(served: Served) -> int:
             "period_end": "2026-12-31",
             "kind": "annual",
             "deadlines": {"targets_due": "2026-12-31", "review_due": "2026-12-31"},
+            **cycle,
         },
     )
     assert created.status_code == 201, created.text

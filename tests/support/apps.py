@@ -24,12 +24,12 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from kinerja_flow.app import create_app
 from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
-from kinerja_flow.lib.db import create_engine
+from kinerja_flow.lib.db import autocommit, create_engine
 from kinerja_flow.lib.passwords import Passwords
 from kinerja_flow.runtime.context import AppContext
 
@@ -42,6 +42,7 @@ class LoopSessions(async_sessionmaker[AsyncSession]):
         self._url = database_url
         self._test_loop = test_loop
         self._engines: dict[asyncio.AbstractEventLoop, AsyncEngine] = {}
+        self._autocommit: dict[asyncio.AbstractEventLoop, AsyncEngine] = {}
 
     def engine(self) -> AsyncEngine:
         loop = asyncio.get_running_loop()
@@ -50,6 +51,14 @@ class LoopSessions(async_sessionmaker[AsyncSession]):
             engine = create_engine(self._url, pooled=loop is not self._test_loop)
             self._engines[loop] = engine
         return engine
+
+    def autocommit(self) -> AsyncConnection:
+        """``ctx.autocommit``: a connection of this loop's engine, for lone statements."""
+        loop = asyncio.get_running_loop()
+        engine = self._autocommit.get(loop)
+        if engine is None:
+            engine = self._autocommit[loop] = autocommit(self.engine())
+        return engine.connect()
 
     def __call__(self, **local_kw: Any) -> AsyncSession:
         engine = self.engine()
@@ -60,6 +69,7 @@ class LoopSessions(async_sessionmaker[AsyncSession]):
 
     async def dispose_here(self) -> None:
         """Close the connections of the running loop's engine (call it on that loop)."""
+        self._autocommit.pop(asyncio.get_running_loop(), None)
         engine = self._engines.pop(asyncio.get_running_loop(), None)
         if engine is not None:
             await engine.dispose()
@@ -88,12 +98,14 @@ def app_for(settings: Settings, clock: Clock) -> Litestar:
         app.on_shutdown.append(_close_loop_pool)  # runs first, on the loop that served
         found = _apps[shape] = (app, app.state.ctx)
     app, built = found
+    sessions = LoopSessions(settings.database_url, asyncio.get_running_loop())
     app.state.ctx = dataclasses.replace(
         built,
         settings=settings,
         clock=clock,
         engine=create_engine(settings.database_url, pooled=False),
-        sessions=LoopSessions(settings.database_url, asyncio.get_running_loop()),
+        sessions=sessions,
+        autocommit=sessions.autocommit,
         passwords=Passwords(settings.password_time_cost, settings.password_memory_kib),
     )
     return app

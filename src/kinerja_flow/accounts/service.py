@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from litestar.security.jwt import Token
 from sqlalchemy import delete, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from kinerja_flow.accounts.links import (
     INVITATION,
@@ -338,7 +338,7 @@ async def send_reset_link(ctx: AppContext, username: str) -> None:
 
 
 async def load_principal(
-    session: AsyncSession, account_id: int, epoch: int | None
+    session: AsyncSession | AsyncConnection, account_id: int, epoch: int | None
 ) -> Principal | None:
     """The person behind a token or session of credential ``epoch``; None once revoked.
 

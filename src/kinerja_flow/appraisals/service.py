@@ -102,8 +102,17 @@ class AppraisalService(AppraisalAccess):
         return trail
 
     async def list(
-        self, cycle_id: int | None, state: str | None, as_role: str | None, limit: int, offset: int
+        self,
+        cycle_id: int | None,
+        state: str | None,
+        as_role: str | None,
+        limit: int,
+        offset: int,
+        *,
+        search: str | None = None,
     ) -> AppraisalPage:
+        """A page of the appraisals the caller may see; ``search``: the employee's NIP starts
+        with it or their name contains it (any case)."""
         query = (
             select(Appraisal, Employee)
             .join(Employee, Appraisal.employee_id == Employee.id)
@@ -113,6 +122,13 @@ class AppraisalService(AppraisalAccess):
             query = query.where(Appraisal.cycle_id == cycle_id)
         if state is not None:
             query = query.where(Appraisal.state == state)
+        if search is not None:
+            query = query.where(
+                or_(
+                    Employee.nip.startswith(search, autoescape=True),
+                    Employee.name.icontains(search, autoescape=True),
+                )
+            )
         if as_role is not None:
             column = {
                 "employee": Appraisal.employee_id,

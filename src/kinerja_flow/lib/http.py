@@ -26,8 +26,11 @@ RETRY_AFTER_SECONDS = 5
 FRAME_ANCESTORS = "frame-ancestors 'none'"
 
 
-def security_headers(message: Message, scope: Scope) -> None:
+async def security_headers(message: Message, scope: Scope) -> None:
     """Headers every response gets (``before_send``), errors and static files included.
+
+    A coroutine, though it awaits nothing: Litestar runs a plain function hook in a worker
+    thread, twice per response.
 
     - ``X-Content-Type-Options: nosniff``: a browser takes the declared type, never a guess.
     - ``Cache-Control: no-store`` unless the response chose its own: answers carry personal

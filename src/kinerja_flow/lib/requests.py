@@ -100,11 +100,12 @@ def _integer_query_names(handler: HTTPRouteHandler) -> frozenset[str]:
     return frozenset(names)
 
 
-def check_request(request: Request[Any, Any, Any]) -> None:
+async def check_request(request: Request[Any, Any, Any]) -> None:
     """Refuse what no handler can take: control characters or 64-bit overflow in path or query.
 
     A path that cannot name anything is a 404 like any unknown resource; a bad query parameter
-    is a 422 naming it. Runs before the handler's parameters are parsed (``before_request``).
+    is a 422 naming it. Runs before the handler's parameters are parsed (``before_request``);
+    a coroutine so that Litestar calls it in the event loop, not in a worker thread.
     """
     for value in request.path_params.values():
         if isinstance(value, str) and has_control_characters(value):

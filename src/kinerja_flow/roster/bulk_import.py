@@ -391,7 +391,7 @@ class _Import:
             rows = await session.execute(
                 select(Employee.nip, Employee.id).where(Employee.nip.in_(part))
             )
-            self.ids.update(rows.tuples().all())
+            self.ids.update((nip, id_) for nip, id_ in rows)
 
     async def _create(self, *, write: bool) -> None:
         """Create the new employees, each after their supervisor, with accounts and links."""
@@ -506,7 +506,7 @@ class _Import:
                 for row in rows
             ],
         )
-        self.ids.update(inserted.tuples().all())
+        self.ids.update((nip, id_) for nip, id_ in inserted)
         roles = {row.nip: ";".join(row.roles) for row in rows}
         taken_over = [row for row in rows if row.email in bare]
         if taken_over:
@@ -540,7 +540,7 @@ class _Import:
                     for row in fresh
                 ],
             )
-            account_ids.update(created.tuples().all())
+            account_ids.update((key, id_) for key, id_ in created)
         invitees = [
             Invitee(
                 account_ids[row.email],
@@ -582,8 +582,8 @@ class _Import:
 
     async def _update_batch(self, session: AsyncSession, rows: list[Row], write: bool) -> None:
         stored: dict[str, tuple[int, str, str, str, int, int | None, bool]] = {
-            row[0]: row[1:]
-            for row in (
+            nip: (id_, name, email, position, unit_id, supervisor_id, active)
+            for nip, id_, name, email, position, unit_id, supervisor_id, active in (
                 await session.execute(
                     select(
                         Employee.nip,
@@ -596,9 +596,7 @@ class _Import:
                         Employee.active,
                     ).where(Employee.nip.in_([row.nip for row in rows]))
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         }
         await self._resolve(session, (row.supervisor_nip for row in rows))
         ids = [values[0] for values in stored.values()]
@@ -722,7 +720,7 @@ class _Import:
                 for row in rows
             ],
         )
-        for account_id, email in created.tuples().all():
+        for account_id, email in created:
             row = next(r for r in rows if r.email == email)
             if row.active is not False:
                 invitee = Invitee(account_id, email, self.ctx.settings.default_locale, row.name)

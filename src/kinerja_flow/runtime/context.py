@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
@@ -23,6 +24,10 @@ class AppContext:
     clock: Clock
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    autocommit: Callable[[], AsyncConnection]
+    """A connection (``async with ctx.autocommit() as connection``) for a lone read: the caller
+    of each request, the health check. On PostgreSQL each statement runs on its own, without
+    ``BEGIN`` and ``ROLLBACK`` around it (two round trips fewer); on SQLite as usual."""
     workflows: dict[str, WorkflowEngine[Any]]
     outbox: Outbox
     passwords: Passwords
