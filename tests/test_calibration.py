@@ -518,3 +518,37 @@ async def test_the_employee_still_reads_their_own_steps_while_the_result_is_hidd
     assert submitted.status_code == 200, submitted.text
     own = (await trail(api, submitted.json(), EMPLOYEE))[-1]
     assert (own["action"], own["reason"]) == ("appraisal.submit_self_assessment", "Selesai.")
+
+
+async def test_the_calibration_queue_lists_what_waits_for_hr(api: Api) -> None:
+    await calibrated_world(api)
+    budi = await rated(api, EMPLOYEE, EVALUATOR, ABOVE, MEETS)
+    path = f"/api/v1/cycles/{budi['cycle_id']}/calibration"
+    queue = await api.get(path, HR)
+    assert queue.status_code == 200, queue.text
+    body = queue.json()
+    assert body["states"] == ["calibration"]
+    assert body["triggers"] == {
+        "calibration": [
+            {"trigger": "release", "needs_reason": False},
+            {"trigger": "send_back", "needs_reason": True},
+        ]
+    }
+    [item] = body["items"]
+    assert (item["id"], item["unit_code"], item["evaluator"]["nip"]) == (
+        budi["id"],
+        "BID1",
+        EVALUATOR,
+    )
+    assert (item["results_rating"], item["behaviour_rating"], item["predikat"]) == (
+        ABOVE,
+        MEETS,
+        "baik",
+    )
+    assert (await api.get(path, AUDITOR)).json()["total"] == 1
+    assert (await api.get(path, EMPLOYEE)).status_code == 403
+    assert (await api.get(path, EVALUATOR)).status_code == 403
+    released = await api.act(budi, "release", HR)
+    assert released.status_code == 200, released.text
+    assert (await api.get(path, HR)).json()["items"] == []
+    assert (await api.get("/api/v1/cycles/999/calibration", HR)).status_code == 404

@@ -36,6 +36,8 @@ async def test_hr_releases_one_rating_and_sends_another_back_with_a_reason(
         await hr.sign_in(HR, PASSWORD)
         dashboard = (await hr.get(f"/hr/cycles/{cycle_id}")).text
         assert f'href="{queue}">2 nilai menunggu kalibrasi' in dashboard
+        overview = (await hr.get("/hr")).text
+        assert f'href="{queue}">2 nilai menunggu kalibrasi' in overview
         page = await hr.get(queue)
         assert page.status_code == 200
         assert len(page.content) < 150 * 1024

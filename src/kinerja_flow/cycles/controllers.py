@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
+from kinerja_flow.appraisals.calibration import CalibrationQueue, CalibrationService
 from kinerja_flow.appraisals.schemas import BulkActionRequest
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.cycles.schemas import CycleCreate, CycleOut
@@ -23,6 +24,7 @@ class CycleController(Controller):
     dependencies = {
         "appraisal_service": service_provider(AppraisalService),
         "cycle_service": service_provider(CycleService),
+        "calibration_service": service_provider(CalibrationService),
     }
 
     @post("/", summary="Create a cycle (HR)")
@@ -77,3 +79,21 @@ class CycleController(Controller):
         data: JSONBody[BulkActionRequest],
     ) -> Response[JobOut]:
         return accepted(await appraisal_service.start_fire_all(cycle_id, trigger, data), request)
+
+    @get(
+        "/{cycle_id:int}/calibration",
+        summary="The ratings waiting for HR's calibration, by unit (HR, auditors)",
+        description=(
+            "Where the cycle's workflow calibrates (a state that hides the result and that HR "
+            "moves a case out of): each appraisal there with its ratings, and per state the "
+            "triggers HR fires (`needs_reason`: send a `reason`). Empty `states`: no calibration."
+        ),
+    )
+    async def calibration(
+        self,
+        calibration_service: NamedDependency[CalibrationService],
+        cycle_id: FromPath[int],
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> CalibrationQueue:
+        return await calibration_service.queue(cycle_id, limit, offset)

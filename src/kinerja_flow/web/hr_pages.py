@@ -122,6 +122,11 @@ class HrPages(Controller):
             workflows=sorted(
                 n for n, e in services.ctx.workflows.items() if e.definition.kind == "appraisal"
             ),
+            calibrated={
+                name: list(calibration_steps(engine))
+                for name, engine in services.ctx.workflows.items()
+                if engine.definition.kind == "appraisal"
+            },
         )
 
     @post("/cycles", status_code=303)
