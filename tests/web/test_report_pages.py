@@ -82,6 +82,22 @@ async def test_the_progress_page_shows_overdue_work_follow_ups_and_training_per_
         assert "Bidang" in bidang.text or "BID1" in bidang.text
         assert "exports/appraisals?format=csv&amp;unit_code=BID1" in bidang.text
 
+        overdue_link = f'href="/followups?cycle_id={cycle_id}&amp;overdue=true"'
+        assert overdue_link in text
+        overdue = (await hr.get(f"/followups?cycle_id={cycle_id}&overdue=true")).text
+        assert "Coaching penulisan" in overdue  # due 5 April, now 10 April
+        assert "Pelatihan analisis kebijakan" not in overdue
+        trainings = (await hr.get("/followups", params={"kind": "training"})).text
+        assert "Pelatihan analisis kebijakan" in trainings
+        assert '<option value="training" selected>Pelatihan</option>' in trainings
+        mentoring = (await hr.get("/followups", params={"kind": "mentoring"})).text
+        assert "Pelatihan analisis kebijakan" not in mentoring
+        assert "Belum ada butir tindak lanjut." in mentoring
+        verified = (await hr.get("/followups", params={"state": "verified"})).text
+        assert "Pelatihan analisis kebijakan" in verified
+        assert "1 butir" in verified
+        assert (await hr.get("/followups", params={"kind": "salary"})).status_code == 422
+
         followups = (await hr.get("/followups")).text
         assert f'href="/hr/cycles/{cycle_id}/exports/followups?format=xlsx"' in followups
         assert f'href="/hr/cycles/{cycle_id}/exports/training-hours?format=csv"' in followups

@@ -14,7 +14,9 @@ from litestar.response import File, Template
 from sqlalchemy import select
 
 from kinerja_flow.cycles.service import CycleService
+from kinerja_flow.development import FollowUpKind
 from kinerja_flow.evidence.controllers import file_response
+from kinerja_flow.followups.access import FOLLOWUP_WORKFLOW
 from kinerja_flow.followups.certificates import CertificateService
 from kinerja_flow.followups.schemas import CertificateFields, FollowUpAction, SessionCreate
 from kinerja_flow.followups.service import FollowUpService
@@ -38,13 +40,26 @@ class FollowUpPages(Controller):
     async def index(
         self,
         services: NamedDependency[Services],
+        cycle_id: FromQuery[int | None] = None,
+        kind: FromQuery[FollowUpKind | None] = None,
+        state_filter: Annotated[str | None, QueryParameter(name="state", max_length=40)] = None,
+        overdue: FromQuery[bool | None] = None,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> Template:
-        listed = await services(FollowUpTracking).list(Filters(), 100, offset)
+        """The items the reader may see (narrowed as ``GET /api/v1/followups`` narrows them);
+        for HR and auditors, each cycle's follow-up and training exports."""
+        filters = Filters(cycle_id=cycle_id, kind=kind, state=state_filter or None, overdue=overdue)
+        listed = await services(FollowUpTracking).list(filters, 100, offset)
         overseer = bool(GLOBAL_ROLES & set(services.principal.roles))
         cycles = await services(CycleService).list_all() if overseer else []
-        return page(
-            services.request, "followups.html", listed=listed, cycles=cycles, exports=EXPORTS
+        return services.page(
+            "followups.html",
+            listed=listed,
+            cycles=cycles,
+            exports=EXPORTS,
+            chosen=filters,
+            kinds=[k.value for k in FollowUpKind],
+            states=list(services.ctx.workflows[FOLLOWUP_WORKFLOW].definition.states),
         )
 
     @get("/development")
