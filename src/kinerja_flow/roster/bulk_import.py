@@ -23,6 +23,7 @@ import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
@@ -175,16 +176,19 @@ class _Import:
             if self.format == "csv":
                 handle = files.enter_context(self.input.open(encoding="utf-8-sig", newline=""))
             out = files.enter_context(self.spool.open("wb"))
+            rows = importer.read_rows(self._records(handle), self.problems, unreadable)
             try:
-                for row in importer.read_rows(self._records(handle), self.problems, unreadable):
-                    self.problems += importer.row_problems(
-                        row, self.index, self.units, importer_nip
-                    )
-                    out.write(encoder.encode(_spooled(row)))
-                    out.write(b"\n")
-                    if self.index.rows % 100 == 0:
-                        self.job.progress(self.index.rows)
-                        await self.job.pause()
+                # Parsing (openpyxl's above all) runs in a thread, a batch at a time, so the
+                # other requests of this process go on meanwhile.
+                while batch := await anyio.to_thread.run_sync(lambda: list(islice(rows, BATCH))):
+                    for row in batch:
+                        self.problems += importer.row_problems(
+                            row, self.index, self.units, importer_nip
+                        )
+                        out.write(encoder.encode(_spooled(row)))
+                        out.write(b"\n")
+                    self.job.progress(self.index.rows)
+                    await self.job.pause()
             except UnicodeDecodeError as exc:
                 raise UnsupportedMediaType(_("The CSV file must be UTF-8.")) from exc
 
