@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -105,7 +106,7 @@ class _Import:
         if job.input_path is None or not job.input_path.is_file():
             raise Invalid(_("The uploaded file is no longer there; upload it again."))
         self.input = job.input_path
-        self.spool = job.input_path.with_name(job.input_path.name + ".rows")
+        self.spool = job.input_path.with_name(f"{job.input_path.name}.{uuid.uuid4().hex}.rows")
         self.index = FileIndex()
         self.problems: list[Problem] = []
         self.units: dict[str, int] = {}
