@@ -34,6 +34,7 @@ from openpyxl import Workbook
 
 from kinerja_flow.accounts.service import AccountService
 from kinerja_flow.demo.agency import UNITS, generate, to_csv
+from kinerja_flow.lib.migrate import upgrade
 from kinerja_flow.lib.sockets import free_port
 from kinerja_flow.lib.tables import XLSX_TYPE
 from open_cycle import PASSWORD, Bench, reset_postgres, start
@@ -125,11 +126,6 @@ async def run(args: argparse.Namespace, url: str) -> None:
         "KINERJA_EVIDENCE_DIR": tempfile.mkdtemp(),
         "KINERJA_JOBS_POLL_SECONDS": "0.5",
     }
-    if url.startswith("postgresql"):
-        await reset_postgres(url)
-        from kinerja_flow.lib.migrate import upgrade
-
-        upgrade(url)
     server = start(["serve", "--port", str(port)], env)
     try:
         async with httpx.AsyncClient() as health:
@@ -173,7 +169,8 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
             "kind": "annual",
         },
     )
-    await bench.call("POST", f"/api/v1/cycles/{cycle['id']}/open", "hr")
+    opened = await bench.run_job(f"/api/v1/cycles/{cycle['id']}/open", bench.tokens["hr"])
+    assert opened["state"] == "done", opened
     page = await bench.call("GET", "/api/v1/appraisals", "hr", params={"limit": 1})
     appraisal = f"/api/v1/appraisals/{page['items'][0]['id']}"
 
@@ -234,6 +231,9 @@ def main() -> None:
     parser.add_argument("--xlsx", action="store_true", help="also re-import it as a workbook")
     args = parser.parse_args()
     url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+    if url.startswith("postgresql"):
+        asyncio.run(reset_postgres(url))
+        upgrade(url)
     asyncio.run(run(args, url))
 
 

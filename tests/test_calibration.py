@@ -420,12 +420,12 @@ async def test_hr_releases_a_whole_cycle_and_sees_what_was_refused(api: Api) -> 
     dewi = await rated(api, PEER, EVALUATOR, MEETS, ABOVE)
     agus = await rated(api, AUDITOR, HEAD, ABOVE, MEETS)  # DINAS: 1 baik, within istimewa
 
-    by_evaluator = await api.post(path, EVALUATOR, {})
+    by_evaluator = await api.run(path, EVALUATOR, {})
     assert by_evaluator.status_code == 200
     assert by_evaluator.json()["fired"] == 0
     assert {r["status_code"] for r in by_evaluator.json()["refused"]} == {403}
 
-    first = await api.post(path, HR, {})
+    first = await api.run(path, HR, {})
     assert first.status_code == 200, first.text
     assert first.json() == {
         "fired": 1,
@@ -438,7 +438,7 @@ async def test_hr_releases_a_whole_cycle_and_sees_what_was_refused(api: Api) -> 
     assert (await detail(api, budi, HR))["state"] == "calibration"
 
     await set_org_predikat(api, cycle_id, "BID1", "istimewa")  # HR revises the unit's result
-    second = await api.post(path, HR, {})
+    second = await api.run(path, HR, {})
     assert second.json() == {"fired": 2, "refused": []}
     cycle = (await api.get(f"/api/v1/cycles/{cycle_id}", HR)).json()
     assert cycle["counts"]["reviewed"] == 3

@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     sign_in,
 )
 from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, PASSWORD
+from tests.support.jobs import finished
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 STAFF = {
@@ -52,7 +53,7 @@ def open_agency(served: Served, **cycle: object) -> int:
     )
     assert created.status_code == 201, created.text
     opened = served.api("POST", f"/api/v1/cycles/{created.json()['id']}/open")
-    assert opened.status_code == 200, opened.text
+    assert finished(opened, lambda url: served.api("GET", url))["state"] == "done"
     items = served.api("GET", "/api/v1/appraisals?limit=1000").json()["items"]
     return next(int(i["id"]) for i in items if i["employee"]["nip"] == EMPLOYEE)
 

@@ -40,6 +40,8 @@ from kinerja_flow.appraisals.schemas import (
 from kinerja_flow.audit.schemas import AuditEventOut
 from kinerja_flow.audit.service import events_of_appraisal
 from kinerja_flow.i18n import _
+from kinerja_flow.jobs.models import Job
+from kinerja_flow.jobs.queue import RunningJob, submit, wake
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Forbidden, Invalid, NotFound
 from kinerja_flow.lib.principal import HR, Principal, require
@@ -51,6 +53,7 @@ from kinerja_flow.workflow.definition import TransitionDef
 from kinerja_flow.workflow.engine import Decision
 
 BULK_BATCH = 200
+BULK_KIND = "cycle_action"
 DOCUMENT_CAPABILITIES = frozenset({"skp_document", "evaluation_document"})
 """Capabilities that let the caller read, not act: no task by themselves."""
 EVALUATION_ACTIONS = frozenset(
@@ -213,20 +216,40 @@ class AppraisalService(AppraisalAccess):
         await self._fire(appraisal, trigger, payload)
         return await self._commit(appraisal)
 
-    async def fire_all(
-        self, cycle_id: int, trigger: str, data: BulkActionRequest
-    ) -> BulkActionResult:
-        """Fire ``trigger`` on every appraisal of a cycle where the caller may fire it now.
-
-        Each batch is one transaction; an appraisal a guard refuses is listed, not fatal.
-        """
+    async def bulk_target(self, cycle_id: int, trigger: str) -> tuple[Cycle, builtins.list[str]]:
+        """The cycle and the states ``trigger`` leaves from; 404 for either unknown."""
         cycle = await self.session.get(Cycle, cycle_id)
         if cycle is None:
             raise NotFound(_("Cycle {id} does not exist."), id=cycle_id)
-        engine = self.ctx.workflows[cycle.workflow]
-        sources = engine.sources_of(trigger)
+        sources = self.ctx.workflows[cycle.workflow].sources_of(trigger)
         if not sources:
             raise NotFound(_("There is no action named '{trigger}'."), trigger=trigger)
+        return cycle, builtins.list(sources)
+
+    async def start_fire_all(self, cycle_id: int, trigger: str, data: BulkActionRequest) -> Job:
+        """Queue :meth:`fire_all` as a background job (``cycles.jobs``)."""
+        await begin_write(self.session)  # read, then write: the writer's lock from the start
+        await self.bulk_target(cycle_id, trigger)
+        params = {"cycle_id": cycle_id, "trigger": trigger, **msgspec.to_builtins(data)}
+        job = await submit(self.session, self.ctx.clock.now(), BULK_KIND, self.principal, params)
+        await self.session.commit()
+        wake()
+        return job
+
+    async def fire_all(
+        self,
+        cycle_id: int,
+        trigger: str,
+        data: BulkActionRequest,
+        job: RunningJob | None = None,
+    ) -> BulkActionResult:
+        """Fire ``trigger`` on every appraisal of a cycle where the caller may fire it now.
+
+        Each batch is one transaction; an appraisal a guard refuses is listed, not fatal;
+        ``job`` hears the progress.
+        """
+        cycle, sources = await self.bulk_target(cycle_id, trigger)
+        engine = self.ctx.workflows[cycle.workflow]
         checks_release = trigger in engine.triggers_guarded_by(DISTRIBUTION_GUARD)
         release_policy = cycle.distribution_policy
         ids = list(
@@ -278,6 +301,9 @@ class AppraisalService(AppraisalAccess):
                 except AppError as refusal:
                     result.refused.append(BulkRefusal(appraisal.id, refusal.status_code))
             await self.session.commit()
+            if job is not None:
+                job.progress(start + len(batch), len(ids), "firing")
+                await job.pause()
         return result
 
     async def fire_as_system(self, ids: Sequence[int], trigger: str) -> dict[int, str | None]:

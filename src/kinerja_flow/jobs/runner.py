@@ -86,15 +86,17 @@ class JobRunner(Generic[CtxT]):
         self.heartbeat_seconds = heartbeat_seconds
         self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
 
-    async def claim(self) -> Job | None:
-        """Take the oldest queued job (or one whose runner died); None when there is none."""
+    async def claim(self, job_id: int | None = None) -> Job | None:
+        """Take the oldest queued job (or one whose runner died), or job ``job_id`` if it is
+        waiting; None when there is none."""
         while True:
             now = self.clock.now()
             async with self.sessions() as session:
                 # A look without the writer lock first: most polls find nothing.
-                waiting = await session.scalar(
-                    select(Job.id).where(Job.state.in_((QUEUED, RUNNING))).limit(1)
-                )
+                look = select(Job.id).where(Job.state.in_((QUEUED, RUNNING)))
+                if job_id is not None:
+                    look = look.where(Job.id == job_id)
+                waiting = await session.scalar(look.limit(1))
                 if waiting is None:
                     return None
             async with self.sessions() as session:
@@ -111,6 +113,8 @@ class JobRunner(Generic[CtxT]):
                     .order_by(Job.id)
                     .limit(1)
                 )
+                if job_id is not None:
+                    query = query.where(Job.id == job_id)
                 if is_postgres(session):
                     query = query.with_for_update(skip_locked=True)
                 job = (await session.scalars(query)).first()
@@ -136,9 +140,9 @@ class JobRunner(Generic[CtxT]):
                 await session.commit()
                 return job
 
-    async def run_once(self) -> bool:
-        """Claim and run one job; False when none was waiting."""
-        job = await self.claim()
+    async def run_once(self, job_id: int | None = None) -> bool:
+        """Claim and run one job (``job_id``, if given); False when none was waiting."""
+        job = await self.claim(job_id)
         if job is None:
             return False
         running = RunningJob(

@@ -26,6 +26,7 @@ from kinerja_flow.distribution.service import DistributionService
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs import files
 from kinerja_flow.jobs.access import job_out, visible_job
+from kinerja_flow.jobs.models import Job
 from kinerja_flow.lib.errors import AppError, FieldError, Invalid, NotFound
 from kinerja_flow.lib.principal import HR, Principal, require
 from kinerja_flow.lib.tables import write_csv
@@ -195,28 +196,53 @@ class HrPages(Controller):
         show = partial(self._cycle, request, services, cycle_id)
         return await answer_form(services, work, show)
 
-    @post("/cycles/{cycle_id:int}/open", status_code=200)
+    async def _started(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        cycle_id: int,
+        start: Callable[[], Awaitable[Job]],
+    ) -> Response[Any]:
+        """Start a job on the cycle and follow it on its page (or show the refusal)."""
+        outcome = await services.attempt(start)
+        if isinstance(outcome, Problem):
+            return await self._cycle(request, services, cycle_id, problem=outcome)
+        return Redirect(f"/hr/jobs/{outcome.id}", status_code=303)
+
+    @post("/cycles/{cycle_id:int}/open", status_code=303)
     async def open_cycle(
         self,
         request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         cycle_id: FromPath[int],
-    ) -> Template:
-        async def work(_fields: Fields) -> dict[str, Any]:
-            return {"opened": await services(CycleService).open(cycle_id)}
+    ) -> Response[Any]:
+        """Opening runs as a job: its page follows it, then links back to the cycle."""
+        return await self._started(
+            request, services, cycle_id, lambda: services(CycleService).start_open(cycle_id)
+        )
 
-        return await self._on_cycle(request, services, cycle_id, work)
-
-    @post("/cycles/{cycle_id:int}/actions/{trigger:str}", status_code=200)
+    @post("/cycles/{cycle_id:int}/actions/{trigger:str}", status_code=303)
     async def bulk(
         self,
         request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         cycle_id: FromPath[int],
         trigger: FromPath[str],
-    ) -> Template:
-        work = partial(on_every_appraisal, services, cycle_id, trigger)
-        return await self._on_cycle(request, services, cycle_id, work)
+    ) -> Response[Any]:
+        """An action on the whole cycle runs as a job: its page lists the refusals (HR's
+        form; auditors read the dashboard without it)."""
+        require(services.principal, HR)
+        fields = await form_data(request)
+
+        async def start() -> Job:
+            data = convert(
+                {"reason": fields.get("reason"), "comment": fields.get("comment")},
+                BulkActionRequest,
+            )
+            appraisals: AppraisalService = services(AppraisalService)
+            return await appraisals.start_fire_all(cycle_id, trigger, data)
+
+        return await self._started(request, services, cycle_id, start)
 
     @post("/cycles/{cycle_id:int}/units/{code:str}/result", status_code=200)
     async def unit_result(
@@ -359,6 +385,7 @@ class HrPages(Controller):
             request,
             "hr/_job.html" if fragment else "hr/job.html",
             job=job_out(row, services.principal.locale),
+            params=row.params,
             preview=bool(row.params.get("dry_run")),
             shown=SHOWN_PROBLEMS,
         )
