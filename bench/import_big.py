@@ -7,7 +7,8 @@ feel meanwhile.
 It starts ``kinerja-flow serve`` (the import job runs inside it) on a fresh database (SQLite by
 default; a PostgreSQL URL is emptied first), imports a small organisation and opens a cycle so
 that an appraisal exists, then imports ``--employees`` new employees from one CSV file and the
-same file again (nothing changes), following each job to its end. Meanwhile ``--clients``
+same file again (nothing changes), previews it, and opens a cycle for everyone, following each
+job to its end. Meanwhile ``--clients``
 clients ask ``/health`` and ``GET /api/v1/appraisals/{id}`` one request after the other, and
 the server's resident memory is sampled from ``/proc``.
 
@@ -211,6 +212,23 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
         f"ratios: import / csv read alone {first / anchor:.0f}x, "
         f"re-import / import {again / first:.2f}, preview / import {preview / first:.2f}; "
         f"{args.employees / first:.0f} new employees/s"
+    )
+    everyone = await bench.call(
+        "POST",
+        "/api/v1/cycles",
+        "hr",
+        json={
+            "name": "Bench, everyone",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "kind": "annual",
+        },
+    )
+    await during(
+        "open a cycle for everyone",
+        asyncio.ensure_future(
+            bench.run_job(f"/api/v1/cycles/{everyone['id']}/open", bench.tokens["hr"])
+        ),
     )
     if args.xlsx:
         workbook = workbook_of(big)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +207,8 @@ async def test_a_job_whose_process_died_runs_again_then_fails_clearly(api: Api) 
 
 async def test_an_operator_imports_on_the_command_line(api: Api, tmp_path: Path) -> None:
     await api.setup_org()
+    # The command runs on the real clock; the service's runner may take the job as well.
+    api.clock.advance(datetime.now(UTC) - api.clock.now())
 
     def cli(text: str) -> CliResult:
         path = tmp_path / "pegawai.csv"
@@ -241,3 +243,32 @@ async def test_an_operator_imports_on_the_command_line(api: Api, tmp_path: Path)
     ]
     last = await api.get(f"/api/v1/jobs/{max(stored)}", "admin")  # HR reads it
     assert last.json()["result"]["created"] == 40
+
+
+async def test_a_runner_whose_job_was_taken_over_stops_it(api: Api) -> None:
+    [job_id] = await queue_probes(api, 1)
+    started, finished = asyncio.Event(), []
+
+    class Slow(Probe):
+        async def run(self, ctx: Any, job: RunningJob) -> dict[str, Any]:
+            started.set()
+            await asyncio.sleep(30)
+            finished.append(job.id)
+            return {}
+
+    slow = JobRunner(
+        api.ctx, api.ctx.sessions, api.clock, {"probe": Slow()}, heartbeat_seconds=0.05
+    )
+    running = asyncio.create_task(slow.run_once())
+    await started.wait()
+    async with api.ctx.sessions() as session:  # as a runner that found its lease run out does
+        await begin_write(session)
+        job = await session.get(Job, job_id)
+        assert job is not None
+        job.worker = "another:1"
+        await session.commit()
+
+    assert await asyncio.wait_for(running, timeout=10) is True
+    assert finished == []
+    stored = (await jobs_by_id(api))[job_id]
+    assert (stored.state, stored.worker) == ("running", "another:1")  # left to its new runner

@@ -155,10 +155,16 @@ class JobRunner(Generic[CtxT]):
             total=job.total,
             phase=job.phase,
         )
-        beat = asyncio.create_task(self._heartbeat(running))
+        work = asyncio.create_task(self.kinds[job.kind].run(self.ctx, running))
+        beat = asyncio.create_task(self._heartbeat(running, work))
         try:
-            result = await self.kinds[job.kind].run(self.ctx, running)
+            result = await asyncio.shield(work)
         except asyncio.CancelledError:
+            if work.cancelled() and running.lost:
+                return True  # another runner holds it now (this one's lease ran out)
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
             await self._requeue(running)
             raise
         except AppError as error:
@@ -191,13 +197,17 @@ class JobRunner(Generic[CtxT]):
             await session.commit()
         return bool(changed.rowcount)  # type: ignore[attr-defined]
 
-    async def _heartbeat(self, running: RunningJob) -> None:
-        """Write the progress and renew the lease while the job runs."""
+    async def _heartbeat(self, running: RunningJob, work: asyncio.Task[Any]) -> None:
+        """Write the progress and renew the lease while the job runs; stop the work if
+        another runner took the job over (this one was thought dead)."""
         while True:
             await asyncio.sleep(self.heartbeat_seconds)
             try:
                 if not await self._write(running, lease_until=self.clock.now() + self.lease):
-                    log.warning("job %s is no longer this runner's", running.id)
+                    log.warning("job %s was taken over by another runner; stopping", running.id)
+                    running.lost = True
+                    work.cancel()
+                    return
             except Exception:
                 log.exception("could not record the progress of job %s", running.id)
 

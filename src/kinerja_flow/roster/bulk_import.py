@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
@@ -104,7 +106,7 @@ class _Import:
         if job.input_path is None or not job.input_path.is_file():
             raise Invalid(_("The uploaded file is no longer there; upload it again."))
         self.input = job.input_path
-        self.spool = job.input_path.with_name(job.input_path.name + ".rows")
+        self.spool = job.input_path.with_name(f"{job.input_path.name}.{uuid.uuid4().hex}.rows")
         self.index = FileIndex()
         self.problems: list[Problem] = []
         self.units: dict[str, int] = {}
@@ -175,16 +177,19 @@ class _Import:
             if self.format == "csv":
                 handle = files.enter_context(self.input.open(encoding="utf-8-sig", newline=""))
             out = files.enter_context(self.spool.open("wb"))
+            rows = importer.read_rows(self._records(handle), self.problems, unreadable)
             try:
-                for row in importer.read_rows(self._records(handle), self.problems, unreadable):
-                    self.problems += importer.row_problems(
-                        row, self.index, self.units, importer_nip
-                    )
-                    out.write(encoder.encode(_spooled(row)))
-                    out.write(b"\n")
-                    if self.index.rows % 100 == 0:
-                        self.job.progress(self.index.rows)
-                        await self.job.pause()
+                # Parsing (openpyxl's above all) runs in a thread, a batch at a time, so the
+                # other requests of this process go on meanwhile.
+                while batch := await anyio.to_thread.run_sync(lambda: list(islice(rows, BATCH))):
+                    for row in batch:
+                        self.problems += importer.row_problems(
+                            row, self.index, self.units, importer_nip
+                        )
+                        out.write(encoder.encode(_spooled(row)))
+                        out.write(b"\n")
+                    self.job.progress(self.index.rows)
+                    await self.job.pause()
             except UnicodeDecodeError as exc:
                 raise UnsupportedMediaType(_("The CSV file must be UTF-8.")) from exc
 
