@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts import recipients
@@ -160,52 +160,63 @@ class AppraisalService(AppraisalAccess):
         me = self.principal.employee_id
         if me is None:
             return []
+        tasks = []
+        for appraisal, employee, cycle in await self._taking_part(
+            or_(
+                Appraisal.employee_id == me,
+                Appraisal.evaluator_id == me,
+                Appraisal.reviewer_id == me,
+            )
+        ):
+            if self._engine(appraisal).is_final(appraisal.state):
+                continue
+            task = self._task(appraisal, employee, cycle)
+            if task.allowed_actions or task.capabilities:
+                tasks.append((appraisal.state_changed_at, task))
+        tasks.sort(key=lambda item: (_urgency(item[1]), item[0], item[1].appraisal_id))
+        return [task for _changed, task in tasks]
+
+    async def own(self) -> builtins.list[TaskOut]:
+        """The caller's own appraisals in every cycle and state, the latest cycle first:
+        what an employee opens to read their SKP, whether or not anything waits for them."""
+        me = self.principal.employee_id
+        if me is None:
+            return []
+        rows = await self._taking_part(Appraisal.employee_id == me)
+        own = [self._task(appraisal, employee, cycle) for appraisal, employee, cycle in rows]
+        return sorted(own, key=lambda task: -task.cycle_id)
+
+    async def _taking_part(
+        self, where: ColumnElement[bool]
+    ) -> Sequence[tuple[Appraisal, Employee, Cycle]]:
         rows = await self.session.execute(
             select(Appraisal, Employee, Cycle)
             .join(Employee, Appraisal.employee_id == Employee.id)
             .join(Cycle, Appraisal.cycle_id == Cycle.id)
-            .where(
-                or_(
-                    Appraisal.employee_id == me,
-                    Appraisal.evaluator_id == me,
-                    Appraisal.reviewer_id == me,
-                )
-            )
+            .where(where)
         )
-        tasks = []
-        for appraisal, employee, cycle in rows.all():
-            engine = self._engine(appraisal)
-            if engine.is_final(appraisal.state):
-                continue
-            actions = self.allowed_actions(appraisal)
-            capabilities = [
+        return [(appraisal, employee, cycle) for appraisal, employee, cycle in rows.all()]
+
+    def _task(self, appraisal: Appraisal, employee: Employee, cycle: Cycle) -> TaskOut:
+        actions = self.allowed_actions(appraisal)
+        deadline = self.state_deadline(appraisal, cycle)
+        return TaskOut(
+            appraisal_id=appraisal.id,
+            cycle_id=cycle.id,
+            cycle_name=cycle.name,
+            state=appraisal.state,
+            version=appraisal.version,
+            employee=person(employee),  # type: ignore[arg-type]
+            roles=sorted(self.roles(appraisal).held),
+            allowed_actions=actions,
+            capabilities=[
                 c for c in self.capabilities(appraisal) if c not in DOCUMENT_CAPABILITIES
-            ]
-            if not actions and not capabilities:
-                continue
-            deadline = self.state_deadline(appraisal, cycle)
-            tasks.append(
-                (
-                    appraisal.state_changed_at,
-                    TaskOut(
-                        appraisal_id=appraisal.id,
-                        cycle_id=cycle.id,
-                        cycle_name=cycle.name,
-                        state=appraisal.state,
-                        version=appraisal.version,
-                        employee=person(employee),  # type: ignore[arg-type]
-                        roles=sorted(self.roles(appraisal).held),
-                        allowed_actions=actions,
-                        capabilities=capabilities,
-                        due=self.ctx.deadline_clock.last_day(*deadline) if deadline else None,
-                        appeal_deadline=self.appeal_deadline(appraisal, cycle)
-                        if "file_appeal" in actions
-                        else None,
-                    ),
-                )
-            )
-        tasks.sort(key=lambda item: (_urgency(item[1]), item[0], item[1].appraisal_id))
-        return [task for _changed, task in tasks]
+            ],
+            due=self.ctx.deadline_clock.last_day(*deadline) if deadline else None,
+            appeal_deadline=self.appeal_deadline(appraisal, cycle)
+            if "file_appeal" in actions
+            else None,
+        )
 
     # -- writing -------------------------------------------------------------------------
 

@@ -264,17 +264,14 @@ class CycleService(Service):
         ).all()
         # A leaver neither evaluates nor reviews: HR assigns someone (``without_evaluator``).
         bosses = {person.supervisor_id for person in people if person.supervisor_id}
-        boss_of = dict(
-            (
-                await self.session.execute(
-                    select(Employee.id, Employee.supervisor_id).where(
-                        Employee.id.in_(bosses), Employee.active.is_(True)
-                    )
+        boss_of = {
+            boss: supervisor
+            for boss, supervisor in await self.session.execute(
+                select(Employee.id, Employee.supervisor_id).where(
+                    Employee.id.in_(bosses), Employee.active.is_(True)
                 )
             )
-            .tuples()
-            .all()
-        )
+        }
         reviewers = set(
             (
                 await self.session.scalars(
