@@ -7,7 +7,8 @@ feel meanwhile.
 It starts ``kinerja-flow serve`` (the import job runs inside it) on a fresh database (SQLite by
 default; a PostgreSQL URL is emptied first), imports a small organisation and opens a cycle so
 that an appraisal exists, then imports ``--employees`` new employees from one CSV file and the
-same file again (nothing changes), following each job to its end. Meanwhile ``--clients``
+same file again (nothing changes), previews it, and opens a cycle for everyone, following each
+job to its end. Meanwhile ``--clients``
 clients ask ``/health`` and ``GET /api/v1/appraisals/{id}`` one request after the other, and
 the server's resident memory is sampled from ``/proc``.
 
@@ -34,6 +35,7 @@ from openpyxl import Workbook
 
 from kinerja_flow.accounts.service import AccountService
 from kinerja_flow.demo.agency import UNITS, generate, to_csv
+from kinerja_flow.lib.migrate import upgrade
 from kinerja_flow.lib.sockets import free_port
 from kinerja_flow.lib.tables import XLSX_TYPE
 from open_cycle import PASSWORD, Bench, reset_postgres, start
@@ -125,11 +127,6 @@ async def run(args: argparse.Namespace, url: str) -> None:
         "KINERJA_EVIDENCE_DIR": tempfile.mkdtemp(),
         "KINERJA_JOBS_POLL_SECONDS": "0.5",
     }
-    if url.startswith("postgresql"):
-        await reset_postgres(url)
-        from kinerja_flow.lib.migrate import upgrade
-
-        upgrade(url)
     server = start(["serve", "--port", str(port)], env)
     try:
         async with httpx.AsyncClient() as health:
@@ -173,7 +170,8 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
             "kind": "annual",
         },
     )
-    await bench.call("POST", f"/api/v1/cycles/{cycle['id']}/open", "hr")
+    opened = await bench.run_job(f"/api/v1/cycles/{cycle['id']}/open", bench.tokens["hr"])
+    assert opened["state"] == "done", opened
     page = await bench.call("GET", "/api/v1/appraisals", "hr", params={"limit": 1})
     appraisal = f"/api/v1/appraisals/{page['items'][0]['id']}"
 
@@ -215,6 +213,23 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
         f"re-import / import {again / first:.2f}, preview / import {preview / first:.2f}; "
         f"{args.employees / first:.0f} new employees/s"
     )
+    everyone = await bench.call(
+        "POST",
+        "/api/v1/cycles",
+        "hr",
+        json={
+            "name": "Bench, everyone",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "kind": "annual",
+        },
+    )
+    await during(
+        "open a cycle for everyone",
+        asyncio.ensure_future(
+            bench.run_job(f"/api/v1/cycles/{everyone['id']}/open", bench.tokens["hr"])
+        ),
+    )
     if args.xlsx:
         workbook = workbook_of(big)
         xlsx_headers = {**bench.tokens["hr"], "Content-Type": XLSX_TYPE}
@@ -234,6 +249,9 @@ def main() -> None:
     parser.add_argument("--xlsx", action="store_true", help="also re-import it as a workbook")
     args = parser.parse_args()
     url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+    if url.startswith("postgresql"):
+        asyncio.run(reset_postgres(url))
+        upgrade(url)
     asyncio.run(run(args, url))
 
 

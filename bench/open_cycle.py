@@ -87,9 +87,17 @@ class Bench:
         self, body: bytes, headers: dict[str, str], params: dict[str, str] | None = None
     ) -> dict[str, Any]:
         """Upload an employee file and follow its job until it has ended: the job."""
-        started = await self.client.post(
-            "/api/v1/employees/import", content=body, headers=headers, params=params
-        )
+        return await self.run_job("/api/v1/employees/import", headers, body, params)
+
+    async def run_job(
+        self,
+        path: str,
+        headers: dict[str, str],
+        body: bytes | None = None,
+        params: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """POST to a route that starts a background job and follow it until it has ended."""
+        started = await self.client.post(path, content=body, headers=headers, params=params)
         assert started.status_code == 202, started.text
         while True:
             answer = await self.client.get(started.headers["location"], headers=headers)
@@ -197,7 +205,7 @@ class Bench:
             "open cycle (appraisal + audit + email)",
             employees,
             "appraisals",
-            lambda: self.call("POST", f"/api/v1/cycles/{cycle['id']}/open", "hr"),
+            lambda: self.run_job(f"/api/v1/cycles/{cycle['id']}/open", self.tokens["hr"]),
         )
         return int(cycle["id"])
 

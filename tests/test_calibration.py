@@ -420,12 +420,12 @@ async def test_hr_releases_a_whole_cycle_and_sees_what_was_refused(api: Api) -> 
     dewi = await rated(api, PEER, EVALUATOR, MEETS, ABOVE)
     agus = await rated(api, AUDITOR, HEAD, ABOVE, MEETS)  # DINAS: 1 baik, within istimewa
 
-    by_evaluator = await api.post(path, EVALUATOR, {})
+    by_evaluator = await api.run(path, EVALUATOR, {})
     assert by_evaluator.status_code == 200
     assert by_evaluator.json()["fired"] == 0
     assert {r["status_code"] for r in by_evaluator.json()["refused"]} == {403}
 
-    first = await api.post(path, HR, {})
+    first = await api.run(path, HR, {})
     assert first.status_code == 200, first.text
     assert first.json() == {
         "fired": 1,
@@ -438,7 +438,7 @@ async def test_hr_releases_a_whole_cycle_and_sees_what_was_refused(api: Api) -> 
     assert (await detail(api, budi, HR))["state"] == "calibration"
 
     await set_org_predikat(api, cycle_id, "BID1", "istimewa")  # HR revises the unit's result
-    second = await api.post(path, HR, {})
+    second = await api.run(path, HR, {})
     assert second.json() == {"fired": 2, "refused": []}
     cycle = (await api.get(f"/api/v1/cycles/{cycle_id}", HR)).json()
     assert cycle["counts"]["reviewed"] == 3
@@ -518,3 +518,37 @@ async def test_the_employee_still_reads_their_own_steps_while_the_result_is_hidd
     assert submitted.status_code == 200, submitted.text
     own = (await trail(api, submitted.json(), EMPLOYEE))[-1]
     assert (own["action"], own["reason"]) == ("appraisal.submit_self_assessment", "Selesai.")
+
+
+async def test_the_calibration_queue_lists_what_waits_for_hr(api: Api) -> None:
+    await calibrated_world(api)
+    budi = await rated(api, EMPLOYEE, EVALUATOR, ABOVE, MEETS)
+    path = f"/api/v1/cycles/{budi['cycle_id']}/calibration"
+    queue = await api.get(path, HR)
+    assert queue.status_code == 200, queue.text
+    body = queue.json()
+    assert body["states"] == ["calibration"]
+    assert body["triggers"] == {
+        "calibration": [
+            {"trigger": "release", "needs_reason": False},
+            {"trigger": "send_back", "needs_reason": True},
+        ]
+    }
+    [item] = body["items"]
+    assert (item["id"], item["unit_code"], item["evaluator"]["nip"]) == (
+        budi["id"],
+        "BID1",
+        EVALUATOR,
+    )
+    assert (item["results_rating"], item["behaviour_rating"], item["predikat"]) == (
+        ABOVE,
+        MEETS,
+        "baik",
+    )
+    assert (await api.get(path, AUDITOR)).json()["total"] == 1
+    assert (await api.get(path, EMPLOYEE)).status_code == 403
+    assert (await api.get(path, EVALUATOR)).status_code == 403
+    released = await api.act(budi, "release", HR)
+    assert released.status_code == 200, released.text
+    assert (await api.get(path, HR)).json()["items"] == []
+    assert (await api.get("/api/v1/cycles/999/calibration", HR)).status_code == 404

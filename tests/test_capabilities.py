@@ -45,7 +45,7 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
 async def in_cycle_of(api: Api, workflow: str) -> dict[str, Any]:
     """The standard organisation with a cycle on ``workflow``; the employee's appraisal."""
     await world(api)
-    cancelled = await api.post(
+    cancelled = await api.run(
         f"/api/v1/cycles/{(await api.appraisal_of(EMPLOYEE))['cycle_id']}/actions/cancel",
         "admin",
         {"reason": "Dibuka ulang dengan alur kerja lain"},

@@ -29,7 +29,7 @@ async def test_open_creates_one_appraisal_per_employee_with_evaluator_and_review
 async def test_opening_twice_creates_nothing_new(api: Api) -> None:
     await api.setup_org()
     opened = await api.open_cycle()
-    again = await api.post(f"/api/v1/cycles/{opened['cycle']['id']}/open", "admin")
+    again = await api.run(f"/api/v1/cycles/{opened['cycle']['id']}/open", "admin")
     assert again.status_code == 200
     assert again.json()["created"] == 0
     assert again.json()["already_open"] == 6
@@ -88,7 +88,7 @@ async def test_only_hr_creates_and_opens(api: Api) -> None:
     created = await api.post("/api/v1/cycles", HR, body)
     assert created.status_code == 201
     assert (
-        await api.post(f"/api/v1/cycles/{created.json()['id']}/open", EMPLOYEE)
+        await api.run(f"/api/v1/cycles/{created.json()['id']}/open", EMPLOYEE)
     ).status_code == 403
 
 

@@ -455,7 +455,7 @@ async def test_the_outbox_never_holds_two_rows_for_one_dedupe_key(api: Api) -> N
     opened = await api.open_cycle()
     cycle_id = opened["cycle"]["id"]
     await api.deliver()
-    again = await api.post(f"/api/v1/cycles/{cycle_id}/open", "admin")
+    again = await api.run(f"/api/v1/cycles/{cycle_id}/open", "admin")
     assert again.status_code == 200, again.text
     assert len(await api.outbox(kind="skp_open")) == 6
     assert await api.deliver() == 0
@@ -467,7 +467,7 @@ async def test_the_outbox_never_holds_two_rows_for_one_dedupe_key(api: Api) -> N
     imported = await api.import_csv(header + newcomer)
     assert imported.status_code == 200, imported.text
     inbox = await settle(api)  # Eko's invitation
-    reopened = await api.post(f"/api/v1/cycles/{cycle_id}/open", "admin")
+    reopened = await api.run(f"/api/v1/cycles/{cycle_id}/open", "admin")
     assert reopened.json()["created"] == 1
     await api.deliver()
     received = await inbox.new()

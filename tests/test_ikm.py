@@ -15,7 +15,6 @@ from httpx import Response
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
-from kinerja_flow.app import create_app
 from kinerja_flow.clock import ManualClock
 from kinerja_flow.config import Settings
 from kinerja_flow.feedback import ikm
@@ -26,6 +25,7 @@ from kinerja_flow.lib.errors import TooManyRequests
 from kinerja_flow.models import metadata
 from kinerja_flow.org.models import Unit
 from tests.support.api import AUDITOR, EMPLOYEE, Api
+from tests.support.apps import app_for
 from tests.support.mailserver import MailServer
 
 UNIT = "LAYANAN"
@@ -37,12 +37,14 @@ MakeApi = Callable[..., Awaitable[Api]]
 async def make_api(
     settings: Settings, clock: ManualClock, mail: MailServer
 ) -> AsyncIterator[MakeApi]:
-    """Another app on the same database and clock, with some settings changed."""
+    """Another app on the same database and clock, with some settings changed (built as the
+    ``api`` fixture's is: its pooled connections never move between the test's loop and the
+    test client's)."""
     clients: list[AsyncTestClient[Any]] = []
 
     async def build(**overrides: Any) -> Api:
         changed = msgspec.structs.replace(settings, **overrides)
-        app = create_app(changed, clock)
+        app = app_for(changed, clock)
         client = AsyncTestClient(app)
         await client.__aenter__()
         clients.append(client)

@@ -4,7 +4,9 @@ per job, and a job whose process died."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,6 +18,7 @@ from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.principal import SYSTEM
 from kinerja_flow.org.models import Employee
 from tests.support.api import ADMIN_EMAIL, AUDITOR, EMPLOYEE, HR, ORG_CSV, Api
+from tests.support.cli import CliResult, run_cli
 
 NEW_LINES = "".join(
     f"199507072020121{index:03d},Pegawai {index},pegawai{index}@example.go.id,BID1,Staf,"
@@ -200,3 +203,72 @@ async def test_a_job_whose_process_died_runs_again_then_fails_clearly(api: Api) 
     error = stored[twice].error
     assert error is not None
     assert error["status_code"] == 503
+
+
+async def test_an_operator_imports_on_the_command_line(api: Api, tmp_path: Path) -> None:
+    await api.setup_org()
+    # The command runs on the real clock; the service's runner may take the job as well.
+    api.clock.advance(datetime.now(UTC) - api.clock.now())
+
+    def cli(text: str) -> CliResult:
+        path = tmp_path / "pegawai.csv"
+        path.write_text(text, encoding="utf-8")
+        return run_cli(
+            "employees",
+            "import",
+            str(path),
+            database_url=api.settings.database_url,
+            cwd=tmp_path,
+            env={
+                "KINERJA_SECRET_KEY": api.settings.secret_key,
+                "KINERJA_EVIDENCE_DIR": api.settings.evidence_dir,
+            },
+        )
+
+    refused = cli(ORG_CSV + NEW_LINES + "123,Tanpa NIP,x@example.go.id,BID1,Staf,,\n")
+    assert refused.code == 1
+    assert refused.problems[0] == "line 48: 123: NIP must be exactly 18 digits."
+    assert refused.problems[-1].startswith("Error: The file was not imported: 1 line(s)")
+    assert await employee_count(api) == 6
+
+    done = cli(ORG_CSV + NEW_LINES)
+    assert done.code == 0, done.err
+    assert json.loads(done.out)["created"] == 40
+    assert await employee_count(api) == 46
+    assert len(await api.outbox(kind="invitation")) == 46
+    stored = await jobs_by_id(api)
+    assert [(stored[i].state, stored[i].owner["email"]) for i in sorted(stored)][-2:] == [
+        ("failed", "system"),
+        ("done", "system"),
+    ]
+    last = await api.get(f"/api/v1/jobs/{max(stored)}", "admin")  # HR reads it
+    assert last.json()["result"]["created"] == 40
+
+
+async def test_a_runner_whose_job_was_taken_over_stops_it(api: Api) -> None:
+    [job_id] = await queue_probes(api, 1)
+    started, finished = asyncio.Event(), []
+
+    class Slow(Probe):
+        async def run(self, ctx: Any, job: RunningJob) -> dict[str, Any]:
+            started.set()
+            await asyncio.sleep(30)
+            finished.append(job.id)
+            return {}
+
+    slow = JobRunner(
+        api.ctx, api.ctx.sessions, api.clock, {"probe": Slow()}, heartbeat_seconds=0.05
+    )
+    running = asyncio.create_task(slow.run_once())
+    await started.wait()
+    async with api.ctx.sessions() as session:  # as a runner that found its lease run out does
+        await begin_write(session)
+        job = await session.get(Job, job_id)
+        assert job is not None
+        job.worker = "another:1"
+        await session.commit()
+
+    assert await asyncio.wait_for(running, timeout=10) is True
+    assert finished == []
+    stored = (await jobs_by_id(api))[job_id]
+    assert (stored.state, stored.worker) == ("running", "another:1")  # left to its new runner

@@ -14,6 +14,7 @@ from kinerja_flow.appraisals.rules import RULES as APPRAISAL_RULES
 from kinerja_flow.audit.service import audit_key
 from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
+from kinerja_flow.cycles.jobs import CycleAction, CycleOpen
 from kinerja_flow.followups.deadlines import FollowUpDeadlines
 from kinerja_flow.followups.steps import STEPS as FOLLOWUP_STEPS
 from kinerja_flow.i18n import LOCALES
@@ -51,6 +52,8 @@ of a reminder or an escalation, firing a trigger as the system, what awaits a pe
 
 JOB_KINDS: dict[str, JobKind[AppContext]] = {
     EmployeeImport.kind: EmployeeImport(),
+    CycleOpen.kind: CycleOpen(),
+    CycleAction.kind: CycleAction(),
 }
 """The kinds of background job, each run by the domain that registers it."""
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
+import msgspec
 
 from kinerja_flow.bootstrap import REGISTRIES, build_context
 from kinerja_flow.clock import SystemClock
@@ -190,6 +191,70 @@ def accounts_reactivate(username: str, reason: str) -> None:
 def accounts_reinvite(username: str) -> None:
     """Email USERNAME (NIP or email) a new invitation link; the earlier one stops working."""
     _account_step(username, "invited again", lambda steps, id_: steps.reinvite(id_))
+
+
+@main.group()
+def employees() -> None:
+    """The staff roster."""
+
+
+@employees.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only check the file and count what would change.")
+def employees_import(file: Path, dry_run: bool) -> None:
+    """Import employees from FILE (CSV in UTF-8, or XLSX), as the system, all-or-nothing:
+    the same background job as the API's import (any worker or ``serve`` may run it; this
+    command runs it itself if none took it first), with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from kinerja_flow.bootstrap import job_runner
+    from kinerja_flow.jobs.access import job_out
+    from kinerja_flow.jobs.files import copy_in
+    from kinerja_flow.jobs.models import ENDED, Job
+    from kinerja_flow.jobs.queue import submit
+    from kinerja_flow.jobs.schemas import JobOut
+    from kinerja_flow.lib.principal import SYSTEM
+    from kinerja_flow.roster.bulk_import import KIND
+
+    settings = load_settings()
+    if settings.is_sqlite:
+        migrate.upgrade(settings.database_url)
+    file_format = "xlsx" if file.suffix.lower() == ".xlsx" else "csv"
+
+    async def run(ctx: AppContext) -> JobOut:
+        path = copy_in(file, settings.evidence_path, f".{file_format}")
+        async with ctx.sessions() as session:
+            params = {"format": file_format, "dry_run": dry_run}
+            job = await submit(session, ctx.clock.now(), KIND, SYSTEM, params, input_path=path)
+            await session.commit()
+        work = asyncio.create_task(job_runner(ctx).run_once(job.id))
+        columns = (*Progress.get_default_columns()[:2], MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, BarColumn(bar_width=None), transient=True) as bar:
+            task = bar.add_task("queued", total=None)
+            while True:
+                async with ctx.sessions() as session:
+                    row = await session.get(Job, job.id)
+                    assert row is not None
+                    if work.done():
+                        work.result()  # a crash of the job itself is raised here
+                    bar.update(
+                        task,
+                        description=row.phase or row.state,
+                        total=row.total,
+                        completed=row.done,
+                    )
+                    if row.state in ENDED:
+                        return job_out(row, settings.default_locale)
+                await asyncio.sleep(0.3)
+
+    outcome = _with_context(settings, run)
+    if outcome.state == "done":
+        click.echo(msgspec.json.format(msgspec.json.encode(outcome.result)).decode())
+        return
+    assert outcome.error is not None
+    for item in outcome.error.errors or []:
+        click.echo(f"line {item.line}: {item.field}: {item.message}", err=True)
+    raise click.ClickException(outcome.error.detail)
 
 
 @main.group()

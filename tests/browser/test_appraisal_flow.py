@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     sign_in,
 )
 from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, PASSWORD
+from tests.support.jobs import finished
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 STAFF = {
@@ -27,8 +28,9 @@ STAFF = {
 }
 
 
-def open_agency(served: Served) -> int:
-    """The agency with passwords for the staff and an opened cycle; the employee's appraisal."""
+def open_agency(served: Served, **cycle: object) -> int:
+    """The agency with passwords for the staff and an opened cycle (``cycle``: other fields
+    of its creation); the employee's appraisal."""
     prepare_agency(served)
     for email in STAFF.values():
         link = served.link_in_mail(email, r"/set-password\?token=[\w\-]+")
@@ -46,11 +48,12 @@ def open_agency(served: Served) -> int:
             "period_end": "2026-12-31",
             "kind": "annual",
             "deadlines": {"targets_due": "2026-12-31", "review_due": "2026-12-31"},
+            **cycle,
         },
     )
     assert created.status_code == 201, created.text
     opened = served.api("POST", f"/api/v1/cycles/{created.json()['id']}/open")
-    assert opened.status_code == 200, opened.text
+    assert finished(opened, lambda url: served.api("GET", url))["state"] == "done"
     items = served.api("GET", "/api/v1/appraisals?limit=1000").json()["items"]
     return next(int(i["id"]) for i in items if i["employee"]["nip"] == EMPLOYEE)
 

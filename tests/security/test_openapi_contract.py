@@ -24,6 +24,7 @@ from kinerja_flow.lib.db import create_engine
 from kinerja_flow.lib.sockets import free_port
 from kinerja_flow.notifications.models import OutboxMessage
 from tests.support.api import PASSWORD
+from tests.support.jobs import finished
 from tests.support.mailserver import MailServer
 from tests.support.server import CLI, wait_until_healthy
 from tests.test_serve import environment, prepare
@@ -86,7 +87,8 @@ def live(
         )
         assert cycle.status_code == 201, cycle.text
         opened = httpx.post(f"{base}/api/v1/cycles/{cycle.json()['id']}/open", headers=hr)
-        assert opened.status_code == 200, opened.text
+        job = finished(opened, lambda url: httpx.get(f"{base}{url}", headers=hr))
+        assert job["state"] == "done", job
         token = asyncio.run(_invitation_token(clean_database, "budi@example.go.id"))
         accepted = httpx.post(
             f"{base}/api/v1/auth/set-password", json={"token": token, "password": PASSWORD}

@@ -100,7 +100,7 @@ async def test_bulk_actions_skip_the_officers_own_case(api: Api) -> None:
     appraisal = await world(api)
     path = f"/api/v1/cycles/{appraisal['cycle_id']}/actions/cancel"
     mine = await api.appraisal_of(HR, HR)
-    result = await api.post(path, HR, {"reason": "Siklus diulang"})
+    result = await api.run(path, HR, {"reason": "Siklus diulang"})
     assert result.status_code == 200, result.text
     assert result.json()["refused"] == [{"appraisal_id": mine["id"], "status_code": 403}]
     assert result.json()["fired"] == 5

@@ -156,6 +156,10 @@ class Api:
         )
         return await self.follow(started, headers)
 
+    async def run(self, path: str, who: str, json: Any = None) -> Outcome:
+        """POST to a route that starts a background job, and follow the job to its end."""
+        return await self.follow(await self.post(path, who, json), self.auth(who))
+
     async def follow(self, started: Response, headers: dict[str, str]) -> Outcome:
         """The end of the job ``started`` answered (202) with; any other answer as it is."""
         if started.status_code != 202:
@@ -233,7 +237,7 @@ class Api:
         }
         created = await self.post("/api/v1/cycles", "admin", body)
         assert created.status_code == 201, created.text
-        opened = await self.post(f"/api/v1/cycles/{created.json()['id']}/open", "admin")
+        opened = await self.run(f"/api/v1/cycles/{created.json()['id']}/open", "admin")
         assert opened.status_code == 200, opened.text
         result: dict[str, Any] = opened.json()
         return result

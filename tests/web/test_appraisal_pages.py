@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, PASSWORD, PEER, Api
-from tests.support.flow import world
+from tests.support.flow import advance, world
 from tests.support.web import Browser, csrf_of, open_browser
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -136,3 +136,16 @@ async def test_a_refused_form_shows_why_and_strangers_get_404(api: Api, web: Bro
         assert "text/html" in hidden.headers["content-type"]
         for path in (f"{page}x", "/appraisals/99999999999999999999", "/evidence/abc"):
             assert (await other.get(path)).status_code == 404
+
+
+async def test_an_employee_finds_their_own_appraisal_when_nothing_waits_for_them(
+    api: Api,
+) -> None:
+    appraisal = await advance(api, await world(api), "under_review")  # the evaluator's turn
+    async with open_browser(api) as employee:
+        await employee.sign_in(EMPLOYEE, PASSWORD)
+        tasks = (await employee.get("/tasks")).text
+    mine = tasks[tasks.index("Penilaian saya") :]
+    assert f'href="/appraisals/{appraisal["id"]}"' in mine
+    assert "SKP Tahunan 2026" in mine
+    assert 'href="/development"' in mine

@@ -145,15 +145,18 @@ async def test_a_cycle_from_creation_to_its_dashboard_and_bulk_action(
     page = await web.get(dashboard)
     assert "Buka periode" in page.text
     cycle_id = dashboard.rsplit("/", 1)[1]
-    opened = await web.post(f"/hr/cycles/{cycle_id}/open", {"_csrf_token": csrf_of(page.text)})
-    assert opened.status_code == 200
-    assert "penilaian dibuka" in opened.text
-    assert "<svg" in opened.text
-    bulk = await web.post(
-        f"/hr/cycles/{cycle_id}/actions/start_self_assessment",
-        {"_csrf_token": csrf_of(page.text)},
+    opened = await web.finished_job(
+        await web.post(f"/hr/cycles/{cycle_id}/open", {"_csrf_token": csrf_of(page.text)})
     )
-    assert bulk.status_code == 200
+    assert "penilaian dibuka" in opened.text
+    assert f'href="/hr/cycles/{cycle_id}"' in opened.text  # back to the dashboard
+    assert "<svg" in (await web.get(dashboard)).text
+    bulk = await web.finished_job(
+        await web.post(
+            f"/hr/cycles/{cycle_id}/actions/start_self_assessment",
+            {"_csrf_token": csrf_of(page.text)},
+        )
+    )
     assert "0 berhasil" in bulk.text
     listed = await web.get(f"/hr/cycles/{cycle_id}/appraisals?state=planning")
     assert "Budi Santoso" in listed.text
@@ -207,7 +210,7 @@ async def test_auditors_read_without_forms_and_employees_may_not_enter(api: Api)
         refused = await auditor.post(
             f"/hr/cycles/{cycle.group(1)}/actions/close", {"_csrf_token": csrf_of(dashboard.text)}
         )
-        assert "0 berhasil" in refused.text or refused.status_code == 403
+        assert refused.status_code == 403
         units = await auditor.post(
             "/hr/units", {"_csrf_token": csrf_of(dashboard.text), "code": "X", "name": "X"}
         )

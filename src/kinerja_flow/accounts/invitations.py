@@ -6,8 +6,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.links import INVITATION, new_link, token_digest
@@ -68,7 +69,7 @@ async def invite_many(
         }
         for invitee, token in links
     ]
-    await session.execute(insert(AccountToken), rows)
+    await session.execute(insert(cast("Table", AccountToken.__table__)), rows)
     return [
         _email(ctx, invitee, token, row["token_hash"], expires_at)  # type: ignore[arg-type]
         for (invitee, token), row in zip(links, rows, strict=True)

@@ -34,8 +34,17 @@ class AppraisalController(Controller):
         role: FromQuery[Literal["employee", "evaluator", "reviewer"] | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                description="Only employees whose NIP starts with it or whose name contains it",
+                max_length=100,
+            ),
+        ] = None,
     ) -> AppraisalPage:
-        return await appraisal_service.list(cycle_id, state_filter, role, limit, offset)
+        return await appraisal_service.list(
+            cycle_id, state_filter, role, limit, offset, search=q or None
+        )
 
     @get("/tasks", summary="What awaits the caller: appraisals they may act on now, soonest first")
     async def tasks(self, appraisal_service: NamedDependency[AppraisalService]) -> list[TaskOut]:

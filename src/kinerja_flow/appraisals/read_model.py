@@ -346,11 +346,23 @@ _TOTAL = len(_listed)
 _ROLE_COLUMNS = dict(zip(("employee", "evaluator", "reviewer"), _PARTIES, strict=True))
 
 
+_ESCAPE = "/"
+
+
+def _like_text(text: str) -> str:
+    """``text`` matched literally by LIKE (its wildcards escaped with :data:`_ESCAPE`)."""
+    for char in (_ESCAPE, "%", "_"):
+        text = text.replace(char, _ESCAPE + char)
+    return text
+
+
 @cache
-def _list_query(everything: bool, by_cycle: bool, by_state: bool, role: str | None) -> Select[Any]:
+def _list_query(
+    everything: bool, by_cycle: bool, by_state: bool, by_search: bool, role: str | None
+) -> Select[Any]:
     """The page of a list of appraisals, with the count of all its rows in each row; built
     once per combination of filters, with the values as bound parameters (``:me``,
-    ``:cycle_id``, ``:state``, ``:limit``, ``:offset``)."""
+    ``:cycle_id``, ``:state``, ``:nip_prefix``, ``:name_part``, ``:limit``, ``:offset``)."""
     query = (
         select(*_listed, func.count().over())
         .select_from(_appraisal.join(_employee, _appraisal.c.employee_id == _employee.c.id))
@@ -364,6 +376,14 @@ def _list_query(everything: bool, by_cycle: bool, by_state: bool, role: str | No
         query = query.where(_appraisal.c.cycle_id == bindparam("cycle_id"))
     if by_state:
         query = query.where(_appraisal.c.state == bindparam("state"))
+    if by_search:
+        name_part = func.lower(bindparam("name_part", type_=_employee.c.name.type))
+        query = query.where(
+            or_(
+                _employee.c.nip.like(bindparam("nip_prefix"), escape=_ESCAPE),
+                func.lower(_employee.c.name).like(name_part, escape=_ESCAPE),
+            )
+        )
     if role is not None:
         query = query.where(_ROLE_COLUMNS[role] == _ME)
     return query
@@ -377,13 +397,20 @@ async def read_list(
     role: str | None,
     limit: int,
     offset: int,
+    search: str | None = None,
 ) -> tuple[list[tuple[ListedRow, Person]], int]:
-    """A page of the appraisals ``principal`` may see, filtered, and how many there are."""
+    """A page of the appraisals ``principal`` may see, filtered, and how many there are;
+    ``search``: the employee's NIP starts with it or their name contains it (any case)."""
     everything = principal.sees_everything
     if not everything and principal.employee_id is None:
         return [], 0
-    query = _list_query(everything, cycle_id is not None, state is not None, role)
+    query = _list_query(
+        everything, cycle_id is not None, state is not None, search is not None, role
+    )
+    pattern = _like_text(search or "")
     params = {
+        "nip_prefix": f"{pattern}%",
+        "name_part": f"%{pattern}%",
         "me": principal.employee_id,
         "cycle_id": cycle_id,
         "state": state,

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts import recipients
@@ -41,6 +41,8 @@ from kinerja_flow.appraisals.schemas import (
 from kinerja_flow.audit.schemas import AuditEventOut
 from kinerja_flow.audit.service import events_of_appraisal
 from kinerja_flow.i18n import _
+from kinerja_flow.jobs.models import Job
+from kinerja_flow.jobs.queue import RunningJob, submit, wake
 from kinerja_flow.lib.db import begin_write, is_postgres, reading
 from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Forbidden, Invalid, NotFound
 from kinerja_flow.lib.principal import HR, Principal, require
@@ -52,6 +54,7 @@ from kinerja_flow.workflow.definition import TransitionDef
 from kinerja_flow.workflow.engine import Decision
 
 BULK_BATCH = 200
+BULK_KIND = "cycle_action"
 DOCUMENT_CAPABILITIES = frozenset({"skp_document", "evaluation_document"})
 """Capabilities that let the caller read, not act: no task by themselves."""
 EVALUATION_ACTIONS = frozenset(
@@ -104,11 +107,20 @@ class AppraisalService(AppraisalAccess):
         return trail
 
     async def list(
-        self, cycle_id: int | None, state: str | None, as_role: str | None, limit: int, offset: int
+        self,
+        cycle_id: int | None,
+        state: str | None,
+        as_role: str | None,
+        limit: int,
+        offset: int,
+        *,
+        search: str | None = None,
     ) -> AppraisalPage:
+        """A page of the appraisals the caller may see; ``search``: the employee's NIP starts
+        with it or their name contains it (any case)."""
         async with reading(self.session):
             rows, total = await read_list(
-                self.session, self.principal, cycle_id, state, as_role, limit, offset
+                self.session, self.principal, cycle_id, state, as_role, limit, offset, search
             )
         items = [
             AppraisalSummary(
@@ -131,52 +143,63 @@ class AppraisalService(AppraisalAccess):
         me = self.principal.employee_id
         if me is None:
             return []
+        tasks = []
+        for appraisal, employee, cycle in await self._taking_part(
+            or_(
+                Appraisal.employee_id == me,
+                Appraisal.evaluator_id == me,
+                Appraisal.reviewer_id == me,
+            )
+        ):
+            if self._engine(appraisal).is_final(appraisal.state):
+                continue
+            task = self._task(appraisal, employee, cycle)
+            if task.allowed_actions or task.capabilities:
+                tasks.append((appraisal.state_changed_at, task))
+        tasks.sort(key=lambda item: (_urgency(item[1]), item[0], item[1].appraisal_id))
+        return [task for _changed, task in tasks]
+
+    async def own(self) -> builtins.list[TaskOut]:
+        """The caller's own appraisals in every cycle and state, the latest cycle first:
+        what an employee opens to read their SKP, whether or not anything waits for them."""
+        me = self.principal.employee_id
+        if me is None:
+            return []
+        rows = await self._taking_part(Appraisal.employee_id == me)
+        own = [self._task(appraisal, employee, cycle) for appraisal, employee, cycle in rows]
+        return sorted(own, key=lambda task: -task.cycle_id)
+
+    async def _taking_part(
+        self, where: ColumnElement[bool]
+    ) -> Sequence[tuple[Appraisal, Employee, Cycle]]:
         rows = await self.session.execute(
             select(Appraisal, Employee, Cycle)
             .join(Employee, Appraisal.employee_id == Employee.id)
             .join(Cycle, Appraisal.cycle_id == Cycle.id)
-            .where(
-                or_(
-                    Appraisal.employee_id == me,
-                    Appraisal.evaluator_id == me,
-                    Appraisal.reviewer_id == me,
-                )
-            )
+            .where(where)
         )
-        tasks = []
-        for appraisal, employee, cycle in rows.all():
-            engine = self._engine(appraisal)
-            if engine.is_final(appraisal.state):
-                continue
-            actions = self.allowed_actions(appraisal)
-            capabilities = [
+        return [(appraisal, employee, cycle) for appraisal, employee, cycle in rows.all()]
+
+    def _task(self, appraisal: Appraisal, employee: Employee, cycle: Cycle) -> TaskOut:
+        actions = self.allowed_actions(appraisal)
+        deadline = self.state_deadline(appraisal, cycle)
+        return TaskOut(
+            appraisal_id=appraisal.id,
+            cycle_id=cycle.id,
+            cycle_name=cycle.name,
+            state=appraisal.state,
+            version=appraisal.version,
+            employee=person(employee),  # type: ignore[arg-type]
+            roles=sorted(self.roles(appraisal).held),
+            allowed_actions=actions,
+            capabilities=[
                 c for c in self.capabilities(appraisal) if c not in DOCUMENT_CAPABILITIES
-            ]
-            if not actions and not capabilities:
-                continue
-            deadline = self.state_deadline(appraisal, cycle)
-            tasks.append(
-                (
-                    appraisal.state_changed_at,
-                    TaskOut(
-                        appraisal_id=appraisal.id,
-                        cycle_id=cycle.id,
-                        cycle_name=cycle.name,
-                        state=appraisal.state,
-                        version=appraisal.version,
-                        employee=person(employee),  # type: ignore[arg-type]
-                        roles=sorted(self.roles(appraisal).held),
-                        allowed_actions=actions,
-                        capabilities=capabilities,
-                        due=self.ctx.deadline_clock.last_day(*deadline) if deadline else None,
-                        appeal_deadline=self.appeal_deadline(appraisal, cycle)
-                        if "file_appeal" in actions
-                        else None,
-                    ),
-                )
-            )
-        tasks.sort(key=lambda item: (_urgency(item[1]), item[0], item[1].appraisal_id))
-        return [task for _changed, task in tasks]
+            ],
+            due=self.ctx.deadline_clock.last_day(*deadline) if deadline else None,
+            appeal_deadline=self.appeal_deadline(appraisal, cycle)
+            if "file_appeal" in actions
+            else None,
+        )
 
     # -- writing -------------------------------------------------------------------------
 
@@ -187,20 +210,40 @@ class AppraisalService(AppraisalAccess):
         await self._fire(appraisal, trigger, payload)
         return await self._commit(appraisal)
 
-    async def fire_all(
-        self, cycle_id: int, trigger: str, data: BulkActionRequest
-    ) -> BulkActionResult:
-        """Fire ``trigger`` on every appraisal of a cycle where the caller may fire it now.
-
-        Each batch is one transaction; an appraisal a guard refuses is listed, not fatal.
-        """
+    async def bulk_target(self, cycle_id: int, trigger: str) -> tuple[Cycle, builtins.list[str]]:
+        """The cycle and the states ``trigger`` leaves from; 404 for either unknown."""
         cycle = await self.session.get(Cycle, cycle_id)
         if cycle is None:
             raise NotFound(_("Cycle {id} does not exist."), id=cycle_id)
-        engine = self.ctx.workflows[cycle.workflow]
-        sources = engine.sources_of(trigger)
+        sources = self.ctx.workflows[cycle.workflow].sources_of(trigger)
         if not sources:
             raise NotFound(_("There is no action named '{trigger}'."), trigger=trigger)
+        return cycle, builtins.list(sources)
+
+    async def start_fire_all(self, cycle_id: int, trigger: str, data: BulkActionRequest) -> Job:
+        """Queue :meth:`fire_all` as a background job (``cycles.jobs``)."""
+        await begin_write(self.session)  # read, then write: the writer's lock from the start
+        await self.bulk_target(cycle_id, trigger)
+        params = {"cycle_id": cycle_id, "trigger": trigger, **msgspec.to_builtins(data)}
+        job = await submit(self.session, self.ctx.clock.now(), BULK_KIND, self.principal, params)
+        await self.session.commit()
+        wake()
+        return job
+
+    async def fire_all(
+        self,
+        cycle_id: int,
+        trigger: str,
+        data: BulkActionRequest,
+        job: RunningJob | None = None,
+    ) -> BulkActionResult:
+        """Fire ``trigger`` on every appraisal of a cycle where the caller may fire it now.
+
+        Each batch is one transaction; an appraisal a guard refuses is listed, not fatal;
+        ``job`` hears the progress.
+        """
+        cycle, sources = await self.bulk_target(cycle_id, trigger)
+        engine = self.ctx.workflows[cycle.workflow]
         checks_release = trigger in engine.triggers_guarded_by(DISTRIBUTION_GUARD)
         release_policy = cycle.distribution_policy
         ids = list(
@@ -252,6 +295,9 @@ class AppraisalService(AppraisalAccess):
                 except AppError as refusal:
                     result.refused.append(BulkRefusal(appraisal.id, refusal.status_code))
             await self.session.commit()
+            if job is not None:
+                job.progress(start + len(batch), len(ids), "firing")
+                await job.pause()
         return result
 
     async def fire_as_system(self, ids: Sequence[int], trigger: str) -> dict[int, str | None]:

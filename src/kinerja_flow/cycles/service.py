@@ -14,6 +14,8 @@ from kinerja_flow.appraisals.rules import DISTRIBUTION_GUARD
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.cycles.schemas import CycleCreate, CycleOut, Deadlines, OpenResult
 from kinerja_flow.i18n import _
+from kinerja_flow.jobs.models import Job
+from kinerja_flow.jobs.queue import RunningJob, submit, wake
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
 from kinerja_flow.lib.principal import require
@@ -21,6 +23,9 @@ from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.policies.distribution import ReleasePolicy
 from kinerja_flow.runtime.service import Service
+
+OPEN_KIND = "cycle_open"
+OPEN_BATCH = 1000
 
 
 def _with_descendants(units: list[Unit], roots: set[int]) -> set[int]:
@@ -166,31 +171,114 @@ class CycleService(Service):
             for cycle in cycles
         ]
 
-    async def open(self, cycle_id: int) -> OpenResult:
-        """Create the missing appraisals; opening again only adds employees new in scope."""
+    async def start_open(self, cycle_id: int) -> Job:
+        """Queue the opening of the cycle as a background job (``cycles.jobs``); HR only."""
         require(self.principal, "hr")
-        await begin_write(self.session)
-        cycle = await self._cycle(cycle_id, lock=True)
-        workflow = self.ctx.workflows[cycle.workflow]
+        await begin_write(self.session)  # read, then write: the writer's lock from the start
+        await self._cycle(cycle_id)
+        job = await submit(
+            self.session, self.ctx.clock.now(), OPEN_KIND, self.principal, {"cycle_id": cycle_id}
+        )
+        await self.session.commit()
+        wake()
+        return job
+
+    async def open(self, cycle_id: int, job: RunningJob | None = None) -> OpenResult:
+        """Create the missing appraisals; opening again only adds employees new in scope.
+
+        The employees are taken in batches, each in a transaction of its own (the cycle row
+        locked, the batch's appraisals checked again), so a run cut short is finished by the
+        next one; ``job`` hears the progress.
+        """
+        require(self.principal, "hr")
+        cycle = await self._cycle(cycle_id)
         all_units = list((await self.session.scalars(select(Unit))).all())
         scope = _with_descendants(all_units, {u.id for u in cycle.units}) if cycle.units else None
-        query = select(Employee).where(Employee.active.is_(True))
+        query = select(Employee.id).where(Employee.active.is_(True))
         if scope is not None:
             query = query.where(Employee.unit_id.in_(scope))
-        employees = list((await self.session.scalars(query.order_by(Employee.nip))).all())
-        people = (
-            await self.session.execute(select(Employee.id, Employee.supervisor_id, Employee.active))
-        ).all()
-        active = {employee_id for employee_id, _supervisor, is_active in people if is_active}
-        # A leaver neither evaluates nor reviews: HR assigns someone (``without_evaluator``).
-        supervisor_of = {
-            employee_id: supervisor if supervisor in active else None
-            for employee_id, supervisor, _is_active in people
-        }
+        people = list((await self.session.scalars(query.order_by(Employee.nip))).all())
+        already_open = await self.session.scalar(
+            select(func.count()).select_from(Appraisal).where(Appraisal.cycle_id == cycle_id)
+        )
+        await self.session.rollback()
+        created = 0
+        without_evaluator: list[str] = []
+        without_reviewer: list[str] = []
+        for start in range(0, len(people), OPEN_BATCH):
+            batch = people[start : start + OPEN_BATCH]
+            await begin_write(self.session)
+            cycle = await self._cycle(cycle_id, lock=True)
+            opened = await self._open_batch(cycle, batch)
+            await self.session.commit()
+            created += len(opened)
+            without_evaluator += [nip for nip, evaluator, _reviewer in opened if evaluator is None]
+            without_reviewer += [
+                nip for nip, evaluator, reviewer in opened if evaluator and not reviewer
+            ]
+            if job is not None:
+                job.progress(start + len(batch), len(people), "opening")
+                await job.pause()
+        if not people:  # an empty scope still opens the cycle
+            await begin_write(self.session)
+            cycle = await self._cycle(cycle_id, lock=True)
+            cycle.opened_at = cycle.opened_at or self.ctx.clock.now()
+            await self.session.commit()
+        return OpenResult(
+            created=created,
+            already_open=already_open or 0,
+            without_evaluator=without_evaluator,
+            without_reviewer=without_reviewer,
+            cycle=await self.get(cycle_id),
+        )
+
+    async def _open_batch(
+        self, cycle: Cycle, employee_ids: list[int]
+    ) -> list[tuple[str, int | None, int | None]]:
+        """Open the appraisals of ``employee_ids`` not open yet, with their audit events and
+        emails; answer each one's NIP, evaluator and reviewer."""
+        workflow = self.ctx.workflows[cycle.workflow]
+        now = self.ctx.clock.now()
+        if cycle.opened_at is None:
+            cycle.opened_at = now
         existing = set(
             (
                 await self.session.scalars(
-                    select(Appraisal.employee_id).where(Appraisal.cycle_id == cycle.id)
+                    select(Appraisal.employee_id).where(
+                        Appraisal.cycle_id == cycle.id, Appraisal.employee_id.in_(employee_ids)
+                    )
+                )
+            ).all()
+        )
+        people = (
+            await self.session.execute(
+                select(
+                    Employee.id, Employee.nip, Employee.name, Employee.email, Employee.supervisor_id
+                )
+                .where(
+                    Employee.id.in_([i for i in employee_ids if i not in existing]),
+                    Employee.active.is_(True),
+                )
+                .order_by(Employee.nip)
+            )
+        ).all()
+        # A leaver neither evaluates nor reviews: HR assigns someone (``without_evaluator``).
+        bosses = {person.supervisor_id for person in people if person.supervisor_id}
+        boss_of = {
+            boss: supervisor
+            for boss, supervisor in await self.session.execute(
+                select(Employee.id, Employee.supervisor_id).where(
+                    Employee.id.in_(bosses), Employee.active.is_(True)
+                )
+            )
+        }
+        reviewers = set(
+            (
+                await self.session.scalars(
+                    select(Employee.id).where(
+                        Employee.id.in_({b for b in boss_of.values() if b}),
+                        Employee.active.is_(True),
+                    )
                 )
             ).all()
         )
@@ -199,23 +287,22 @@ class CycleService(Service):
             for employee_id, locale, digest in (
                 await self.session.execute(
                     select(Account.employee_id, Account.locale, Account.digest).where(
-                        Account.employee_id.is_not(None)
+                        Account.employee_id.in_([person.id for person in people])
                     )
                 )
             ).all()
         }
         default = (self.ctx.settings.default_locale, False)
-        now = self.ctx.clock.now()
-        new = [e for e in employees if e.id not in existing]
         rows = []
-        for employee in new:
-            evaluator = supervisor_of.get(employee.id)
+        for person in people:
+            evaluator = person.supervisor_id if person.supervisor_id in boss_of else None
+            reviewer = boss_of.get(evaluator) if evaluator else None
             rows.append(
                 {
                     "cycle_id": cycle.id,
-                    "employee_id": employee.id,
+                    "employee_id": person.id,
                     "evaluator_id": evaluator,
-                    "reviewer_id": supervisor_of.get(evaluator) if evaluator else None,
+                    "reviewer_id": reviewer if reviewer in reviewers else None,
                     "workflow": workflow.name,
                     "state": workflow.definition.initial,
                     "version": 1,
@@ -224,9 +311,7 @@ class CycleService(Service):
                     "updated_at": now,
                 }
             )
-        if cycle.opened_at is None:
-            cycle.opened_at = now
-        # One multi-row INSERT ... RETURNING per thousand rows: no object per appraisal.
+        # One multi-row INSERT ... RETURNING: no object per appraisal.
         appraisals = (
             (
                 await self.session.execute(
@@ -244,7 +329,7 @@ class CycleService(Service):
             if rows
             else []
         )
-        by_id = {e.id: e for e in employees}
+        by_id = {person.id: person for person in people}
         await self.audit(
             now,
             *[
@@ -285,17 +370,4 @@ class CycleService(Service):
                 for a in appraisals
             ],
         )
-        await self.session.commit()
-        return OpenResult(
-            created=len(appraisals),
-            already_open=len(existing),
-            without_evaluator=[
-                by_id[a.employee_id].nip for a in appraisals if a.evaluator_id is None
-            ],
-            without_reviewer=[
-                by_id[a.employee_id].nip
-                for a in appraisals
-                if a.evaluator_id and a.reviewer_id is None
-            ],
-            cycle=await self.get(cycle.id),
-        )
+        return [(by_id[a.employee_id].nip, a.evaluator_id, a.reviewer_id) for a in appraisals]

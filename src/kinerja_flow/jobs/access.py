@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from litestar import Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.i18n import _, translate
 from kinerja_flow.jobs.models import Job
 from kinerja_flow.jobs.schemas import JobOut, JobProgress
 from kinerja_flow.lib.errors import NotFound
+from kinerja_flow.lib.http import request_locale
 from kinerja_flow.lib.openapi import ErrorBody, ErrorItem
 from kinerja_flow.lib.principal import HR, Principal
 
@@ -50,4 +54,13 @@ def job_out(job: Job, locale: str) -> JobOut:
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,
+    )
+
+
+def accepted(job: Job, request: Request[Any, Any, Any]) -> Response[JobOut]:
+    """The answer of a route that started ``job``: 202, the job, where to follow it."""
+    return Response(
+        job_out(job, request_locale(request)),
+        status_code=202,
+        headers={"Location": f"/api/v1/jobs/{job.id}"},
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ JOBS = "jobs"
 
 async def receive(chunks: AsyncIterator[bytes], root: Path, limit: int, suffix: str) -> Path:
     """Copy the upload into ``root/jobs/``: at most ``limit`` bytes, not empty."""
+    root = Path(await anyio.Path(root).absolute())  # the job may run in another process
     incoming = root / INCOMING
     target = root / JOBS / f"{uuid.uuid4().hex}{suffix}"
     await anyio.Path(incoming).mkdir(parents=True, exist_ok=True)
@@ -47,14 +49,18 @@ async def receive(chunks: AsyncIterator[bytes], root: Path, limit: int, suffix: 
     return target
 
 
-def store(data: bytes, root: Path, suffix: str) -> Path:
-    """Keep ``data`` (already in memory, e.g. from a form) as a job's file."""
-    target = root / JOBS / f"{uuid.uuid4().hex}{suffix}"
+def copy_in(source: Path, root: Path, suffix: str) -> Path:
+    """A copy of the file ``source`` as a job's file (the command line's import)."""
+    target = root.absolute() / JOBS / f"{uuid.uuid4().hex}{suffix}"
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=STAGING_PREFIX)
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    os.replace(name, target)
+    try:
+        with os.fdopen(handle, "wb") as out, source.open("rb") as data:
+            shutil.copyfileobj(data, out)
+        os.replace(name, target)
+    except BaseException:
+        discard(Path(name))
+        raise
     return target
 
 

@@ -37,6 +37,8 @@ class RunningJob:
     phase: str | None = None
     keep_input: bool = False
     """Keep the input file after the job ends (a preview whose file may then be imported)."""
+    lost: bool = False
+    """Another runner took the job over: this one stops."""
     _yielded: float = field(default_factory=time.monotonic)
 
     def progress(self, done: int, total: int | None = None, phase: str | None = None) -> None:

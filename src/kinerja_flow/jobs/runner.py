@@ -86,15 +86,17 @@ class JobRunner(Generic[CtxT]):
         self.heartbeat_seconds = heartbeat_seconds
         self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
 
-    async def claim(self) -> Job | None:
-        """Take the oldest queued job (or one whose runner died); None when there is none."""
+    async def claim(self, job_id: int | None = None) -> Job | None:
+        """Take the oldest queued job (or one whose runner died), or job ``job_id`` if it is
+        waiting; None when there is none."""
         while True:
             now = self.clock.now()
             async with self.sessions() as session:
                 # A look without the writer lock first: most polls find nothing.
-                waiting = await session.scalar(
-                    select(Job.id).where(Job.state.in_((QUEUED, RUNNING))).limit(1)
-                )
+                look = select(Job.id).where(Job.state.in_((QUEUED, RUNNING)))
+                if job_id is not None:
+                    look = look.where(Job.id == job_id)
+                waiting = await session.scalar(look.limit(1))
                 if waiting is None:
                     return None
             async with self.sessions() as session:
@@ -111,6 +113,8 @@ class JobRunner(Generic[CtxT]):
                     .order_by(Job.id)
                     .limit(1)
                 )
+                if job_id is not None:
+                    query = query.where(Job.id == job_id)
                 if is_postgres(session):
                     query = query.with_for_update(skip_locked=True)
                 job = (await session.scalars(query)).first()
@@ -136,9 +140,9 @@ class JobRunner(Generic[CtxT]):
                 await session.commit()
                 return job
 
-    async def run_once(self) -> bool:
-        """Claim and run one job; False when none was waiting."""
-        job = await self.claim()
+    async def run_once(self, job_id: int | None = None) -> bool:
+        """Claim and run one job (``job_id``, if given); False when none was waiting."""
+        job = await self.claim(job_id)
         if job is None:
             return False
         running = RunningJob(
@@ -151,10 +155,16 @@ class JobRunner(Generic[CtxT]):
             total=job.total,
             phase=job.phase,
         )
-        beat = asyncio.create_task(self._heartbeat(running))
+        work = asyncio.create_task(self.kinds[job.kind].run(self.ctx, running))
+        beat = asyncio.create_task(self._heartbeat(running, work))
         try:
-            result = await self.kinds[job.kind].run(self.ctx, running)
+            result = await asyncio.shield(work)
         except asyncio.CancelledError:
+            if work.cancelled() and running.lost:
+                return True  # another runner holds it now (this one's lease ran out)
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
             await self._requeue(running)
             raise
         except AppError as error:
@@ -187,13 +197,17 @@ class JobRunner(Generic[CtxT]):
             await session.commit()
         return bool(changed.rowcount)  # type: ignore[attr-defined]
 
-    async def _heartbeat(self, running: RunningJob) -> None:
-        """Write the progress and renew the lease while the job runs."""
+    async def _heartbeat(self, running: RunningJob, work: asyncio.Task[Any]) -> None:
+        """Write the progress and renew the lease while the job runs; stop the work if
+        another runner took the job over (this one was thought dead)."""
         while True:
             await asyncio.sleep(self.heartbeat_seconds)
             try:
                 if not await self._write(running, lease_until=self.clock.now() + self.lease):
-                    log.warning("job %s is no longer this runner's", running.id)
+                    log.warning("job %s was taken over by another runner; stopping", running.id)
+                    running.lost = True
+                    work.cancel()
+                    return
             except Exception:
                 log.exception("could not record the progress of job %s", running.id)
 

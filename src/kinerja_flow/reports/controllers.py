@@ -19,7 +19,8 @@ UnitCode = Annotated[
 Output = Annotated[ExportFormat, QueryParameter(name="format", description="csv (UTF-8) or xlsx")]
 
 
-def _download(export: Export) -> Response[bytes]:
+def download(export: Export) -> Response[bytes]:
+    """An export as a file to save (never kept by a shared cache)."""
     return Response(
         export.content,
         media_type=export.media_type,
@@ -64,7 +65,7 @@ class ReportController(Controller):
         output: Output = ExportFormat.CSV,
         unit_code: UnitCode = None,
     ) -> Response[bytes]:
-        return _download(await report_service.export(cycle_id, "appraisals", unit_code, output))
+        return download(await report_service.export(cycle_id, "appraisals", unit_code, output))
 
     @get(
         "/{cycle_id:int}/exports/followups",
@@ -78,7 +79,7 @@ class ReportController(Controller):
         output: Output = ExportFormat.CSV,
         unit_code: UnitCode = None,
     ) -> Response[bytes]:
-        return _download(await report_service.export(cycle_id, "followups", unit_code, output))
+        return download(await report_service.export(cycle_id, "followups", unit_code, output))
 
     @get(
         "/{cycle_id:int}/exports/training-hours",
@@ -92,4 +93,4 @@ class ReportController(Controller):
         output: Output = ExportFormat.CSV,
         unit_code: UnitCode = None,
     ) -> Response[bytes]:
-        return _download(await report_service.export(cycle_id, "training_hours", unit_code, output))
+        return download(await report_service.export(cycle_id, "training_hours", unit_code, output))

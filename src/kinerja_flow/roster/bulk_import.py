@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import anyio.to_thread
 import msgspec
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -39,7 +42,7 @@ from kinerja_flow.appraisals.workload import open_appraisals
 from kinerja_flow.audit.service import AuditEntry, append
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs.queue import RunningJob
-from kinerja_flow.lib.db import begin_write
+from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import FieldError, Invalid, UnsupportedMediaType
 from kinerja_flow.lib.principal import HR, SYSTEM_ROLE, Principal, require
 from kinerja_flow.lib.tables import csv_records, xlsx_records
@@ -50,11 +53,15 @@ from kinerja_flow.roster.schemas import ImportResult, ReassignedAppraisal
 from kinerja_flow.runtime.context import AppContext
 
 KIND = "employee_import"
-BATCH = 500
+BATCH = 250
 IN_CLAUSE = 1000
+ANALYZE_AFTER = 2000
 IMPORT_REASON = "marked by the employee import"
 SUPERVISOR_REASON = "the supervisor changed in the employee import"
 _FIELDS = ("name", "email", "position", "unit_id", "supervisor_id")
+EMPLOYEES = cast("Table", Employee.__table__)
+ACCOUNTS = cast("Table", Account.__table__)
+"""Inserted through Core: no ORM bookkeeping per row."""
 _NEW = -1
 """The supervisor id of a preview's new employee (no id yet; differs from any stored one)."""
 
@@ -99,13 +106,15 @@ class _Import:
         if job.input_path is None or not job.input_path.is_file():
             raise Invalid(_("The uploaded file is no longer there; upload it again."))
         self.input = job.input_path
-        self.spool = job.input_path.with_name(job.input_path.name + ".rows")
+        self.spool = job.input_path.with_name(f"{job.input_path.name}.{uuid.uuid4().hex}.rows")
         self.index = FileIndex()
         self.problems: list[Problem] = []
         self.units: dict[str, int] = {}
         self.ids: dict[str, int] = {}
         """Employee ids of the file's NIPs and of the supervisors it names."""
         self.created: set[str] = set()
+        self.stale: set[str] = set()
+        """Stored employees whose line changes something (found while checking)."""
         self.park: set[str] = set()
         """Employees whose email (and their account's) another line takes: freed first."""
         self.email_before: dict[str, tuple[str, str | None]] = {}
@@ -168,16 +177,19 @@ class _Import:
             if self.format == "csv":
                 handle = files.enter_context(self.input.open(encoding="utf-8-sig", newline=""))
             out = files.enter_context(self.spool.open("wb"))
+            rows = importer.read_rows(self._records(handle), self.problems, unreadable)
             try:
-                for row in importer.read_rows(self._records(handle), self.problems, unreadable):
-                    self.problems += importer.row_problems(
-                        row, self.index, self.units, importer_nip
-                    )
-                    out.write(encoder.encode(_spooled(row)))
-                    out.write(b"\n")
-                    if self.index.rows % 100 == 0:
-                        self.job.progress(self.index.rows)
-                        await self.job.pause()
+                # Parsing (openpyxl's above all) runs in a thread, a batch at a time, so the
+                # other requests of this process go on meanwhile.
+                while batch := await anyio.to_thread.run_sync(lambda: list(islice(rows, BATCH))):
+                    for row in batch:
+                        self.problems += importer.row_problems(
+                            row, self.index, self.units, importer_nip
+                        )
+                        out.write(encoder.encode(_spooled(row)))
+                        out.write(b"\n")
+                    self.job.progress(self.index.rows)
+                    await self.job.pause()
             except UnicodeDecodeError as exc:
                 raise UnsupportedMediaType(_("The CSV file must be UTF-8.")) from exc
 
@@ -198,8 +210,18 @@ class _Import:
         self.done += count
         self.job.progress(self.done, self.index.rows, phase)
 
+    async def _analyze(self) -> None:
+        """Refresh PostgreSQL's statistics of the tables the batches look into: after many
+        rows were added (by this import or one just before it) a plan made for the small
+        table they were would scan them whole for every batch."""
+        async with self.ctx.sessions() as session:
+            if is_postgres(session):
+                await session.execute(text("ANALYZE employees, accounts, account_tokens"))
+                await session.commit()
+
     async def _check(self) -> None:
         self._advance(0, "checking")
+        await self._analyze()
         async with self.ctx.sessions() as session:
             for batch in self._batches():
                 existing = await self._existing(session, batch)
@@ -213,7 +235,8 @@ class _Import:
                 self._advance(len(batch))
                 await self.job.pause()
             chart = await self._chart_outside_file(session)
-        self.problems += importer.cycle_problems(self.index, chart)
+        # A walk over the whole chart: in a thread, so the other requests go on meanwhile.
+        self.problems += await anyio.to_thread.run_sync(importer.cycle_problems, self.index, chart)
 
     async def _existing(self, session: AsyncSession, batch: list[Row]) -> importer.Existing:
         emails = list({row.email for row in batch})
@@ -241,13 +264,35 @@ class _Import:
                 )
             ).all()
         )
-        with_account = (
-            await session.scalars(
-                select(Employee.nip)
-                .join(Account, Account.employee_id == Employee.id)
+        boss = aliased(Employee)
+        invited = select(AccountToken.id).where(AccountToken.account_id == Account.id).exists()
+        stored = (
+            await session.execute(
+                select(
+                    Employee.nip,
+                    Employee.id,
+                    Account.id.is_not(None),
+                    Employee.name,
+                    Employee.email,
+                    Employee.position,
+                    Employee.unit_id,
+                    boss.nip,
+                    Employee.active,
+                    Account.roles,
+                    Account.email,
+                    Account.active & Account.password_hash.is_(None) & ~invited,
+                )
+                .outerjoin(boss, Employee.supervisor_id == boss.id)
+                .outerjoin(Account, Account.employee_id == Employee.id)
                 .where(Employee.nip.in_(nips))
             )
         ).all()
+        by_nip = {row.nip: row for row in batch}
+        for nip, id_, _account, *values in stored:
+            self.ids[nip] = id_
+            if tuple(values) != self._as_stored(by_nip[nip], values):
+                self.stale.add(nip)  # the update pass looks at these only
+        with_account = [nip for nip, _id, account, *_values in stored if account]
         known: Sequence[str] = []
         if supervisors:
             known = (
@@ -258,6 +303,22 @@ class _Import:
             account_email_owner=account_owner,
             with_account=frozenset(with_account),
             known_nips=frozenset(known),
+        )
+
+    def _as_stored(self, row: Row, stored: Any) -> tuple[Any, ...]:
+        """What the stored values of ``row``'s employee would be were the line imported
+        already (compared with ``stored``: any difference sends the row to the update pass)."""
+        active = stored[5] if row.active is None else row.active
+        return (
+            row.name,
+            row.email,
+            row.position,
+            self.units.get(row.unit_code),
+            row.supervisor_nip,
+            active,
+            ";".join(row.roles),
+            row.email,
+            False,  # an account waiting for its first invitation gets it in the update pass
         )
 
     async def _chart_outside_file(self, session: AsyncSession) -> dict[str, str | None]:
@@ -295,7 +356,9 @@ class _Import:
         self, session: AsyncSession, entries: list[AuditEntry], emails: list[Any]
     ) -> None:
         await append(session, self.ctx.audit_key, self.principal.actor, self.now, entries)
-        await self.ctx.outbox.enqueue(session, self.now, emails)
+        for part in chunks(emails, 50):  # rendering is work: let other requests in between
+            await self.ctx.outbox.enqueue(session, self.now, part)
+            await self.job.pause()
         await session.commit()
 
     async def _park_emails(self) -> None:
@@ -339,10 +402,14 @@ class _Import:
         """Create the new employees, each after their supervisor, with accounts and links."""
         self._advance(0, "creating")
         waiting: list[Row] = []
+        analyzed = 0
         for batch in self._batches():
+            new = [row for row in batch if row.nip not in self.ids]  # stored ones: checking
+            if not new:
+                self._advance(len(batch))
+                await self.job.pause()
+                continue
             async with self._unit_of_work(write) as session:
-                await self._resolve(session, (row.nip for row in batch))
-                new = [row for row in batch if row.nip not in self.ids]
                 await self._resolve(session, (row.supervisor_nip for row in new))
                 ready: list[Row] = []
                 later: list[Row] = []
@@ -351,6 +418,9 @@ class _Import:
                     (ready if known or not write else later).append(row)
                 waiting += later
                 await self._insert(session, ready, write)
+            if write and len(self.created) >= max(ANALYZE_AFTER, 2 * analyzed):
+                analyzed = len(self.created)  # the tables doubled: keep the batches' plans right
+                await self._analyze()
             self._advance(len(batch) - len(new) + len(ready))
             await self.job.pause()
         while waiting:  # their supervisors came later in the file; the chart has no cycle
@@ -362,6 +432,8 @@ class _Import:
                 async with self._unit_of_work(write) as session:
                     await self._insert(session, list(part), write)
                 self._advance(len(part))
+        if write and len(self.created) >= ANALYZE_AFTER:
+            await self._analyze()
 
     async def _bare_accounts(self, session: AsyncSession, emails: list[str]) -> dict[str, _Account]:
         """Accounts of their own (an HR admin made on the command line) with these emails:
@@ -427,7 +499,7 @@ class _Import:
             return
         wanted = {row.nip: self._wanted(row) for row in rows}
         inserted = await session.execute(
-            insert(Employee).returning(Employee.nip, Employee.id),
+            insert(EMPLOYEES).returning(EMPLOYEES.c.nip, EMPLOYEES.c.id),
             [
                 {
                     **wanted[row.nip],
@@ -459,7 +531,7 @@ class _Import:
         account_ids = {row.email: bare[row.email].id for row in taken_over}
         if fresh:
             created = await session.execute(
-                insert(Account).returning(Account.email, Account.id),
+                insert(ACCOUNTS).returning(ACCOUNTS.c.email, ACCOUNTS.c.id),
                 [
                     {
                         "email": row.email,
@@ -506,7 +578,7 @@ class _Import:
         """Bring the existing employees of the file up to date (their accounts too)."""
         self._advance(0, "updating")
         for batch in self._batches():
-            rows = [row for row in batch if row.nip not in self.created]
+            rows = [row for row in batch if row.nip in self.stale]
             if rows:
                 async with self._unit_of_work(write) as session:
                     await self._update_batch(session, rows, write)
@@ -639,7 +711,7 @@ class _Import:
         self, session: AsyncSession, rows: list[Row], employee_ids: dict[str, int]
     ) -> None:
         created = await session.execute(
-            insert(Account).returning(Account.id, Account.email),
+            insert(ACCOUNTS).returning(ACCOUNTS.c.id, ACCOUNTS.c.email),
             [
                 {
                     "email": row.email,

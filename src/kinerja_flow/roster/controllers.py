@@ -10,10 +10,9 @@ from litestar.params import FromQuery, QueryParameter
 
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs import files
-from kinerja_flow.jobs.access import job_out
+from kinerja_flow.jobs.access import accepted
 from kinerja_flow.jobs.schemas import JobOut
 from kinerja_flow.lib.errors import UnsupportedMediaType
-from kinerja_flow.lib.http import request_locale
 from kinerja_flow.lib.tables import CSV_TYPE, XLSX_TYPE
 from kinerja_flow.roster.schemas import EmployeePage
 from kinerja_flow.roster.service import RosterService
@@ -77,8 +76,4 @@ class RosterController(Controller):
                 f".{file_format}",
             )
             job = await roster_service.start_import(path, file_format, dry_run=dry_run)
-        return Response(
-            job_out(job, request_locale(request)),
-            status_code=202,
-            headers={"Location": f"/api/v1/jobs/{job.id}"},
-        )
+        return accepted(job, request)

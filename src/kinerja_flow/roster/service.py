@@ -72,6 +72,7 @@ class RosterService(Service):
         that runs in the background (``bulk_import``); HR only."""
         require(self.principal, HR)
         try:
+            await begin_write(self.session)
             job = await submit(
                 self.session,
                 self.ctx.clock.now(),

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, NamedTuple, get_args
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -34,6 +34,7 @@ from kinerja_flow.coaching.service import CoachingService
 from kinerja_flow.documents.controllers import HTML_HEADERS
 from kinerja_flow.documents.pdf import html_to_pdf
 from kinerja_flow.documents.service import DocumentService
+from kinerja_flow.evidence.controllers import file_response
 from kinerja_flow.evidence.schemas import FileFields, LinkCreate
 from kinerja_flow.evidence.service import EvidenceService
 from kinerja_flow.lib.db import reading
@@ -41,10 +42,8 @@ from kinerja_flow.lib.errors import NotFound
 from kinerja_flow.peers.schemas import PeerInvite
 from kinerja_flow.peers.service import PeerService
 from kinerja_flow.predikat import Rating
-from kinerja_flow.web.downloads import stored_download
-from kinerja_flow.web.forms import Problem, convert
+from kinerja_flow.web.forms import Problem, convert, pick
 from kinerja_flow.web.guards import signed_in_only
-from kinerja_flow.web.render import page
 from kinerja_flow.web.services import Fields, Services, provide_services, submit
 
 INDICATOR_FIELDS = ("description", "aspect", "target_value", "target_unit", "target_text", "weight")
@@ -55,15 +54,28 @@ SESSION_KINDS: tuple[str, ...] = get_args(SessionKind)
 """The kinds of coaching session the API takes, in its order."""
 
 
+class IndicatorAt(NamedTuple):
+    """The indicator a form is about, from the route's path."""
+
+    appraisal_id: int
+    target_id: int
+    indicator_id: int
+
+    @property
+    def anchor(self) -> str:
+        return f"indicator-{self.indicator_id}"
+
+
+def indicator_at(
+    appraisal_id: FromPath[int], target_id: FromPath[int], indicator_id: FromPath[int]
+) -> IndicatorAt:
+    return IndicatorAt(appraisal_id, target_id, indicator_id)
+
+
 class FeedbackTarget(msgspec.Struct):
     """The RHK a feedback note is about, as the page's form names it."""
 
     target_id: int
-
-
-def _pick(fields: Fields, *names: str) -> dict[str, Any]:
-    """The fields ``names`` of a form (convert leaves the empty ones out)."""
-    return {name: fields.get(name) for name in names}
 
 
 def _clean(value: Any) -> Any:
@@ -84,23 +96,24 @@ def _indicator(fields: dict[str, Any], prefix: str = "indicator_") -> dict[str, 
 
 class AppraisalPages(Controller):
     guards = [signed_in_only]
-    dependencies = {"services": Provide(provide_services, sync_to_thread=False)}
+    dependencies = {
+        "services": Provide(provide_services, sync_to_thread=False),
+        "at": Provide(indicator_at, sync_to_thread=False),
+    }
 
     # -- the page ------------------------------------------------------------------------
 
     @get("/appraisals/{appraisal_id:int}")
     async def show(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
         saved: FromQuery[int | None] = None,
     ) -> Template:
-        return await self._page(request, services, appraisal_id, saved=bool(saved))
+        return await self._page(services, appraisal_id, saved=bool(saved))
 
     async def _page(
         self,
-        request: Request[Any, Any, Any],
         services: Services,
         appraisal_id: int,
         *,
@@ -120,8 +133,7 @@ class AppraisalPages(Controller):
                 if "skp" in appraisal.capabilities
                 else []
             )
-        return page(
-            request,
+        return services.page(
             "appraisal.html",
             a=appraisal,
             trail=trail,
@@ -137,7 +149,6 @@ class AppraisalPages(Controller):
 
     async def _submit(
         self,
-        request: Request[Any, Any, Any],
         services: Services,
         appraisal_id: int,
         work: Callable[[Fields], Awaitable[Any]],
@@ -147,17 +158,16 @@ class AppraisalPages(Controller):
         refusal shown."""
 
         async def refused(failure: Problem, _fields: Fields) -> Response[Any]:
-            return await self._page(request, services, appraisal_id, failure=failure)
+            return await self._page(services, appraisal_id, failure=failure)
 
         done = f"/appraisals/{appraisal_id}?saved=1" + (f"#{anchor}" if anchor else "")
-        return await submit(request, services, work, done=done, refused=refused)
+        return await submit(services, work, done=done, refused=refused)
 
     # -- workflow actions ----------------------------------------------------------------
 
     @post("/appraisals/{appraisal_id:int}/actions/{trigger:str}", status_code=303)
     async def fire(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
         trigger: FromPath[str],
@@ -166,40 +176,37 @@ class AppraisalPages(Controller):
             data = convert(fields, ActionRequest)
             await services(AppraisalService).fire(appraisal_id, trigger, data)
 
-        return await self._submit(request, services, appraisal_id, work)
+        return await self._submit(services, appraisal_id, work)
 
     # -- the SKP: approach, RHKs, indicators, realisation --------------------------------
 
     @post("/appraisals/{appraisal_id:int}/approach", status_code=303)
     async def approach(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
         async def work(fields: Fields) -> None:
             await services(SkpService).set_approach(appraisal_id, convert(fields, ApproachSet))
 
-        return await self._submit(request, services, appraisal_id, work, "skp")
+        return await self._submit(services, appraisal_id, work, "skp")
 
     @post("/appraisals/{appraisal_id:int}/targets", status_code=303)
     async def add_target(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
         async def work(fields: Fields) -> None:
-            raw = _pick(fields, "title", "supports_target_id", "version")
+            raw = pick(fields, "title", "supports_target_id", "version")
             data = convert({**raw, "indicators": [_indicator(fields)]}, TargetCreate)
             await services(SkpService).add_target(appraisal_id, data)
 
-        return await self._submit(request, services, appraisal_id, work, "skp")
+        return await self._submit(services, appraisal_id, work, "skp")
 
     @post("/appraisals/{appraisal_id:int}/targets/{target_id:int}/delete", status_code=303)
     async def delete_target(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
         target_id: FromPath[int],
@@ -208,118 +215,92 @@ class AppraisalPages(Controller):
             version = convert(fields, ActionRequest).version
             await services(SkpService).delete_target(appraisal_id, target_id, version)
 
-        return await self._submit(request, services, appraisal_id, work, "skp")
+        return await self._submit(services, appraisal_id, work, "skp")
 
     @post("/appraisals/{appraisal_id:int}/targets/{target_id:int}/indicators", status_code=303)
     async def add_indicator(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
         target_id: FromPath[int],
     ) -> Response[Any]:
         async def work(fields: Fields) -> None:
-            data = convert({**_indicator(fields), **_pick(fields, "version")}, IndicatorCreate)
+            data = convert({**_indicator(fields), **pick(fields, "version")}, IndicatorCreate)
             await services(SkpService).add_indicator(appraisal_id, target_id, data)
 
-        return await self._submit(request, services, appraisal_id, work, f"rhk-{target_id}")
+        return await self._submit(services, appraisal_id, work, f"rhk-{target_id}")
 
     @post(f"{INDICATOR}/delete", status_code=303)
     async def delete_indicator(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
-        appraisal_id: FromPath[int],
-        target_id: FromPath[int],
-        indicator_id: FromPath[int],
+        at: NamedDependency[IndicatorAt],
     ) -> Response[Any]:
         async def work(fields: Fields) -> None:
             version = convert(fields, ActionRequest).version
-            await services(SkpService).delete_indicator(
-                appraisal_id, target_id, indicator_id, version
-            )
+            await services(SkpService).delete_indicator(*at, version)
 
-        return await self._submit(request, services, appraisal_id, work, f"rhk-{target_id}")
+        return await self._submit(services, at.appraisal_id, work, f"rhk-{at.target_id}")
 
     @post(f"{INDICATOR}/realisation", status_code=303)
     async def realisation(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
-        appraisal_id: FromPath[int],
-        target_id: FromPath[int],
-        indicator_id: FromPath[int],
+        at: NamedDependency[IndicatorAt],
     ) -> Response[Any]:
         async def work(fields: Fields) -> None:
             data = convert(
-                _pick(fields, "realisation_value", "realisation_text", "version"), IndicatorUpdate
+                pick(fields, "realisation_value", "realisation_text", "version"), IndicatorUpdate
             )
-            await services(SkpService).update_indicator(appraisal_id, target_id, indicator_id, data)
+            await services(SkpService).update_indicator(*at, data)
 
-        return await self._submit(
-            request, services, appraisal_id, work, f"indicator-{indicator_id}"
-        )
+        return await self._submit(services, at.appraisal_id, work, at.anchor)
 
     # -- evidence -------------------------------------------------------------------------
 
     @post(f"{INDICATOR}/evidence", status_code=303)
     async def add_evidence(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
-        appraisal_id: FromPath[int],
-        target_id: FromPath[int],
-        indicator_id: FromPath[int],
+        at: NamedDependency[IndicatorAt],
     ) -> Response[Any]:
-        ids = (appraisal_id, target_id, indicator_id)
-
         async def work(fields: Fields) -> None:
             evidence = services(EvidenceService)
             upload = fields.get("file")
             if isinstance(upload, UploadFile) and upload.filename:
-                data = convert(_pick(fields, "note", "version"), FileFields)
-                await evidence.add_file(*ids, upload.file, upload.filename, data)
+                data = convert(pick(fields, "note", "version"), FileFields)
+                await evidence.add_file(*at, upload.file, upload.filename, data)
             else:
                 await evidence.add_link(
-                    *ids, convert(_pick(fields, "url", "note", "version"), LinkCreate)
+                    *at, convert(pick(fields, "url", "note", "version"), LinkCreate)
                 )
 
-        return await self._submit(
-            request, services, appraisal_id, work, f"indicator-{indicator_id}"
-        )
+        return await self._submit(services, at.appraisal_id, work, at.anchor)
 
     @post(f"{INDICATOR}/evidence/{{evidence_id:int}}/delete", status_code=303)
     async def remove_evidence(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
-        appraisal_id: FromPath[int],
-        target_id: FromPath[int],
-        indicator_id: FromPath[int],
+        at: NamedDependency[IndicatorAt],
         evidence_id: FromPath[int],
     ) -> Response[Any]:
         async def work(fields: Fields) -> None:
             version = convert(fields, ActionRequest).version
-            await services(EvidenceService).remove(
-                appraisal_id, target_id, indicator_id, evidence_id, version
-            )
+            await services(EvidenceService).remove(*at, evidence_id, version)
 
-        return await self._submit(
-            request, services, appraisal_id, work, f"indicator-{indicator_id}"
-        )
+        return await self._submit(services, at.appraisal_id, work, at.anchor)
 
     @get("/evidence/{evidence_id:int}")
     async def evidence_file(
         self, services: NamedDependency[Services], evidence_id: FromPath[int]
     ) -> File:
-        return stored_download(await services(EvidenceService).stored_file(evidence_id))
+        return file_response(await services(EvidenceService).stored_file(evidence_id))
 
     # -- the evaluator: expectations, the rating, peers -----------------------------------
 
     @post("/appraisals/{appraisal_id:int}/expectations", status_code=303)
     async def expectations(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
@@ -337,12 +318,11 @@ class AppraisalPages(Controller):
             )
             await services(EvaluationService).set_expectations(appraisal_id, data)
 
-        return await self._submit(request, services, appraisal_id, work, "behaviour")
+        return await self._submit(services, appraisal_id, work, "behaviour")
 
     @post("/appraisals/{appraisal_id:int}/evaluation", status_code=303)
     async def evaluation(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
@@ -356,12 +336,11 @@ class AppraisalPages(Controller):
                     appraisal_id, "submit_review", ActionRequest(version=saved.version)
                 )
 
-        return await self._submit(request, services, appraisal_id, work, "rating")
+        return await self._submit(services, appraisal_id, work, "rating")
 
     @post("/appraisals/{appraisal_id:int}/peers", status_code=303)
     async def invite_peers(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
@@ -370,12 +349,11 @@ class AppraisalPages(Controller):
             data = convert({"nips": nips, "due": fields.get("due")}, PeerInvite)
             await services(PeerService).invite(appraisal_id, data, services.locale)
 
-        return await self._submit(request, services, appraisal_id, work, "peers")
+        return await self._submit(services, appraisal_id, work, "peers")
 
     @post("/appraisals/{appraisal_id:int}/reassign", status_code=303)
     async def reassign(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
@@ -383,45 +361,43 @@ class AppraisalPages(Controller):
 
         async def work(fields: Fields) -> None:
             data = convert(
-                _pick(fields, "version", "reason", "evaluator_nip", "reviewer_nip"),
+                pick(fields, "version", "reason", "evaluator_nip", "reviewer_nip"),
                 ReassignRequest,
             )
             await services(AppraisalService).reassign(appraisal_id, data)
 
-        return await self._submit(request, services, appraisal_id, work)
+        return await self._submit(services, appraisal_id, work)
 
     # -- the dialogue ---------------------------------------------------------------------
 
     @post("/appraisals/{appraisal_id:int}/feedback", status_code=303)
     async def feedback_note(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
         """A feedback note on the RHK the writer chose (``target_id``)."""
 
         async def work(fields: Fields) -> None:
-            target = convert(_pick(fields, "target_id"), FeedbackTarget).target_id
-            data = convert(_pick(fields, "body"), FeedbackCreate)
+            target = convert(pick(fields, "target_id"), FeedbackTarget).target_id
+            data = convert(pick(fields, "body"), FeedbackCreate)
             await services(CoachingService).add_feedback(appraisal_id, target, data)
 
-        return await self._submit(request, services, appraisal_id, work, "dialogue")
+        return await self._submit(services, appraisal_id, work, "dialogue")
 
     @post("/appraisals/{appraisal_id:int}/coaching", status_code=303)
     async def coaching(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         appraisal_id: FromPath[int],
     ) -> Response[Any]:
         async def work(fields: Fields) -> None:
             data = convert(
-                _pick(fields, "held_on", "kind", "topic", "agreed_actions"), SessionCreate
+                pick(fields, "held_on", "kind", "topic", "agreed_actions"), SessionCreate
             )
             await services(CoachingService).record_session(appraisal_id, data)
 
-        return await self._submit(request, services, appraisal_id, work, "dialogue")
+        return await self._submit(services, appraisal_id, work, "dialogue")
 
     # -- documents ------------------------------------------------------------------------
 

@@ -77,6 +77,11 @@ async def form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return fields_in(await request.form())
 
 
+def pick(fields: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """The fields ``names`` of a form (:func:`convert` leaves the empty ones out)."""
+    return {name: fields.get(name) for name in names}
+
+
 def _field_of(error: msgspec.ValidationError) -> str:
     text = str(error)
     marker = "at `$."

@@ -4,6 +4,7 @@ with the survey's QR code, the employee import with its preview, accounts, the a
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any
 
 import segno
@@ -14,6 +15,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kinerja_flow.appraisals.calibration import calibration_steps
 from kinerja_flow.appraisals.schemas import BulkActionRequest
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.audit.service import verify
@@ -24,6 +26,7 @@ from kinerja_flow.distribution.service import DistributionService
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs import files
 from kinerja_flow.jobs.access import job_out, visible_job
+from kinerja_flow.jobs.models import Job
 from kinerja_flow.lib.errors import AppError, FieldError, Invalid, NotFound
 from kinerja_flow.lib.principal import HR, Principal, require
 from kinerja_flow.lib.tables import write_csv
@@ -34,10 +37,17 @@ from kinerja_flow.roster.accounts import AccountAdminService
 from kinerja_flow.roster.schemas import AccountDetail, StatusChange
 from kinerja_flow.roster.service import RosterService
 from kinerja_flow.runtime.context import AppContext
-from kinerja_flow.web.forms import Problem, convert, form_data, problem
+from kinerja_flow.web.forms import Problem, convert, form_data, pick, problem
 from kinerja_flow.web.guards import hr_or_auditor
 from kinerja_flow.web.render import page
-from kinerja_flow.web.services import Fields, Services, provide_services, submit
+from kinerja_flow.web.report_pages import EXPORTS
+from kinerja_flow.web.services import (
+    Fields,
+    Services,
+    answer_form,
+    provide_services,
+    submit,
+)
 
 ORG_PREDIKAT = ("istimewa", "baik", "butuh_perbaikan", "kurang", "sangat_kurang")
 CYCLE_FIELDS = ("name", "kind", "period_start", "period_end", "workflow", "distribution_policy")
@@ -71,6 +81,17 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
         yield chunk
 
 
+async def on_every_appraisal(
+    services: Services, cycle_id: int, trigger: str, fields: Fields
+) -> dict[str, Any]:
+    """A step on every appraisal of the cycle where the reader may take it now (the form's
+    ``reason`` and ``comment`` going with it): what to tell, the refused ones by id."""
+    data = convert(pick(fields, "reason", "comment"), BulkActionRequest)
+    result = await services(AppraisalService).fire_all(cycle_id, trigger, data)
+    refused = {r.appraisal_id: r.status_code for r in result.refused}
+    return {"bulk": result, "bulk_trigger": trigger, "refused": refused}
+
+
 class HrPages(Controller):
     path = "/hr"
     guards = [hr_or_auditor]
@@ -101,6 +122,11 @@ class HrPages(Controller):
             workflows=sorted(
                 n for n, e in services.ctx.workflows.items() if e.definition.kind == "appraisal"
             ),
+            calibrated={
+                name: list(calibration_steps(engine))
+                for name, engine in services.ctx.workflows.items()
+                if engine.definition.kind == "appraisal"
+            },
         )
 
     @post("/cycles", status_code=303)
@@ -114,7 +140,7 @@ class HrPages(Controller):
             units = str(fields.get("unit_codes", "")).replace(",", " ").split()
             data = convert(
                 {
-                    **{key: fields.get(key) for key in CYCLE_FIELDS},
+                    **pick(fields, *CYCLE_FIELDS),
                     "deadlines": deadlines,
                     "unit_codes": units or None,
                 },
@@ -154,6 +180,8 @@ class HrPages(Controller):
             predikat=[p.value for p in Predikat],
             org_predikat=ORG_PREDIKAT,
             triggers=hr_triggers(services.ctx, cycle.workflow),
+            calibration=list(calibration_steps(services.ctx.workflows[cycle.workflow])),
+            exports=EXPORTS,
             **extra,
         )
 
@@ -164,43 +192,57 @@ class HrPages(Controller):
         cycle_id: int,
         work: Callable[[Fields], Awaitable[dict[str, Any]]],
     ) -> Template:
-        """A form of the cycle's dashboard: the dashboard again, with what ``work`` answers
-        (what to tell the reader), or with the refusal."""
-        fields = await form_data(request)
-        outcome = await services.attempt(lambda: work(fields))
+        """A form of the cycle's dashboard, answered on the dashboard."""
+        show = partial(self._cycle, request, services, cycle_id)
+        return await answer_form(services, work, show)
+
+    async def _started(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        cycle_id: int,
+        start: Callable[[], Awaitable[Job]],
+    ) -> Response[Any]:
+        """Start a job on the cycle and follow it on its page (or show the refusal)."""
+        outcome = await services.attempt(start)
         if isinstance(outcome, Problem):
             return await self._cycle(request, services, cycle_id, problem=outcome)
-        return await self._cycle(request, services, cycle_id, **outcome)
+        return Redirect(f"/hr/jobs/{outcome.id}", status_code=303)
 
-    @post("/cycles/{cycle_id:int}/open", status_code=200)
+    @post("/cycles/{cycle_id:int}/open", status_code=303)
     async def open_cycle(
         self,
         request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         cycle_id: FromPath[int],
-    ) -> Template:
-        async def work(_fields: Fields) -> dict[str, Any]:
-            return {"opened": await services(CycleService).open(cycle_id)}
+    ) -> Response[Any]:
+        """Opening runs as a job: its page follows it, then links back to the cycle."""
+        return await self._started(
+            request, services, cycle_id, lambda: services(CycleService).start_open(cycle_id)
+        )
 
-        return await self._on_cycle(request, services, cycle_id, work)
-
-    @post("/cycles/{cycle_id:int}/actions/{trigger:str}", status_code=200)
+    @post("/cycles/{cycle_id:int}/actions/{trigger:str}", status_code=303)
     async def bulk(
         self,
         request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         cycle_id: FromPath[int],
         trigger: FromPath[str],
-    ) -> Template:
-        async def work(fields: Fields) -> dict[str, Any]:
+    ) -> Response[Any]:
+        """An action on the whole cycle runs as a job: its page lists the refusals (HR's
+        form; auditors read the dashboard without it)."""
+        require(services.principal, HR)
+        fields = await form_data(request)
+
+        async def start() -> Job:
             data = convert(
                 {"reason": fields.get("reason"), "comment": fields.get("comment")},
                 BulkActionRequest,
             )
-            result = await services(AppraisalService).fire_all(cycle_id, trigger, data)
-            return {"bulk": result, "bulk_trigger": trigger}
+            appraisals: AppraisalService = services(AppraisalService)
+            return await appraisals.start_fire_all(cycle_id, trigger, data)
 
-        return await self._on_cycle(request, services, cycle_id, work)
+        return await self._started(request, services, cycle_id, start)
 
     @post("/cycles/{cycle_id:int}/units/{code:str}/result", status_code=200)
     async def unit_result(
@@ -212,7 +254,7 @@ class HrPages(Controller):
     ) -> Template:
         async def work(fields: Fields) -> dict[str, Any]:
             data = convert(
-                {"org_predikat": fields.get("org_predikat"), "reason": fields.get("reason")},
+                pick(fields, "org_predikat", "reason"),
                 UnitResultSet,
             )
             await services(DistributionService).set_result(cycle_id, code, data)
@@ -228,10 +270,21 @@ class HrPages(Controller):
         cycle_id: FromPath[int],
         state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
     ) -> Template:
+        """The cycle's appraisals (of one state, or of the employees found by NIP or name)."""
         cycle = await services(CycleService).get(cycle_id)
-        listed = await services(AppraisalService).list(cycle_id, state_filter, None, 100, offset)
-        return page(request, "hr/appraisals.html", cycle=cycle, listed=listed, state=state_filter)
+        listed = await services(AppraisalService).list(
+            cycle_id, state_filter or None, None, 100, offset, search=q or None
+        )
+        return page(
+            request,
+            "hr/appraisals.html",
+            cycle=cycle,
+            listed=listed,
+            state=state_filter or "",
+            q=q or "",
+        )
 
     # -- units ----------------------------------------------------------------------------
 
@@ -246,14 +299,14 @@ class HrPages(Controller):
         self, request: Request[Any, Any, Any], services: NamedDependency[Services]
     ) -> Response[Any]:
         async def work(fields: Fields) -> None:
-            data = convert({k: fields.get(k) for k in ("code", "name", "parent_code")}, UnitCreate)
+            data = convert(pick(fields, "code", "name", "parent_code"), UnitCreate)
             await services(OrgService).create_unit(data)
 
         async def refused(failure: Problem, fields: Fields) -> Response[Any]:
             units = await services(OrgService).list_units()
             return page(request, "hr/units.html", units=units, problem=failure, fields=fields)
 
-        return await submit(request, services, work, done="/hr/units", refused=refused)
+        return await submit(services, work, done="/hr/units", refused=refused)
 
     @get("/units/{code:str}/qr.svg", media_type="image/svg+xml")
     async def survey_qr(
@@ -332,6 +385,7 @@ class HrPages(Controller):
             request,
             "hr/_job.html" if fragment else "hr/job.html",
             job=job_out(row, services.principal.locale),
+            params=row.params,
             preview=bool(row.params.get("dry_run")),
             shown=SHOWN_PROBLEMS,
         )
@@ -383,7 +437,7 @@ class HrPages(Controller):
             if change == "reinvite":
                 return await admin.reinvite(account_id)
             if change in ("deactivate", "reactivate"):
-                reason = convert({"reason": fields.get("reason")}, StatusChange).reason
+                reason = convert(pick(fields, "reason"), StatusChange).reason
                 method = admin.deactivate if change == "deactivate" else admin.reactivate
                 return await method(account_id, reason)
             raise NotFound(_("Not found."))

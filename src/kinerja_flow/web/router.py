@@ -14,9 +14,11 @@ from litestar.static_files import create_static_files_router
 from kinerja_flow.config import Settings
 from kinerja_flow.web.account_pages import AccountPages
 from kinerja_flow.web.appraisal_pages import AppraisalPages
+from kinerja_flow.web.calibration_pages import CalibrationPages
 from kinerja_flow.web.followup_pages import FollowUpPages
 from kinerja_flow.web.hr_pages import HrPages
 from kinerja_flow.web.public_pages import PeerRequestPages, PublicPages
+from kinerja_flow.web.report_pages import ReportPages
 from kinerja_flow.web.sessions import SessionMiddleware
 from kinerja_flow.web.task_pages import TaskPages
 
@@ -50,6 +52,8 @@ def web_routers(settings: Settings) -> list[Router]:
             PublicPages,
             PeerRequestPages,
             HrPages,
+            ReportPages,
+            CalibrationPages,
             FollowUpPages,
         ],
         middleware=[

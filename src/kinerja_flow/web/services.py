@@ -9,13 +9,13 @@ from typing import Any, TypeVar
 
 from litestar import Request, Response
 from litestar.di import NamedDependency
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.runtime.context import AppContext
-from kinerja_flow.web.forms import Problem, attempt, fields_in
-from kinerja_flow.web.render import page_locale
+from kinerja_flow.web.forms import Problem, attempt, fields_in, form_data
+from kinerja_flow.web.render import page, page_locale
 
 T = TypeVar("T")
 Fields = dict[str, Any]
@@ -29,6 +29,8 @@ class Services:
     session: AsyncSession
     ctx: AppContext
     principal: Principal
+    request: Request[Any, Any, Any]
+    """The request being answered (its form, and the page drawn for it)."""
 
     def __call__(self, kind: type[Any]) -> Any:
         return kind(self.session, self.ctx, self.principal)
@@ -36,6 +38,10 @@ class Services:
     @property
     def locale(self) -> str:
         return self.principal.locale
+
+    def page(self, template: str, **context: Any) -> Template:
+        """``template`` drawn for the reader (see :func:`kinerja_flow.web.render.page`)."""
+        return page(self.request, template, **context)
 
     async def attempt(self, work: Callable[[], Awaitable[T]]) -> T | Problem:
         """``work``'s answer, or its refusal (see :func:`kinerja_flow.web.forms.attempt`)."""
@@ -48,11 +54,10 @@ def provide_services(
     request: Request[Any, Any, Any],
 ) -> Services:
     principal: Principal = request.user
-    return Services(db_session, ctx, replace(principal, locale=page_locale(request)))
+    return Services(db_session, ctx, replace(principal, locale=page_locale(request)), request)
 
 
 async def submit(
-    request: Request[Any, Any, Any],
     services: Services,
     work: Callable[[Fields], Awaitable[Any]],
     *,
@@ -62,7 +67,7 @@ async def submit(
     """Handle a page's form: ``work`` with its fields, then to ``done`` (303), or the page
     ``refused`` draws with the problem beside the form (and the fields as they were sent).
     Uploaded files are closed after."""
-    form = await request.form()
+    form = await services.request.form()
     try:
         fields = fields_in(form)
         outcome = await services.attempt(lambda: work(fields))
@@ -71,3 +76,17 @@ async def submit(
     if isinstance(outcome, Problem):
         return await refused(outcome, fields)
     return Redirect(done, status_code=303)
+
+
+async def answer_form(
+    services: Services,
+    work: Callable[[Fields], Awaitable[dict[str, Any]]],
+    show: Callable[..., Awaitable[Template]],
+) -> Template:
+    """Handle a form answered on its own page (a dashboard): ``show`` the page again with
+    what ``work`` answers (what to tell the reader), or with the refusal (``problem``)."""
+    fields = await form_data(services.request)
+    outcome = await services.attempt(lambda: work(fields))
+    if isinstance(outcome, Problem):
+        return await show(problem=outcome)
+    return await show(**outcome)

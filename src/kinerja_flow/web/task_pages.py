@@ -31,8 +31,10 @@ class TaskPages(Controller):
         peers: NamedDependency[PeerService],
     ) -> Template:
         tasks = await appraisals.tasks()
+        waiting = {task.appraisal_id for task in tasks}
+        own = [mine for mine in await appraisals.own() if mine.appraisal_id not in waiting]
         asked = [one for one in await peers.mine(page_locale(request)) if one.open]
-        return page(request, "tasks.html", tasks=tasks, peer_requests=asked)
+        return page(request, "tasks.html", tasks=tasks, own=own, peer_requests=asked)
 
     @get("/team")
     async def team(
