@@ -41,6 +41,12 @@ async def test_list_filters_by_state_and_paginates(api: Api) -> None:
     rest = (await api.get("/api/v1/appraisals", HR, params={"limit": 10, "offset": 2})).json()
     assert len(rest["items"]) == 4
     assert not {i["id"] for i in page["items"]} & {i["id"] for i in rest["items"]}
+    # a page past the end is empty but still counts them all, even far past the end
+    for offset in (6, 2**48):
+        beyond = await api.get("/api/v1/appraisals", HR, params={"limit": 5, "offset": offset})
+        assert beyond.status_code == 200, beyond.text
+        assert beyond.json()["items"] == []
+        assert beyond.json()["total"] == 6
     assert (await api.get("/api/v1/appraisals", HR, params={"state": "closed"})).json()[
         "total"
     ] == 0

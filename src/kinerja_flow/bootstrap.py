@@ -83,7 +83,9 @@ def build_context(settings: Settings, clock: Clock) -> AppContext:
     )
     distribution_policy = load_policy(data_dir("policies") / "distribution.toml")
     followup_rules = load_rules(settings.followup_rules_path)
-    engine = create_engine(settings.database_url, pooled=settings.database_pool == "queue")
+    pooled = settings.database_pool == "queue"
+    sizes: dict[str, Any] = {"pool_size": settings.database_pool_size} if pooled else {}
+    engine = create_engine(settings.database_url, pooled=pooled, **sizes)
     return AppContext(
         settings=settings,
         clock=clock,

@@ -23,6 +23,10 @@ class SmtpTls(StrEnum):
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = "sqlite+aiosqlite:///./kinerja-flow.sqlite3"
     database_pool: Literal["queue", "null"] = "queue"
+    database_pool_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 20
+    """Connections a pooled ``serve`` or ``worker`` process keeps open (and up to 10 more while
+    busy): one per request served at once, so that busy moments reuse connections rather than
+    open and close them."""
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = "dev-only-secret-change-me-in-production-0123456789"  # noqa: S105
     audit_secret: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,34 +10,35 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.extensions import EXTENSIONS
 from kinerja_flow.appraisals.models import Appraisal, Indicator, Target
 from kinerja_flow.appraisals.parties import appraisal_roles, visible_appraisals
+from kinerja_flow.appraisals.read_model import (
+    AppraisalHead,
+    AppraisalRow,
+    CycleDates,
+    read_head,
+    read_skp,
+)
 from kinerja_flow.appraisals.rules import APPEAL_WINDOW, AppraisalFacts
 from kinerja_flow.appraisals.schemas import (
     ActionRequest,
-    AppealOut,
     AppraisalOut,
     BehaviourOut,
-    EvidenceOut,
     FollowUpBrief,
     IndicatorBasis,
-    IndicatorOut,
     Person,
     RatingExplanation,
-    SupportedTarget,
-    TargetOut,
     UnitIkm,
 )
-from kinerja_flow.appraisals.suggestion import suggest
+from kinerja_flow.appraisals.suggestion import Measured, suggest
 from kinerja_flow.berakhlak import CORE_VALUES, VALUE_NAMES
 from kinerja_flow.feedback.service import measure
 from kinerja_flow.i18n import _, translate
 from kinerja_flow.labels import label
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import NotFound
-from kinerja_flow.org.models import Employee, Unit
+from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.cases import CaseService
 from kinerja_flow.runtime.timing import Anchor
 from kinerja_flow.workflow.definition import DeadlineDef
@@ -63,42 +65,11 @@ def _number(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
-def _indicator_out(indicator: Indicator, concealed: bool) -> IndicatorOut:
-    return IndicatorOut(
-        id=indicator.id,
-        position=indicator.position,
-        description=indicator.description,
-        aspect=indicator.aspect,  # type: ignore[arg-type]
-        target_value=_number(indicator.target_value),
-        target_unit=indicator.target_unit,
-        target_text=indicator.target_text,
-        weight=_number(indicator.weight),
-        realisation_value=_number(indicator.realisation_value),
-        realisation_text=indicator.realisation_text,
-        assessment=None if concealed else indicator.assessment,  # type: ignore[arg-type]
-        evidence=[
-            msgspec.convert(e, EvidenceOut, from_attributes=True) for e in indicator.evidence
-        ],
-    )
-
-
-def _target_out(target: Target, concealed: bool) -> TargetOut:
-    supports = target.supports
-    return TargetOut(
-        id=target.id,
-        position=target.position,
-        title=target.title,
-        supports=SupportedTarget(supports.id, supports.appraisal_id, supports.title)
-        if supports
-        else None,
-        indicators=[_indicator_out(i, concealed) for i in target.indicators],
-        evaluator_feedback=None if concealed else target.evaluator_feedback,
-    )
-
-
-def explain(appraisal: Appraisal, locale: str) -> RatingExplanation:
+def explain(
+    appraisal: AppraisalHead, indicators: Sequence[Measured], locale: str
+) -> RatingExplanation:
     """How the predikat was (or would be) reached; the suggestion is frozen at submission."""
-    live = suggest(appraisal.approach, appraisal.indicators)
+    live = suggest(appraisal.approach, indicators)
     suggested = appraisal.suggested_results_rating or live.rating
     results, behaviour = appraisal.results_rating, appraisal.behaviour_rating
     cell = None
@@ -132,7 +103,7 @@ def explain(appraisal: Appraisal, locale: str) -> RatingExplanation:
     )
 
 
-def _concealed_explanation(appraisal: Appraisal) -> RatingExplanation:
+def _concealed_explanation(appraisal: AppraisalHead) -> RatingExplanation:
     return RatingExplanation(
         approach=appraisal.approach,  # type: ignore[arg-type]
         suggested_results_rating=None,
@@ -148,7 +119,7 @@ def _concealed_explanation(appraisal: Appraisal) -> RatingExplanation:
 
 
 def state_deadline(
-    engine: WorkflowEngine[Any], state: str, state_changed_at: datetime, cycle: Cycle
+    engine: WorkflowEngine[Any], state: str, state_changed_at: datetime, cycle: CycleDates
 ) -> tuple[DeadlineDef, Anchor] | None:
     """The deadline of ``state`` for an appraisal that entered it at ``state_changed_at``, and
     what it counts from (a date of the cycle, or the entry), if the state has one."""
@@ -160,12 +131,34 @@ def state_deadline(
 
 
 class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
-    """The base of the services that read or change one appraisal."""
+    """The base of the services that read or change one appraisal.
+
+    Changes load the appraisal as ORM objects (:meth:`_load`); reads go through the read model
+    (:meth:`head`, :meth:`describe`). What the caller is on an appraisal, what they may do and
+    see is decided from the same columns either way (:class:`AppraisalRow`).
+    """
 
     kind = "appraisal"
 
-    def _resolve_roles(self, case: Appraisal) -> CaseRoles:
+    def _resolve_roles(self, case: AppraisalRow) -> CaseRoles:
         return appraisal_roles(self.principal, case)
+
+    def roles(self, case: AppraisalRow) -> CaseRoles:
+        """Who the caller is on the appraisal, decided once per request (an ORM object or a
+        head of the read model alike)."""
+        found = self._roles.get(case.id)
+        if found is None:
+            found = self._roles[case.id] = self._resolve_roles(case)
+        return found
+
+    def _engine(self, case: AppraisalRow) -> WorkflowEngine[AppraisalFacts]:
+        return self.ctx.workflows[case.workflow]
+
+    def allowed_actions(self, case: AppraisalRow) -> list[str]:
+        return self._engine(case).allowed_triggers(case.state, self.roles(case))
+
+    def capabilities(self, case: AppraisalRow) -> list[str]:
+        return self._engine(case).allowed_capabilities(case.state, self.roles(case))
 
     def _appraisal_of(self, case: Appraisal) -> int | None:
         return case.id
@@ -189,12 +182,23 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
             query = query.with_for_update(of=Appraisal)
         appraisal = await self.session.scalar(query)
         if appraisal is None:
-            raise NotFound(
-                _("Appraisal {id} does not exist or is not visible to you."), id=appraisal_id
-            )
+            raise self._not_found(appraisal_id)
         return appraisal
 
-    def conceals_result(self, appraisal: Appraisal) -> bool:
+    @staticmethod
+    def _not_found(appraisal_id: int) -> NotFound:
+        return NotFound(
+            _("Appraisal {id} does not exist or is not visible to you."), id=appraisal_id
+        )
+
+    async def head(self, appraisal_id: int) -> AppraisalHead:
+        """The appraisal as read (without its SKP), if the caller may see it (404 otherwise)."""
+        found = await read_head(self.session, appraisal_id, self.principal)
+        if found is None:
+            raise self._not_found(appraisal_id)
+        return found
+
+    def conceals_result(self, appraisal: AppraisalRow) -> bool:
         """The employee does not see the evaluation before it is released to them.
 
         Released means the appraisal left a concealing state with a release time; one cancelled
@@ -206,18 +210,18 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         return unreleased or self._engine(appraisal).conceals_result(appraisal.state)
 
     def state_deadline(
-        self, appraisal: Appraisal, cycle: Cycle
+        self, appraisal: AppraisalRow, cycle: CycleDates
     ) -> tuple[DeadlineDef, Anchor] | None:
         """The deadline of the appraisal's current state and what it counts from, if any."""
         return state_deadline(
             self._engine(appraisal), appraisal.state, appraisal.state_changed_at, cycle
         )
 
-    def state_due_at(self, appraisal: Appraisal, cycle: Cycle) -> datetime | None:
+    def state_due_at(self, appraisal: AppraisalRow, cycle: CycleDates) -> datetime | None:
         found = self.state_deadline(appraisal, cycle)
         return None if found is None else self.ctx.deadline_clock.due_at(*found)
 
-    def appeal_deadline(self, appraisal: Appraisal, cycle: Cycle) -> datetime | None:
+    def appeal_deadline(self, appraisal: AppraisalRow, cycle: CycleDates) -> datetime | None:
         """Until when an appeal may be filed: the deadline of the state that takes appeals
         while the appraisal is there, otherwise 14 days from the release."""
         if appraisal.reviewed_at is None:
@@ -236,8 +240,9 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         rows = await self.session.scalars(select(Employee).where(Employee.id.in_(ids)))
         return {e.id: e for e in rows.all()}
 
-    async def _unit_ikm(self, employee: Employee, cycle: Cycle) -> UnitIkm:
-        unit = await self.session.get_one(Unit, employee.unit_id)
+    async def _unit_ikm(self, head: AppraisalHead) -> UnitIkm:
+        """The IKM of the employee's unit over the cycle's period (summed in SQL)."""
+        cycle, unit = head.cycle, head.unit
         result = await measure(self.session, unit.id, cycle.period_start, cycle.period_end)
         return UnitIkm(
             unit_code=unit.code,
@@ -247,32 +252,36 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
             responses=result.responses,
         )
 
-    async def describe(self, appraisal: Appraisal) -> AppraisalOut:
-        people = await self._people(appraisal)
-        cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
-        roles = self.roles(appraisal)
-        concealed = self.conceals_result(appraisal)
+    async def describe(self, case: AppraisalHead | Appraisal) -> AppraisalOut:
+        """The appraisal as ``GET /api/v1/appraisals/{id}`` shows it to the caller.
+
+        A head read by :meth:`head` is used as it is; an ORM appraisal (just changed, in the
+        caller's transaction) is read again through the read model, which sees the change.
+        """
+        head = case if isinstance(case, AppraisalHead) else await self._head_of_any(case.id)
+        roles = self.roles(head)
+        concealed = self.conceals_result(head)
         locale = self.principal.locale
-        employee = people[appraisal.employee_id]
-        deadline = self.state_deadline(appraisal, cycle)
+        skp = await read_skp(self.session, head.id, concealed)
+        notes = head.behaviour
+        cycle = head.cycle
+        deadline = self.state_deadline(head, cycle)
         clock = self.ctx.deadline_clock
-        notes = {note.value: note for note in appraisal.behaviour}
-        appeal = appraisal.appeal
         followups: list[FollowUpBrief] = []
         earlier: list[FollowUpBrief] = []
         if (read := EXTENSIONS.followups) is not None:
-            followups, earlier = await read(self.session, self.ctx, appraisal, locale)
+            followups, earlier = await read(self.session, self.ctx, head, locale)
         return AppraisalOut(
-            id=appraisal.id,
-            cycle_id=appraisal.cycle_id,
-            workflow=appraisal.workflow,
-            state=appraisal.state,
-            version=appraisal.version,
-            employee=person(employee),  # type: ignore[arg-type]
-            evaluator=person(people.get(appraisal.evaluator_id or 0)),
-            reviewer=person(people.get(appraisal.reviewer_id or 0)),
-            approach=appraisal.approach,  # type: ignore[arg-type]
-            targets=[_target_out(t, concealed) for t in appraisal.targets],
+            id=head.id,
+            cycle_id=head.cycle_id,
+            workflow=head.workflow,
+            state=head.state,
+            version=head.version,
+            employee=head.employee,
+            evaluator=head.evaluator,
+            reviewer=head.reviewer,
+            approach=head.approach,  # type: ignore[arg-type]
+            targets=skp.targets,
             behaviour=[
                 BehaviourOut(
                     value=value,
@@ -285,26 +294,34 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
                 )
                 for value in CORE_VALUES
             ],
-            rating=_concealed_explanation(appraisal) if concealed else explain(appraisal, locale),
-            unit_ikm=None if roles.held == {"employee"} else await self._unit_ikm(employee, cycle),
-            results_rating=None if concealed else appraisal.results_rating,  # type: ignore[arg-type]
-            behaviour_rating=None if concealed else appraisal.behaviour_rating,  # type: ignore[arg-type]
-            predikat=None if concealed else appraisal.predikat,  # type: ignore[arg-type]
-            return_comment=appraisal.return_comment,
-            review_comment=None if concealed else appraisal.review_comment,
-            reviewed_at=appraisal.reviewed_at,
-            appeal_deadline=self.appeal_deadline(appraisal, cycle),
-            appeal=msgspec.convert(appeal, AppealOut, from_attributes=True) if appeal else None,
-            cancel_reason=appraisal.cancel_reason,
+            rating=_concealed_explanation(head)
+            if concealed
+            else explain(head, skp.indicators, locale),
+            unit_ikm=None if roles.held == {"employee"} else await self._unit_ikm(head),
+            results_rating=None if concealed else head.results_rating,  # type: ignore[arg-type]
+            behaviour_rating=None if concealed else head.behaviour_rating,  # type: ignore[arg-type]
+            predikat=None if concealed else head.predikat,  # type: ignore[arg-type]
+            return_comment=head.return_comment,
+            review_comment=None if concealed else head.review_comment,
+            reviewed_at=head.reviewed_at,
+            appeal_deadline=self.appeal_deadline(head, cycle),
+            appeal=head.appeal,
+            cancel_reason=head.cancel_reason,
             due=clock.last_day(*deadline) if deadline else None,
             due_at=clock.due_at(*deadline) if deadline else None,
-            allowed_actions=self.allowed_actions(appraisal),
-            capabilities=self.capabilities(appraisal),
+            allowed_actions=self.allowed_actions(head),
+            capabilities=self.capabilities(head),
             roles=sorted(roles.held),
-            state_changed_at=appraisal.state_changed_at,
+            state_changed_at=head.state_changed_at,
             followups=followups,
             earlier_improvement_plans=earlier,
         )
+
+    async def _head_of_any(self, appraisal_id: int) -> AppraisalHead:
+        """The head of an appraisal the caller already holds (and so may see)."""
+        found = await read_head(self.session, appraisal_id, None)
+        assert found is not None, "an appraisal loaded in this transaction"
+        return found
 
     async def _open_for_change(self, appraisal_id: int, version: int | None) -> Appraisal:
         await begin_write(self.session)

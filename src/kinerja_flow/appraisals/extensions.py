@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.appraisals.models import Appraisal
+from kinerja_flow.appraisals.read_model import AppraisalHead
 from kinerja_flow.appraisals.schemas import FollowUpBrief
 from kinerja_flow.runtime.context import AppContext
 
 FollowUpReader = Callable[
-    [AsyncSession, AppContext, Appraisal, str],
+    [AsyncSession, AppContext, AppraisalHead, str],
     Awaitable[tuple[list[FollowUpBrief], list[FollowUpBrief]]],
 ]
 """(session, context, appraisal, reader's locale) -> (its items, earlier improvement plans)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, or_, true
 
 from kinerja_flow.appraisals.models import Appraisal
+from kinerja_flow.appraisals.read_model import AppraisalRow
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.principal import GLOBAL_ROLES, HR, SYSTEM_ROLE, Principal
 from kinerja_flow.workflow.roles import CaseRoles
@@ -19,7 +20,7 @@ OWN_CASE = _(
 )
 
 
-def appraisal_roles(principal: Principal, appraisal: Appraisal) -> CaseRoles:
+def appraisal_roles(principal: Principal, appraisal: AppraisalRow) -> CaseRoles:
     """The roles ``principal`` holds on ``appraisal``: derived ones plus global ones.
 
     Separation of duties: HR's powers stop at a case in which the officer is the employee,

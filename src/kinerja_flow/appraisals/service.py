@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts import recipients
@@ -18,6 +18,7 @@ from kinerja_flow.appraisals.access import LOAD_OPTIONS, AppraisalAccess, person
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.appraisals.parties import OWN_CASE, visible_appraisals
+from kinerja_flow.appraisals.read_model import AppraisalHead, read_list
 from kinerja_flow.appraisals.reassignment import Move
 from kinerja_flow.appraisals.release import release_checks
 from kinerja_flow.appraisals.rules import (
@@ -42,7 +43,7 @@ from kinerja_flow.audit.service import events_of_appraisal
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs.models import Job
 from kinerja_flow.jobs.queue import RunningJob, submit, wake
-from kinerja_flow.lib.db import begin_write, is_postgres
+from kinerja_flow.lib.db import begin_write, is_postgres, reading
 from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Forbidden, Invalid, NotFound
 from kinerja_flow.lib.principal import HR, Principal, require
 from kinerja_flow.notifications.outbox import Email
@@ -83,14 +84,18 @@ class AppraisalService(AppraisalAccess):
     # -- reading -------------------------------------------------------------------------
 
     async def get(self, appraisal_id: int) -> AppraisalOut:
-        return await self.describe(await self._load(appraisal_id))
+        async with reading(self.session):
+            return await self.describe(await self.head(appraisal_id))
 
     async def audit_trail(self, appraisal_id: int) -> list[AuditEventOut]:
+        async with reading(self.session):
+            return await self.trail(await self.head(appraisal_id))
+
+    async def trail(self, head: AppraisalHead) -> list[AuditEventOut]:
         """The trail; before release the employee sees that the evaluation moved, not what."""
-        concealed = self.conceals_result(await self._load(appraisal_id))
+        concealed = self.conceals_result(head)
         trail = [
-            AuditEventOut.of(event)
-            for event in await events_of_appraisal(self.session, appraisal_id)
+            AuditEventOut.of(event) for event in await events_of_appraisal(self.session, head.id)
         ]
         if concealed:
             trail = [
@@ -113,46 +118,24 @@ class AppraisalService(AppraisalAccess):
     ) -> AppraisalPage:
         """A page of the appraisals the caller may see; ``search``: the employee's NIP starts
         with it or their name contains it (any case)."""
-        query = (
-            select(Appraisal, Employee)
-            .join(Employee, Appraisal.employee_id == Employee.id)
-            .where(visible_appraisals(self.principal))
-        )
-        if cycle_id is not None:
-            query = query.where(Appraisal.cycle_id == cycle_id)
-        if state is not None:
-            query = query.where(Appraisal.state == state)
-        if search is not None:
-            query = query.where(
-                or_(
-                    Employee.nip.startswith(search, autoescape=True),
-                    Employee.name.icontains(search, autoescape=True),
-                )
+        async with reading(self.session):
+            rows, total = await read_list(
+                self.session, self.principal, cycle_id, state, as_role, limit, offset, search
             )
-        if as_role is not None:
-            column = {
-                "employee": Appraisal.employee_id,
-                "evaluator": Appraisal.evaluator_id,
-                "reviewer": Appraisal.reviewer_id,
-            }[as_role]
-            query = query.where(column == self.principal.employee_id)
-        counted = query.with_only_columns(Appraisal.id).subquery()
-        total = await self.session.scalar(select(func.count()).select_from(counted))
-        rows = await self.session.execute(query.order_by(Appraisal.id).limit(limit).offset(offset))
         items = [
             AppraisalSummary(
                 id=a.id,
                 cycle_id=a.cycle_id,
                 state=a.state,
                 version=a.version,
-                employee=person(e),  # type: ignore[arg-type]
+                employee=employee,
                 evaluator_id=a.evaluator_id,
                 reviewer_id=a.reviewer_id,
                 predikat=None if self.conceals_result(a) else a.predikat,  # type: ignore[arg-type]
             )
-            for a, e in rows.all()
+            for a, employee in rows
         ]
-        return AppraisalPage(items=items, total=total or 0, limit=limit, offset=offset)
+        return AppraisalPage(items=items, total=total, limit=limit, offset=offset)
 
     async def tasks(self) -> builtins.list[TaskOut]:
         """Open appraisals in which the caller takes part and has something to do now, the

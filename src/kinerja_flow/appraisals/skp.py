@@ -15,6 +15,7 @@ from sqlalchemy import select
 from kinerja_flow.appraisals.access import AppraisalAccess
 from kinerja_flow.appraisals.models import Appraisal, Indicator, Target
 from kinerja_flow.appraisals.parties import visible_appraisals
+from kinerja_flow.appraisals.read_model import AppraisalHead
 from kinerja_flow.appraisals.schemas import (
     AppraisalOut,
     ApproachSet,
@@ -28,6 +29,7 @@ from kinerja_flow.appraisals.schemas import (
 )
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.i18n import _
+from kinerja_flow.lib.db import reading
 from kinerja_flow.lib.errors import Conflict, FieldError, Invalid, NotFound
 from kinerja_flow.org.models import Employee
 
@@ -303,8 +305,11 @@ class SkpService(AppraisalAccess):
     # -- cascading (RHK atasan yang diintervensi) ------------------------------------------
 
     async def superior_targets(self, appraisal_id: int) -> list[SupportedTarget]:
+        async with reading(self.session):
+            return await self.superior_targets_of(await self.head(appraisal_id))
+
+    async def superior_targets_of(self, appraisal: AppraisalHead) -> list[SupportedTarget]:
         """The evaluator's RHKs in the same cycle, which this SKP's RHKs may support."""
-        appraisal = await self._load(appraisal_id)
         rows = await self.session.scalars(
             select(Target)
             .join(Appraisal, Target.appraisal_id == Appraisal.id)

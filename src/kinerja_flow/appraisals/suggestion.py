@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
+from typing import Protocol
 
-from kinerja_flow.appraisals.models import Indicator
 from kinerja_flow.predikat import Rating
 
 ABOVE_FROM = Fraction(110, 100)
@@ -28,6 +29,23 @@ LOWER_IS_BETTER = frozenset({"time", "cost"})
 POINTS = {Rating.BELOW: 1, Rating.MEETS: 2, Rating.ABOVE: 3}
 MEAN_ABOVE_FROM = Fraction(5, 2)
 MEAN_MEETS_FROM = Fraction(3, 2)
+
+
+class Measured(Protocol):
+    """What the suggestion reads of an indicator (an ORM :class:`Indicator` or a row)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def aspect(self) -> str: ...
+    @property
+    def target_value(self) -> Decimal | None: ...
+    @property
+    def weight(self) -> Decimal | None: ...
+    @property
+    def realisation_value(self) -> Decimal | None: ...
+    @property
+    def assessment(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -45,7 +63,7 @@ class Suggestion:
     levels: tuple[IndicatorLevel, ...]
 
 
-def achievement(indicator: Indicator) -> Fraction | None:
+def achievement(indicator: Measured) -> Fraction | None:
     """Realisation against target, oriented so that more is better; None if not measurable."""
     target, real = indicator.target_value, indicator.realisation_value
     if target is None or real is None or target == 0:
@@ -65,7 +83,7 @@ def level_of(share: Fraction) -> Rating:
     return Rating.BELOW
 
 
-def suggest(approach: str, indicators: Iterable[Indicator]) -> Suggestion:
+def suggest(approach: str, indicators: Iterable[Measured]) -> Suggestion:
     """The suggested results rating of an SKP; None while any indicator has no level yet."""
     levels: list[IndicatorLevel] = []
     for indicator in indicators:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from kinerja_flow.appraisals.access import AppraisalAccess
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal, Target
+from kinerja_flow.appraisals.read_model import AppraisalHead
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.coaching.models import CoachingSession, FeedbackNote
 from kinerja_flow.coaching.schemas import (
@@ -18,7 +19,7 @@ from kinerja_flow.coaching.schemas import (
     SessionOut,
 )
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.db import begin_write
+from kinerja_flow.lib.db import begin_write, reading
 from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
 
 
@@ -104,7 +105,11 @@ class CoachingService(AppraisalAccess):
         return msgspec.convert(record, SessionOut, from_attributes=True)
 
     async def dialogue(self, appraisal_id: int) -> DialogueOut:
-        appraisal = await self._load(appraisal_id, full=False)
+        async with reading(self.session):
+            return await self.dialogue_of(await self.head(appraisal_id))
+
+    async def dialogue_of(self, appraisal: AppraisalHead) -> DialogueOut:
+        """The dialogue of an appraisal the caller has read (:meth:`head`)."""
         notes = await self.session.scalars(
             select(FeedbackNote)
             .where(FeedbackNote.appraisal_id == appraisal.id)

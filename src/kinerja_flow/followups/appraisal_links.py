@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.extensions import EXTENSIONS
 from kinerja_flow.appraisals.models import Appraisal
+from kinerja_flow.appraisals.read_model import AppraisalHead
 from kinerja_flow.appraisals.rules import RULES, AppraisalFacts, EffectContext
 from kinerja_flow.appraisals.schemas import FollowUpBrief
 from kinerja_flow.development import FollowUpKind
@@ -81,7 +82,54 @@ async def note_open_followups(ctx: EffectContext) -> dict[str, Any]:
     return {"open_followups": [{"id": i.id, "state": i.state, "title": i.title} for i in items]}
 
 
-def _brief(item: FollowUp, locale: str) -> FollowUpBrief:
+_items, _appraisals, _cycles = FollowUp.__table__, Appraisal.__table__, Cycle.__table__
+_BRIEF = [
+    _items.c[name]
+    for name in (
+        "id",
+        "kind",
+        "title",
+        "state",
+        "owner",
+        "due",
+        "sources",
+        "outcome",
+        "appraisal_id",
+        "workflow",
+        "created_at",
+    )
+]
+_employee = bindparam("employee_id", type_=_items.c.employee_id.type)
+_EARLIER_APPRAISALS = (
+    select(_appraisals.c.id)
+    .select_from(_appraisals.join(_cycles, _appraisals.c.cycle_id == _cycles.c.id))
+    .where(
+        _appraisals.c.employee_id == _employee,
+        _cycles.c.period_end < bindparam("period_start", type_=_cycles.c.period_end.type),
+    )
+)
+APPRAISAL_FOLLOWUPS = (
+    select(*_BRIEF)
+    .where(
+        or_(
+            _items.c.appraisal_id == bindparam("appraisal_id", type_=_items.c.appraisal_id.type),
+            and_(
+                _items.c.employee_id == _employee,
+                _items.c.kind == FollowUpKind.IMPROVEMENT_PLAN,
+                or_(
+                    _items.c.appraisal_id.in_(_EARLIER_APPRAISALS),
+                    _items.c.appraisal_id.is_(None),
+                ),
+            ),
+        )
+    )
+    .order_by(_items.c.id)
+)
+"""In one statement: the items appraisal ``:appraisal_id`` motivated, and the improvement plans
+of its employee ``:employee_id`` of cycles that ended before ``:period_start`` or of none."""
+
+
+def _brief(item: Row[Any], locale: str) -> FollowUpBrief:
     return FollowUpBrief(
         id=item.id,
         kind=item.kind,
@@ -97,41 +145,31 @@ def _brief(item: FollowUp, locale: str) -> FollowUpBrief:
 
 
 async def appraisal_followups(
-    session: AsyncSession, ctx: AppContext, appraisal: Appraisal, locale: str
+    session: AsyncSession, ctx: AppContext, appraisal: AppraisalHead, locale: str
 ) -> tuple[list[FollowUpBrief], list[FollowUpBrief]]:
     """The items ``appraisal`` motivated, and the employee's improvement plans from before
-    (those of earlier cycles, or of no appraisal, not called off)."""
-    own = await session.scalars(
-        select(FollowUp).where(FollowUp.appraisal_id == appraisal.id).order_by(FollowUp.id)
+    (those of earlier cycles, or of no appraisal, not called off, made before this cycle
+    ended)."""
+    cycle = appraisal.cycle
+    rows = await session.execute(
+        APPRAISAL_FOLLOWUPS,
+        {
+            "appraisal_id": appraisal.id,
+            "employee_id": appraisal.employee_id,
+            "period_start": cycle.period_start,
+        },
     )
-    cycle = await session.get_one(Cycle, appraisal.cycle_id)
-    earlier_cycles = select(Appraisal.id).join(Cycle, Appraisal.cycle_id == Cycle.id)
-    plans = await session.scalars(
-        select(FollowUp)
-        .where(
-            FollowUp.employee_id == appraisal.employee_id,
-            FollowUp.kind == FollowUpKind.IMPROVEMENT_PLAN,
-            or_(
-                FollowUp.appraisal_id.in_(
-                    earlier_cycles.where(
-                        Appraisal.employee_id == appraisal.employee_id,
-                        Cycle.period_end < cycle.period_start,
-                    )
-                ),
-                FollowUp.appraisal_id.is_(None),
-            ),
-        )
-        .order_by(FollowUp.due, FollowUp.id)
-    )
-    return (
-        [_brief(item, locale) for item in own.all()],
-        [
-            _brief(item, locale)
-            for item in plans.all()
-            if not ctx.workflows[item.workflow].is_discarded(item.state)
+    own, plans = [], []
+    for item in rows:
+        if item.appraisal_id == appraisal.id:
+            own.append(_brief(item, locale))
+        elif (
+            not ctx.workflows[item.workflow].is_discarded(item.state)
             and item.created_at.date() <= cycle.period_end
-        ],
-    )
+        ):
+            plans.append((item.due, _brief(item, locale)))
+    plans.sort(key=lambda plan: (plan[0], plan[1].id))
+    return own, [brief for _due, brief in plans]
 
 
 EXTENSIONS.followups = appraisal_followups

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -130,6 +132,25 @@ async def begin_write(session: AsyncSession) -> None:
     if session.in_transaction():
         raise RuntimeError("begin_write() must start the unit of work")
     await session.connection(execution_options={WRITE_OPTION: True})
+
+
+@asynccontextmanager
+async def reading(session: AsyncSession) -> AsyncIterator[None]:
+    """Read only, in a unit of work of its own: on PostgreSQL without a transaction.
+
+    Each statement then runs on its own, which under PostgreSQL's READ COMMITTED sees what a
+    transaction would (every statement its own snapshot), without the ``BEGIN`` and ``ROLLBACK``
+    round trips. SQLite keeps its transaction (a consistent snapshot, no network). Inside a
+    transaction already open (a change about to be committed) the reads join it and see it.
+    """
+    if session.in_transaction() or not is_postgres(session):
+        yield
+        return
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        yield
+    finally:
+        await session.rollback()  # ends the unit of work and returns the connection
 
 
 def is_postgres(session: AsyncSession) -> bool:

@@ -12,9 +12,10 @@ from kinerja_flow.accounts.models import Account
 from kinerja_flow.appraisals.access import AppraisalAccess
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
+from kinerja_flow.appraisals.read_model import AppraisalHead
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.db import begin_write
+from kinerja_flow.lib.db import begin_write, reading
 from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee
@@ -143,8 +144,11 @@ class PeerService(AppraisalAccess):
         return peers
 
     async def feedback(self, appraisal_id: int, locale: str) -> PeerFeedbackOut:
+        async with reading(self.session):
+            return await self.feedback_of(await self.head(appraisal_id), locale)
+
+    async def feedback_of(self, appraisal: AppraisalHead, locale: str) -> PeerFeedbackOut:
         """Named for HR, auditors, evaluator and reviewer; anonymous for the employee."""
-        appraisal = await self._load(appraisal_id, full=False)
         min_responses = self.ctx.settings.peer_min_responses
         if "employee" not in self.roles(appraisal):
             return await self._named(appraisal.id, locale)

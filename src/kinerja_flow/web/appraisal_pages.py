@@ -37,6 +37,7 @@ from kinerja_flow.documents.service import DocumentService
 from kinerja_flow.evidence.controllers import file_response
 from kinerja_flow.evidence.schemas import FileFields, LinkCreate
 from kinerja_flow.evidence.service import EvidenceService
+from kinerja_flow.lib.db import reading
 from kinerja_flow.lib.errors import NotFound
 from kinerja_flow.peers.schemas import PeerInvite
 from kinerja_flow.peers.service import PeerService
@@ -120,15 +121,18 @@ class AppraisalPages(Controller):
         saved: bool = False,
     ) -> Template:
         locale = services.locale
-        appraisal = await services(AppraisalService).get(appraisal_id)
-        trail = await services(AppraisalService).audit_trail(appraisal_id)
-        dialogue = await services(CoachingService).dialogue(appraisal_id)
-        peers = await services(PeerService).feedback(appraisal_id, locale)
-        superior = (
-            await services(SkpService).superior_targets(appraisal_id)
-            if "skp" in appraisal.capabilities
-            else []
-        )
+        appraisals: AppraisalService = services(AppraisalService)
+        async with reading(services.session):  # the appraisal read once, for every part
+            head = await appraisals.head(appraisal_id)
+            appraisal = await appraisals.describe(head)
+            trail = await appraisals.trail(head)
+            dialogue = await services(CoachingService).dialogue_of(head)
+            peers = await services(PeerService).feedback_of(head, locale)
+            superior = (
+                await services(SkpService).superior_targets_of(head)
+                if "skp" in appraisal.capabilities
+                else []
+            )
         return services.page(
             "appraisal.html",
             a=appraisal,
