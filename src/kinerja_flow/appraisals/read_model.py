@@ -342,7 +342,6 @@ class ListedRow(msgspec.Struct, frozen=True):
 _listed: list[Any] = []
 _LISTED = _columns(_appraisal, ListedRow.__struct_fields__, _listed)
 _LISTED_PERSON = _columns(_employee, Person.__struct_fields__, _listed)
-_TOTAL = len(_listed)
 _ROLE_COLUMNS = dict(zip(("employee", "evaluator", "reviewer"), _PARTIES, strict=True))
 
 
@@ -357,36 +356,45 @@ def _like_text(text: str) -> str:
 
 
 @cache
-def _list_query(
+def _list_queries(
     everything: bool, by_cycle: bool, by_state: bool, by_search: bool, role: str | None
-) -> Select[Any]:
-    """The page of a list of appraisals, with the count of all its rows in each row; built
-    once per combination of filters, with the values as bound parameters (``:me``,
-    ``:cycle_id``, ``:state``, ``:nip_prefix``, ``:name_part``, ``:limit``, ``:offset``)."""
-    query = (
-        select(*_listed, func.count().over())
-        .select_from(_appraisal.join(_employee, _appraisal.c.employee_id == _employee.c.id))
-        .order_by(_appraisal.c.id)
-        .limit(bindparam("limit", type_=BigInteger))
-        .offset(bindparam("offset", type_=BigInteger))
-    )
+) -> tuple[Select[Any], Select[Any]]:
+    """A page of a list of appraisals, and the count of all of them; built once per
+    combination of filters, with the values as bound parameters (``:me``, ``:cycle_id``,
+    ``:state``, ``:nip_prefix``, ``:name_part``, ``:limit``, ``:offset``).
+
+    Two statements rather than one with ``count(*) OVER ()``: the page then reads only its
+    rows in the order of the key, and the count only the appraisals (and the employees when
+    searching by them), where the window had every row joined and sorted for each page.
+    """
+    people = _appraisal.join(_employee, _appraisal.c.employee_id == _employee.c.id)
+    filters = []
     if not everything:
-        query = query.where(or_(*(column == _ME for column in _PARTIES)))
+        filters.append(or_(*(column == _ME for column in _PARTIES)))
     if by_cycle:
-        query = query.where(_appraisal.c.cycle_id == bindparam("cycle_id"))
+        filters.append(_appraisal.c.cycle_id == bindparam("cycle_id"))
     if by_state:
-        query = query.where(_appraisal.c.state == bindparam("state"))
+        filters.append(_appraisal.c.state == bindparam("state"))
     if by_search:
         name_part = func.lower(bindparam("name_part", type_=_employee.c.name.type))
-        query = query.where(
+        filters.append(
             or_(
                 _employee.c.nip.like(bindparam("nip_prefix"), escape=_ESCAPE),
                 func.lower(_employee.c.name).like(name_part, escape=_ESCAPE),
             )
         )
     if role is not None:
-        query = query.where(_ROLE_COLUMNS[role] == _ME)
-    return query
+        filters.append(_ROLE_COLUMNS[role] == _ME)
+    page = (
+        select(*_listed)
+        .select_from(people)
+        .where(*filters)
+        .order_by(_appraisal.c.id)
+        .limit(bindparam("limit", type_=BigInteger))
+        .offset(bindparam("offset", type_=BigInteger))
+    )
+    count = select(func.count()).select_from(people if by_search else _appraisal).where(*filters)
+    return page, count
 
 
 async def read_list(
@@ -404,7 +412,7 @@ async def read_list(
     everything = principal.sees_everything
     if not everything and principal.employee_id is None:
         return [], 0
-    query = _list_query(
+    page, count = _list_queries(
         everything, cycle_id is not None, state is not None, search is not None, role
     )
     pattern = _like_text(search or "")
@@ -417,10 +425,9 @@ async def read_list(
         "limit": limit,
         "offset": offset,
     }
-    rows: Sequence[Sequence[Any]] = (await session.execute(query, params)).all()
-    if rows:
-        total = int(rows[0][_TOTAL])
-    else:  # a page past the end: count apart
-        every = query.limit(None).offset(None).order_by(None).subquery()
-        total = int(await session.scalar(select(func.count()).select_from(every), params) or 0)
+    rows: Sequence[Sequence[Any]] = (await session.execute(page, params)).all()
+    if offset == 0 and len(rows) < limit:  # the whole list is on this page
+        total = len(rows)
+    else:
+        total = int(await session.scalar(count, params) or 0)
     return [(ListedRow(*row[_LISTED]), Person(*row[_LISTED_PERSON])) for row in rows], total
