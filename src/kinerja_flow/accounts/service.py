@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 from litestar.security.jwt import Token
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from kinerja_flow.accounts.links import (
@@ -337,6 +337,26 @@ async def send_reset_link(ctx: AppContext, username: str) -> None:
         await AccountService(session, ctx).send_reset_link(username)
 
 
+_accounts = Account.__table__
+PRINCIPAL = select(
+    *(
+        _accounts.c[name]
+        for name in (
+            "employee_id",
+            "email",
+            "roles",
+            "granted_roles",
+            "locale",
+            "credential_epoch",
+        )
+    )
+).where(
+    _accounts.c.id == bindparam("account_id", type_=_accounts.c.id.type),
+    _accounts.c.active,
+)
+"""The caller behind account ``:account_id``, if active: built once (it runs on every request)."""
+
+
 async def load_principal(
     session: AsyncSession | AsyncConnection, account_id: int, epoch: int | None
 ) -> Principal | None:
@@ -346,18 +366,7 @@ async def load_principal(
     on every request. ``epoch=None`` is for trusted callers (the command line, the demo seed)
     that hold no token.
     """
-    row = (
-        await session.execute(
-            select(
-                Account.employee_id,
-                Account.email,
-                Account.roles,
-                Account.granted_roles,
-                Account.locale,
-                Account.credential_epoch,
-            ).where(Account.id == account_id, Account.active)
-        )
-    ).one_or_none()
+    row = (await session.execute(PRINCIPAL, {"account_id": account_id})).one_or_none()
     if row is None or (epoch is not None and epoch != row.credential_epoch):
         return None
     return Principal(

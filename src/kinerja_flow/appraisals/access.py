@@ -17,6 +17,7 @@ from kinerja_flow.appraisals.read_model import (
     AppraisalHead,
     AppraisalRow,
     CycleDates,
+    Reader,
     read_head,
     read_skp,
 )
@@ -191,9 +192,10 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
             _("Appraisal {id} does not exist or is not visible to you."), id=appraisal_id
         )
 
-    async def head(self, appraisal_id: int) -> AppraisalHead:
-        """The appraisal as read (without its SKP), if the caller may see it (404 otherwise)."""
-        found = await read_head(self.session, appraisal_id, self.principal)
+    async def head(self, appraisal_id: int, db: Reader | None = None) -> AppraisalHead:
+        """The appraisal as read (without its SKP), if the caller may see it (404 otherwise);
+        ``db``: where to read (the request's session unless given)."""
+        found = await read_head(db or self.session, appraisal_id, self.principal)
         if found is None:
             raise self._not_found(appraisal_id)
         return found
@@ -240,10 +242,10 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         rows = await self.session.scalars(select(Employee).where(Employee.id.in_(ids)))
         return {e.id: e for e in rows.all()}
 
-    async def _unit_ikm(self, head: AppraisalHead) -> UnitIkm:
+    async def _unit_ikm(self, head: AppraisalHead, db: Reader) -> UnitIkm:
         """The IKM of the employee's unit over the cycle's period (summed in SQL)."""
         cycle, unit = head.cycle, head.unit
-        result = await measure(self.session, unit.id, cycle.period_start, cycle.period_end)
+        result = await measure(db, unit.id, cycle.period_start, cycle.period_end)
         return UnitIkm(
             unit_code=unit.code,
             unit_name=unit.name,
@@ -252,17 +254,21 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
             responses=result.responses,
         )
 
-    async def describe(self, case: AppraisalHead | Appraisal) -> AppraisalOut:
-        """The appraisal as ``GET /api/v1/appraisals/{id}`` shows it to the caller.
+    async def describe(
+        self, case: AppraisalHead | Appraisal, db: Reader | None = None
+    ) -> AppraisalOut:
+        """The appraisal as ``GET /api/v1/appraisals/{id}`` shows it to the caller; ``db``:
+        where to read the rest (the request's session unless given).
 
         A head read by :meth:`head` is used as it is; an ORM appraisal (just changed, in the
         caller's transaction) is read again through the read model, which sees the change.
         """
+        db = db or self.session
         head = case if isinstance(case, AppraisalHead) else await self._head_of_any(case.id)
         roles = self.roles(head)
         concealed = self.conceals_result(head)
         locale = self.principal.locale
-        skp = await read_skp(self.session, head.id, concealed)
+        skp = await read_skp(db, head.id, concealed)
         notes = head.behaviour
         cycle = head.cycle
         deadline = self.state_deadline(head, cycle)
@@ -270,7 +276,7 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         followups: list[FollowUpBrief] = []
         earlier: list[FollowUpBrief] = []
         if (read := EXTENSIONS.followups) is not None:
-            followups, earlier = await read(self.session, self.ctx, head, locale)
+            followups, earlier = await read(db, self.ctx, head, locale)
         return AppraisalOut(
             id=head.id,
             cycle_id=head.cycle_id,
@@ -297,7 +303,7 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
             rating=_concealed_explanation(head)
             if concealed
             else explain(head, skp.indicators, locale),
-            unit_ikm=None if roles.held == {"employee"} else await self._unit_ikm(head),
+            unit_ikm=None if roles.held == {"employee"} else await self._unit_ikm(head, db),
             results_rating=None if concealed else head.results_rating,  # type: ignore[arg-type]
             behaviour_rating=None if concealed else head.behaviour_rating,  # type: ignore[arg-type]
             predikat=None if concealed else head.predikat,  # type: ignore[arg-type]

@@ -10,14 +10,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from kinerja_flow.appraisals.read_model import AppraisalHead
+from kinerja_flow.appraisals.read_model import AppraisalHead, Reader
 from kinerja_flow.appraisals.schemas import FollowUpBrief
 from kinerja_flow.runtime.context import AppContext
 
 FollowUpReader = Callable[
-    [AsyncSession, AppContext, AppraisalHead, str],
+    [Reader, AppContext, AppraisalHead, str],
     Awaitable[tuple[list[FollowUpBrief], list[FollowUpBrief]]],
 ]
 """(session, context, appraisal, reader's locale) -> (its items, earlier improvement plans)."""

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import BigInteger, FromClause, Select, bindparam, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import (
@@ -42,6 +42,9 @@ from kinerja_flow.appraisals.schemas import (
 )
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.org.models import Employee, Unit
+
+Reader = AsyncSession | AsyncConnection
+"""Where reads run: the request's session (in its transaction), or a connection of their own."""
 
 
 class AppraisalRow(Protocol):
@@ -239,7 +242,7 @@ def _person(values: Sequence[Any]) -> Person | None:
 
 
 async def read_head(
-    session: AsyncSession, appraisal_id: int, principal: Principal | None
+    session: Reader, appraisal_id: int, principal: Principal | None
 ) -> AppraisalHead | None:
     """The head of the appraisal, if ``principal`` may see it (None: whoever asks)."""
     if principal is None or principal.sees_everything:
@@ -271,7 +274,7 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-async def read_skp(session: AsyncSession, appraisal_id: int, concealed: bool) -> Skp:
+async def read_skp(session: Reader, appraisal_id: int, concealed: bool) -> Skp:
     """The RHKs of the appraisal; the evaluator's feedback and assessments left out while the
     result is ``concealed`` from the reader."""
     targets: dict[int, TargetOut] = {}
@@ -398,7 +401,7 @@ def _list_queries(
 
 
 async def read_list(
-    session: AsyncSession,
+    session: Reader,
     principal: Principal,
     cycle_id: int | None,
     state: str | None,

@@ -84,8 +84,9 @@ class AppraisalService(AppraisalAccess):
     # -- reading -------------------------------------------------------------------------
 
     async def get(self, appraisal_id: int) -> AppraisalOut:
-        async with reading(self.session):
-            return await self.describe(await self.head(appraisal_id))
+        # Read on a connection of its own, without the ORM session: nothing here is written.
+        async with self.ctx.autocommit() as connection:
+            return await self.describe(await self.head(appraisal_id, connection), connection)
 
     async def audit_trail(self, appraisal_id: int) -> list[AuditEventOut]:
         async with reading(self.session):
@@ -118,9 +119,9 @@ class AppraisalService(AppraisalAccess):
     ) -> AppraisalPage:
         """A page of the appraisals the caller may see; ``search``: the employee's NIP starts
         with it or their name contains it (any case)."""
-        async with reading(self.session):
+        async with self.ctx.autocommit() as connection:
             rows, total = await read_list(
-                self.session, self.principal, cycle_id, state, as_role, limit, offset, search
+                connection, self.principal, cycle_id, state, as_role, limit, offset, search
             )
         items = [
             AppraisalSummary(

@@ -9,7 +9,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from kinerja_flow.feedback import ikm
 from kinerja_flow.feedback.models import ANSWER_COLUMNS, SurveyResponse
@@ -179,7 +179,7 @@ class IkmService(Service):
 
 
 async def measure(
-    session: AsyncSession, unit_id: int, start: date | None, end: date | None
+    session: AsyncSession | AsyncConnection, unit_id: int, start: date | None, end: date | None
 ) -> ikm.Ikm:
     """The IKM of one unit from the responses given on the days ``start`` to ``end``."""
     columns = [getattr(SurveyResponse, column) for column in ANSWER_COLUMNS]

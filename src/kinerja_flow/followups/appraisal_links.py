@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.extensions import EXTENSIONS
 from kinerja_flow.appraisals.models import Appraisal
-from kinerja_flow.appraisals.read_model import AppraisalHead
+from kinerja_flow.appraisals.read_model import AppraisalHead, Reader
 from kinerja_flow.appraisals.rules import RULES, AppraisalFacts, EffectContext
 from kinerja_flow.appraisals.schemas import FollowUpBrief
 from kinerja_flow.development import FollowUpKind
@@ -145,7 +145,7 @@ def _brief(item: Row[Any], locale: str) -> FollowUpBrief:
 
 
 async def appraisal_followups(
-    session: AsyncSession, ctx: AppContext, appraisal: AppraisalHead, locale: str
+    session: Reader, ctx: AppContext, appraisal: AppraisalHead, locale: str
 ) -> tuple[list[FollowUpBrief], list[FollowUpBrief]]:
     """The items ``appraisal`` motivated, and the employee's improvement plans from before
     (those of earlier cycles, or of no appraisal, not called off, made before this cycle
