@@ -82,17 +82,22 @@ class WebSessions:
         """Who holds the session ``token``; None when it is unknown, expired or revoked."""
         now = self.ctx.clock.now()
         digest = _digest(token)
-        async with self.ctx.sessions() as session:
-            found = await session.scalar(
-                select(WebSession).where(
-                    WebSession.token_hash == digest, WebSession.expires_at > now
+        # Two lone reads on a connection (no ORM session, on PostgreSQL no transaction): this
+        # runs for every page.
+        async with self.ctx.autocommit() as connection:
+            found = (
+                await connection.execute(
+                    select(
+                        WebSession.account_id,
+                        WebSession.credential_epoch,
+                        WebSession.last_seen_at,
+                    ).where(WebSession.token_hash == digest, WebSession.expires_at > now)
                 )
-            )
+            ).one_or_none()
             if found is None:
                 return None
-            principal = await load_principal(session, found.account_id, found.credential_epoch)
+            principal = await load_principal(connection, found.account_id, found.credential_epoch)
             stale = now - found.last_seen_at >= TOUCH_EVERY
-            await session.rollback()
             if principal is None:
                 await self.end(token)
                 return None
