@@ -178,6 +178,10 @@ async def test_reports_are_for_hr_and_auditors_of_a_cycle_that_exists(api: Api) 
             path.replace("/progress", "/exports/appraisals"), HR, params={"format": "pdf"}
         )
         assert 400 <= wrong_format.status_code < 500, wrong_format.text
+    for table in ("salaries", "training_hours", "Appraisals"):  # only the three tables
+        other = await api.get(f"/api/v1/cycles/{cycle}/exports/{table}", HR)
+        assert 400 <= other.status_code < 500, (table, other.text)
+        assert "request_id" in other.json(), other.text
 
 
 def csv_rows(content: bytes) -> list[dict[str, str]]:

@@ -8,7 +8,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from kinerja_flow.reports.schemas import CycleProgress, ExportFormat
+from kinerja_flow.reports.schemas import CycleProgress, ExportFormat, ExportTable
 from kinerja_flow.reports.service import Export, ReportService
 from kinerja_flow.runtime.deps import service_provider
 
@@ -54,43 +54,21 @@ class ReportController(Controller):
         return await report_service.progress(cycle_id, unit_code)
 
     @get(
-        "/{cycle_id:int}/exports/appraisals",
-        summary="The cycle's appraisals with ratings and predikat, as CSV or XLSX (HR, auditors)",
+        "/{cycle_id:int}/exports/{table:str}",
+        summary="One of the cycle's tables as CSV or XLSX (HR, auditors)",
+        description=(
+            "``appraisals``: the appraisals with their ratings and predikat; ``followups``: the"
+            " follow-up items of the cycle's appraisals; ``training-hours``: the training hours"
+            " (JP) of the cycle's employees in its year."
+        ),
         media_type="text/csv",
     )
-    async def export_appraisals(
+    async def export(
         self,
         report_service: NamedDependency[ReportService],
         cycle_id: FromPath[int],
+        table: FromPath[ExportTable],
         output: Output = ExportFormat.CSV,
         unit_code: UnitCode = None,
     ) -> Response[bytes]:
-        return download(await report_service.export(cycle_id, "appraisals", unit_code, output))
-
-    @get(
-        "/{cycle_id:int}/exports/followups",
-        summary="The follow-up items of the cycle's appraisals, as CSV or XLSX (HR, auditors)",
-        media_type="text/csv",
-    )
-    async def export_followups(
-        self,
-        report_service: NamedDependency[ReportService],
-        cycle_id: FromPath[int],
-        output: Output = ExportFormat.CSV,
-        unit_code: UnitCode = None,
-    ) -> Response[bytes]:
-        return download(await report_service.export(cycle_id, "followups", unit_code, output))
-
-    @get(
-        "/{cycle_id:int}/exports/training-hours",
-        summary="Training hours of the cycle's employees in its year, as CSV or XLSX",
-        media_type="text/csv",
-    )
-    async def export_training_hours(
-        self,
-        report_service: NamedDependency[ReportService],
-        cycle_id: FromPath[int],
-        output: Output = ExportFormat.CSV,
-        unit_code: UnitCode = None,
-    ) -> Response[bytes]:
-        return download(await report_service.export(cycle_id, "training_hours", unit_code, output))
+        return download(await report_service.export(cycle_id, table.table, unit_code, output))

@@ -13,6 +13,19 @@ class ExportFormat(StrEnum):
     XLSX = "xlsx"
 
 
+class ExportTable(StrEnum):
+    """A cycle's table to export, as its URL names it."""
+
+    APPRAISALS = "appraisals"
+    FOLLOWUPS = "followups"
+    TRAINING_HOURS = "training-hours"
+
+    @property
+    def table(self) -> str:
+        """The table's name in the service and in the file's name."""
+        return self.value.replace("-", "_")
+
+
 class TrainingFigures(msgspec.Struct, kw_only=True):
     """Training hours (JP) of the appraised employees in ``year``, done trainings only."""
 
