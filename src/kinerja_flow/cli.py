@@ -316,7 +316,7 @@ def audit() -> None:
 @audit.command("verify")
 def audit_verify() -> None:
     """Check the whole hash chain; exit 1 if any event was changed, removed or inserted."""
-    from kinerja_flow.audit.service import VerifyResult, verify
+    from kinerja_flow.audit.verify import VerifyResult, verify
 
     async def check(ctx: AppContext) -> VerifyResult:
         async with ctx.sessions() as session:
