@@ -406,7 +406,7 @@ def worker() -> None:
         click.echo(f"delivering mail through {ctx.settings.smtp_host}:{ctx.settings.smtp_port}")
         click.echo(f"looking for due deadlines every {ctx.settings.scheduler_seconds:g} s")
         await asyncio.gather(
-            OutboxWorker(ctx.sessions, ctx.settings, ctx.clock).run(stop),
+            OutboxWorker(ctx.sessions, ctx.settings, ctx.clock, ctx.outbox).run(stop),
             Scheduler(ctx).run(stop),
             job_runner(ctx).run(stop),
         )
