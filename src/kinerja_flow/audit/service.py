@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -22,6 +22,7 @@ from kinerja_flow.audit.models import AuditEvent, AuditHead
 from kinerja_flow.lib.actor import Actor
 
 HEAD_ID = 1
+EVENTS = cast("Table", AuditEvent.__table__)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def _chain_pending(session: Session) -> None:
             )
             previous = hasher.of(row)
             rows.append({**row.__dict__, "hash": previous})
-    session.execute(insert(AuditEvent), rows)
+    session.execute(insert(EVENTS), rows)  # through Core: no ORM bookkeeping per event
     if head is None:
         session.execute(insert(AuditHead).values(id=HEAD_ID, last_seq=seq, last_hash=previous))
     else:
