@@ -60,7 +60,7 @@ one-to-one parts joined, each collection in one query."""
 
 
 @cache
-def _one_appraisal(full: bool, everyone: bool, lock: bool) -> Select[tuple[Appraisal]]:
+def _one_appraisal(full: bool, everyone: bool, lock: bool) -> Select[Appraisal]:
     """The statement that loads appraisal ``:appraisal_id`` with its cycle (``full``: and its
     appeal and SKP), if ``everyone`` or employee ``:me`` takes part in it; ``lock``: ``FOR
     UPDATE`` of the appraisal's row. Built once per combination: SQLAlchemy then finds it in
