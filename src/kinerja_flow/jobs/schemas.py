@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from kinerja_flow.lib.openapi import ErrorBody
 
 JobState = Literal["queued", "running", "done", "failed"]
+JobKindName = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
 
 
 class JobProgress(msgspec.Struct):
@@ -26,6 +27,8 @@ class JobOut(msgspec.Struct):
 
     id: int
     kind: str
+    params: dict[str, Any]
+    """What it was started with (e.g. ``cycle_id``, ``trigger``, ``table``, ``format``)."""
     state: JobState
     progress: JobProgress
     result: dict[str, Any] | None
@@ -35,3 +38,12 @@ class JobOut(msgspec.Struct):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+
+class JobPage(msgspec.Struct):
+    """Jobs, the newest first: all of them for HR, one's own for anyone else."""
+
+    items: list[JobOut]
+    total: int
+    limit: int
+    offset: int
