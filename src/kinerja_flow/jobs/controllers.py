@@ -12,10 +12,16 @@ from litestar.response import File
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.jobs.access import download, job_file, job_out, visible_job, visible_jobs
-from kinerja_flow.jobs.schemas import JobKindName, JobOut, JobPage, JobState
+from kinerja_flow.jobs.schemas import JobOut, JobPage, JobState
 from kinerja_flow.lib.http import request_locale
 from kinerja_flow.lib.openapi import error_responses
 from kinerja_flow.lib.principal import Principal
+
+StateQuery = Annotated[JobState | None, QueryParameter(name="state")]
+KindQuery = Annotated[
+    str | None, QueryParameter(name="kind", min_length=1, max_length=40, pattern=r"^[a-z_]+$")
+]
+"""The filters of a list of jobs (a kind unknown here finds none)."""
 
 
 class JobController(Controller):
@@ -33,8 +39,8 @@ class JobController(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
-        state_filter: Annotated[JobState | None, QueryParameter(name="state")] = None,
-        kind: Annotated[JobKindName | None, QueryParameter()] = None,
+        state_filter: StateQuery = None,
+        kind: KindQuery = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=2**31)] = 0,
     ) -> JobPage:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import msgspec
 
 from kinerja_flow.lib.openapi import ErrorBody
 
 JobState = Literal["queued", "running", "done", "failed"]
-JobKindName = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
 
 
 class JobProgress(msgspec.Struct):

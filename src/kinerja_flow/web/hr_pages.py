@@ -26,8 +26,8 @@ from kinerja_flow.distribution.service import DistributionService
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs import files
 from kinerja_flow.jobs.access import download, job_file, job_out, visible_job, visible_jobs
+from kinerja_flow.jobs.controllers import KindQuery, StateQuery
 from kinerja_flow.jobs.models import Job
-from kinerja_flow.jobs.schemas import JobKindName, JobState
 from kinerja_flow.lib.errors import AppError, FieldError, Invalid, NotFound
 from kinerja_flow.lib.principal import HR, Principal, require
 from kinerja_flow.lib.tables import write_csv
@@ -369,8 +369,8 @@ class HrPages(Controller):
     async def jobs(
         self,
         services: NamedDependency[Services],
-        state_filter: Annotated[JobState | None, QueryParameter(name="state")] = None,
-        kind: Annotated[JobKindName | None, QueryParameter()] = None,
+        state_filter: StateQuery = None,
+        kind: KindQuery = None,
         offset: Annotated[int, QueryParameter(ge=0, le=2**31)] = 0,
     ) -> Template:
         """The jobs the reader may follow (HR: everyone's; auditors: their own), the newest
