@@ -353,10 +353,11 @@ def test_every_formula_start_is_neutralised_in_both_formats() -> None:
     expected = ["'=1+1", "'+1", "'-1", "'@A1", "'\tx", "'\rx", "a=b", "", "Budi"]
     assert [row[0] for row in read[1:]] == expected
     assert {(row[1], row[2]) for row in read[1:]} == {("7", "")}
-    table, written = XlsxTable("t", ["text", "n", "none"]), io.BytesIO()
-    for row in rows:
-        table.append(row)
-    table.save(written)
+    written = io.BytesIO()
+    with XlsxTable("t", ["text", "n", "none"]) as table:
+        for row in rows:
+            table.append(row)
+        table.save(written)
     sheet = load_workbook(io.BytesIO(written.getvalue())).worksheets[0]
     column = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert column[:4] == ["'=1+1", "'+1", "'-1", "'@A1"]

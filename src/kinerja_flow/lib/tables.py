@@ -155,7 +155,8 @@ def _xlsx_value(value: Cell) -> Cell:
 
 class XlsxTable:
     """One sheet named ``title``, the header in row 1 (frozen), every text cell as text; rows
-    are streamed (openpyxl's write-only mode) and the workbook written by :meth:`save`."""
+    are streamed (openpyxl's write-only mode) and the workbook written by :meth:`save`. Use it
+    as a context manager, so that a table given up leaves no temporary file behind."""
 
     def __init__(self, title: str, header: Sequence[str]) -> None:
         self._workbook = Workbook(write_only=True)
@@ -168,3 +169,13 @@ class XlsxTable:
 
     def save(self, target: Path | IO[bytes]) -> None:
         self._workbook.save(target)
+
+    def __enter__(self) -> XlsxTable:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        """Unsaved (the work stopped): close the sheet and remove the temporary file openpyxl
+        streams its rows into."""
+        if not self._sheet.closed:
+            self._sheet.close()
+            self._sheet._writer.cleanup()

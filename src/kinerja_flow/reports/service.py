@@ -338,7 +338,7 @@ class ReportService(Service):
         ):
             sheet: CsvTable | XlsxTable
             if output is ExportFormat.XLSX:
-                sheet = XlsxTable(table, header)
+                sheet = closing.enter_context(XlsxTable(table, header))
             else:
                 out = closing.enter_context(staging.open("w", encoding="utf-8", newline=""))
                 sheet = CsvTable(out, header)
