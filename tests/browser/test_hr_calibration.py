@@ -29,7 +29,7 @@ from tests.support.flow import INDICATOR, feedback_for
 
 PROGRESS = "Kemajuan dan ekspor"
 PROGRESS_LINK = "Pekerjaan terlambat, tindak lanjut, dan jam pelatihan per unit"
-XLSX, CSV = re.compile(r"\(XLSX\)$"), re.compile(r"\(CSV\)$")
+XLSX, CSV = re.compile(r"^XLSX: "), re.compile(r"^CSV: ")
 RATING = {"results_rating": "di_atas_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"}
 
 
@@ -161,6 +161,7 @@ def test_hr_calibrates_and_downloads_the_cycles_tables(served: Served, chromium:
     assert (budi["name"], budi["state"], budi["predikat"]) == ("Budi Santoso", "reviewed", "baik")
     assert len(rows) == 6
 
+    hr.get_by_role("link", name="Kembali ke kemajuan periode").click()
     hr.get_by_label("Unit (beserta sub-unitnya)").select_option("BID1")
     hr.get_by_role("button", name="Tampilkan").click()
     expect(
@@ -209,12 +210,13 @@ def test_release_all_goes_through_its_job_to_the_refusals_then_the_jobs_list(
     ).click()
     expect(hr.get_by_role("heading", name="Pekerjaan", exact=True)).to_be_visible()
     rows = hr.locator("tbody tr")
-    expect(rows).to_have_count(2)  # the release, then the cycle's opening
+    expect(rows).to_have_count(3)  # the release, the cycle's opening, the employee import
     newest = rows.first
     expect(newest).to_contain_text("Tindakan untuk seluruh periode")
     expect(newest).to_contain_text(ADMIN)
     expect(newest).to_contain_text("Terbitkan hasil: 0 berhasil, 1 ditolak.")
-    expect(rows.last).to_contain_text("Membuka periode")
+    expect(rows.nth(1)).to_contain_text("Membuka periode")
+    expect(rows.last).to_contain_text("Impor pegawai")
     assert check_accessibility(hr) == []
     screenshot(hr, served, "hr-jobs-desktop")
     hr.get_by_label("Jenis").select_option(label="Membuka periode")

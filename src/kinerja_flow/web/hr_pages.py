@@ -26,7 +26,6 @@ from kinerja_flow.distribution.service import DistributionService
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs import files
 from kinerja_flow.jobs.access import download, job_file, job_out, visible_job, visible_jobs
-from kinerja_flow.jobs.controllers import KindQuery, StateQuery
 from kinerja_flow.jobs.models import Job
 from kinerja_flow.lib.errors import AppError, FieldError, Invalid, NotFound
 from kinerja_flow.lib.principal import HR, Principal, require
@@ -369,18 +368,20 @@ class HrPages(Controller):
     async def jobs(
         self,
         services: NamedDependency[Services],
-        state_filter: StateQuery = None,
-        kind: KindQuery = None,
+        state_filter: Annotated[
+            str | None, QueryParameter(name="state", pattern=r"^(queued|running|done|failed)?$")
+        ] = None,
+        kind: Annotated[str | None, QueryParameter(max_length=40, pattern=r"^[a-z_]*$")] = None,
         offset: Annotated[int, QueryParameter(ge=0, le=2**31)] = 0,
     ) -> Template:
         """The jobs the reader may follow (HR: everyone's; auditors: their own), the newest
-        first, each with its progress or what it came to."""
+        first, each with its progress or what it came to (the form's empty choice: any)."""
         listed = await visible_jobs(
             services.session,
             services.principal,
             services.locale,
-            state=state_filter,
-            kind=kind,
+            state=state_filter or None,
+            kind=kind or None,
             limit=JOBS_PAGE,
             offset=offset,
         )
