@@ -19,7 +19,9 @@ from pathlib import Path
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kinerja_flow.audit.service import AuditEntry, append, audit_key, verify
+from kinerja_flow.audit.chain import audit_key
+from kinerja_flow.audit.service import AuditEntry, append
+from kinerja_flow.audit.verify import verify
 from kinerja_flow.lib.actor import Actor
 from kinerja_flow.lib.db import create_engine
 from kinerja_flow.lib.migrate import upgrade

@@ -90,11 +90,12 @@ async def probing(
 
 def report(label: str, probe: Probe, baseline_rss: int) -> None:
     growth = (max(probe.rss) - baseline_rss) / 2**20 if probe.rss else float("nan")
+    peak = max(probe.rss) / 2**20 if probe.rss else float("nan")
     print(
         f"  {label:<26} /health p50 {statistics.median(probe.health):6.1f} ms "
         f"p99 {p99(probe.health):7.1f} ms ({len(probe.health)} requests) | "
         f"GET appraisal p50 {statistics.median(probe.appraisal):6.1f} ms "
-        f"p99 {p99(probe.appraisal):7.1f} ms | RSS growth {growth:6.1f} MiB"
+        f"p99 {p99(probe.appraisal):7.1f} ms | RSS growth {growth:6.1f} MiB, peak {peak:6.1f} MiB"
     )
 
 

@@ -3,8 +3,9 @@
     .venv/bin/python bench/worker_delivery.py [--emails 5000] [--database-url URL]
 
 The SMTP server (aiosmtpd's Sink, which accepts and drops every message) runs in a process
-of its own, so it does not share the worker's interpreter. The outbox is filled directly with
-rendered messages, then one worker (as ``kinerja-flow worker`` runs it) delivers them all.
+of its own, so it does not share the worker's interpreter. The outbox is filled with
+"SKP open" emails as a cycle opening queues them, then one worker (as ``kinerja-flow worker``
+runs it) renders and delivers them all.
 """
 
 from __future__ import annotations
@@ -15,50 +16,49 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, make_url
+from sqlalchemy import make_url
 
 from kinerja_flow.bootstrap import build_context
 from kinerja_flow.clock import SystemClock
 from kinerja_flow.config import load_settings
 from kinerja_flow.lib.migrate import upgrade
 from kinerja_flow.lib.sockets import free_port
-from kinerja_flow.notifications.models import OutboxMessage
+from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.notifications.worker import OutboxWorker
 from speed import recreate_database
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/kinerja_bench_mail"
-BODY = "Yth. Budi,\n\nSKP Anda untuk periode 2026 telah dibuka.\n" * 20
 
 
 async def run(url: str, emails: int, port: int) -> None:
     settings = load_settings({}, database_url=url, smtp_host="127.0.0.1", smtp_port=port)
     ctx = build_context(settings, SystemClock())
     now = datetime.now(UTC)
-    rows = [
-        {
-            "kind": "skp_open",
-            "dedupe_key": f"bench:{n}",
-            "message_id": f"<bench-{n}@kinerja-flow.local>",
-            "to_address": f"pegawai{n}@example.go.id",
-            "to_name": f"Pegawai {n}",
-            "locale": "id",
-            "subject": "SKP 2026 dibuka",
-            "body_text": BODY,
-            "body_html": f"<p>{BODY}</p>",
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
+    cycle = {
+        "name": "SKP Tahunan 2026",
+        "kind": "annual",
+        "period_start": date(2026, 1, 1),
+        "period_end": date(2026, 12, 31),
+        "targets_due": date(2026, 1, 31),
+        "self_assessment_due": date(2026, 12, 15),
+        "review_due": None,
+    }
+    queued = [
+        Email(
+            "skp_open",
+            Recipient(f"pegawai{n}@example.go.id", f"Pegawai {n}", "id"),
+            {"name": f"Pegawai {n}", "cycle": cycle, "link": f"https://kinerja.local/a/{n}"},
+            f"bench:{n}",
+        )
         for n in range(emails)
     ]
     async with ctx.sessions() as session:
-        await session.execute(insert(OutboxMessage), rows)
+        await ctx.outbox.enqueue(session, now, queued)
         await session.commit()
-    worker = OutboxWorker(ctx.sessions, settings, ctx.clock)
+    worker = OutboxWorker(ctx.sessions, settings, ctx.clock, ctx.outbox)
     started = time.perf_counter()
     delivered = 0
     while sent := await worker.deliver_once():

@@ -15,9 +15,9 @@ import msgspec
 import pytest
 from sqlalchemy import Table, delete, insert, select, text, update
 
+from kinerja_flow.audit.chain import HASHED, Hasher
 from kinerja_flow.audit.models import AuditEvent
-from kinerja_flow.audit.service import HASHED, Hasher, event_hash
-from kinerja_flow.audit.service import verify as verify_chain
+from kinerja_flow.audit.verify import verify as verify_chain
 from tests.support.api import ADMIN_EMAIL, AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
 from tests.support.flow import (
     APPEAL,
@@ -469,7 +469,7 @@ async def forge_after_last(api: Api, scene: Scene, *, proper_hash: bool) -> int:
         prev_hash=last.hash,
     )
     if proper_hash:  # an intruder who knows the hashing scheme
-        forged.hash = event_hash(forged, api.ctx.audit_key)
+        forged.hash = Hasher(api.ctx.audit_key).of(forged)
     else:  # something that looks like a SHA-256 of the content
         forged.hash = hashlib.sha256(f"{last.hash}{forged.data}".encode()).hexdigest()
     values = {c.key: getattr(forged, c.key) for c in EVENTS.columns}
@@ -539,7 +539,7 @@ async def rewrite_tail_without_the_key(api: Api, scene: Scene) -> int:
         if event.seq == k:
             event.data = event.data.replace("di_atas_ekspektasi", "di_bawah_ekspektasi")
         event.prev_hash = previous
-        event.hash = event_hash(event, stolen_key)
+        event.hash = Hasher(stolen_key).of(event)
         previous = event.hash
         await execute(
             api,

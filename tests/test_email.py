@@ -19,9 +19,10 @@ from sqlalchemy import text
 from kinerja_flow.config import Settings, SmtpTls
 from kinerja_flow.lib.sockets import free_port
 from kinerja_flow.notifications.models import OutboxMessage
+from kinerja_flow.notifications.render import RenderedEmail
 from kinerja_flow.notifications.smtp import build_message, smtp_client
 from kinerja_flow.notifications.worker import OutboxWorker
-from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
+from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api, Mail
 from tests.support.flow import add_target, advance, evaluate, realise_all, world
 from tests.support.followups import end_followups
 from tests.support.mailserver import MailServer
@@ -69,7 +70,7 @@ class Inbox:
 
     api: Api
     start: int = 0
-    rows: dict[str, OutboxMessage] = field(default_factory=dict)
+    rows: dict[str, Mail] = field(default_factory=dict)
 
     def mark(self) -> None:
         self.start = len(self.api.mail.messages)
@@ -79,7 +80,7 @@ class Inbox:
         return self.api.mail.messages[self.start :]
 
     def kind(self, message: EmailMessage) -> str:
-        return self.rows[message_id(message)].kind
+        return self.rows[message_id(message)].row.kind
 
 
 async def settle(api: Api) -> Inbox:
@@ -544,7 +545,7 @@ class _OffersStartTls:
 
 
 async def deliver_with(api: Api, settings: Settings) -> int:
-    worker = OutboxWorker(api.ctx.sessions, settings, api.clock)
+    worker = OutboxWorker(api.ctx.sessions, settings, api.clock, api.ctx.outbox)
     total = 0
     while sent := await worker.deliver_once():
         total += sent
@@ -613,14 +614,12 @@ def test_a_mail_reader_shows_the_name_and_subject_exactly_as_stored(
     row = OutboxMessage(
         to_address="budi@example.go.id",
         to_name=name,
-        subject=subject,
         created_at=datetime(2026, 1, 5, tzinfo=UTC),
         message_id="<one@example.go.id>",
-        body_text="Yth. Bapak/Ibu,\n",
-        body_html="<p>Yth. Bapak/Ibu,</p>",
         locale="id",
     )
-    raw = build_message(row, "BKPSDM Kota Bogór <noreply@example.go.id>")
+    content = RenderedEmail(subject, "Yth. Bapak/Ibu,\n", "<p>Yth. Bapak/Ibu,</p>")
+    raw = build_message(row, content, "BKPSDM Kota Bogór <noreply@example.go.id>")
     assert max(len(line) for line in raw.splitlines()) <= 998
     parsed = message_from_bytes(raw, policy=policy.default)
     assert str(parsed["Subject"]) == subject

@@ -131,7 +131,9 @@ async def embedded_worker(app: Litestar) -> AsyncIterator[None]:
         return
     stop = asyncio.Event()
     tasks = [
-        asyncio.create_task(OutboxWorker(ctx.sessions, ctx.settings, ctx.clock).run(stop)),
+        asyncio.create_task(
+            OutboxWorker(ctx.sessions, ctx.settings, ctx.clock, ctx.outbox).run(stop)
+        ),
         asyncio.create_task(Scheduler(ctx).run(stop)),
     ]
     try:

@@ -12,7 +12,7 @@ import kinerja_flow.followups.appraisal_links
 import kinerja_flow.models  # noqa: F401  (every table in the metadata before the first query)
 from kinerja_flow.appraisals.deadlines import AppraisalDeadlines
 from kinerja_flow.appraisals.rules import RULES as APPRAISAL_RULES
-from kinerja_flow.audit.service import audit_key
+from kinerja_flow.audit.chain import audit_key
 from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
 from kinerja_flow.cycles.jobs import CycleAction, CycleOpen

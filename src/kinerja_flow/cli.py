@@ -316,7 +316,7 @@ def audit() -> None:
 @audit.command("verify")
 def audit_verify() -> None:
     """Check the whole hash chain; exit 1 if any event was changed, removed or inserted."""
-    from kinerja_flow.audit.service import VerifyResult, verify
+    from kinerja_flow.audit.verify import VerifyResult, verify
 
     async def check(ctx: AppContext) -> VerifyResult:
         async with ctx.sessions() as session:
@@ -406,7 +406,7 @@ def worker() -> None:
         click.echo(f"delivering mail through {ctx.settings.smtp_host}:{ctx.settings.smtp_port}")
         click.echo(f"looking for due deadlines every {ctx.settings.scheduler_seconds:g} s")
         await asyncio.gather(
-            OutboxWorker(ctx.sessions, ctx.settings, ctx.clock).run(stop),
+            OutboxWorker(ctx.sessions, ctx.settings, ctx.clock, ctx.outbox).run(stop),
             Scheduler(ctx).run(stop),
             job_runner(ctx).run(stop),
         )

@@ -18,10 +18,32 @@ from kinerja_flow.accounts.service import AccountService
 from kinerja_flow.clock import ManualClock
 from kinerja_flow.config import Settings
 from kinerja_flow.notifications.models import OutboxMessage
+from kinerja_flow.notifications.render import RenderedEmail
 from kinerja_flow.notifications.worker import OutboxWorker
 from kinerja_flow.runtime.context import AppContext
 from tests.support.mailserver import MailServer
 from tests.support.seed import seeded
+
+
+@dataclass(frozen=True)
+class Mail:
+    """An outbox row (its columns read through) and what it says, rendered as the worker
+    renders it at delivery."""
+
+    row: OutboxMessage
+    content: RenderedEmail
+
+    @property
+    def body_text(self) -> str:
+        return self.content.text
+
+    @property
+    def body_html(self) -> str:
+        return self.content.html
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
+
 
 PASSWORD = "kopi-tubruk-sawah-hijau-42"
 ADMIN_EMAIL = "admin@bkpsdm.example.go.id"
@@ -94,20 +116,22 @@ class Api:
 
     async def deliver(self) -> int:
         """Run the outbox worker until nothing due is left; return how many were sent."""
-        worker = OutboxWorker(self.ctx.sessions, self.settings, self.clock)
+        worker = OutboxWorker(self.ctx.sessions, self.settings, self.clock, self.ctx.outbox)
         total = 0
         while sent := await worker.deliver_once():
             total += sent
         return total
 
-    async def outbox(self, to: str | None = None, kind: str | None = None) -> list[OutboxMessage]:
+    async def outbox(self, to: str | None = None, kind: str | None = None) -> list[Mail]:
+        """The outbox's messages, oldest first, each with the bodies the worker sends."""
         async with self.ctx.sessions() as session:
             query = select(OutboxMessage).order_by(OutboxMessage.id)
             if to is not None:
                 query = query.where(OutboxMessage.to_address == to)
             if kind is not None:
                 query = query.where(OutboxMessage.kind == kind)
-            return list((await session.scalars(query)).all())
+            rows = (await session.scalars(query)).all()
+        return [Mail(row, self.ctx.outbox.content(row)) for row in rows]
 
     async def login(self, username: str, password: str = PASSWORD) -> Response:
         return await self.client.post(

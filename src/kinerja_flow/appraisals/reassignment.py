@@ -18,7 +18,7 @@ from kinerja_flow.accounts.recipients import employees
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.audit.service import AuditEntry
-from kinerja_flow.lib.db import is_postgres
+from kinerja_flow.lib.db import column_values, is_postgres
 from kinerja_flow.notifications.outbox import Email
 from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.context import AppContext
@@ -91,9 +91,9 @@ async def emails(
                         "name": person.name,
                         "part": move.part,
                         "other": other_person.name if other_person else None,
-                        "employee": records[appraisal.employee_id],
-                        "appraisal": appraisal,
-                        "cycle": cycles[appraisal.cycle_id],
+                        "employee": column_values(records[appraisal.employee_id]),
+                        "appraisal": column_values(appraisal),
+                        "cycle": column_values(cycles[appraisal.cycle_id]),
                         "reason": reason,
                         "actor": actor,
                         **(

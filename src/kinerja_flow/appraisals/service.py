@@ -43,7 +43,7 @@ from kinerja_flow.audit.service import events_of_appraisal
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs.models import Job
 from kinerja_flow.jobs.queue import RunningJob, explain, submit, wake
-from kinerja_flow.lib.db import begin_write, is_postgres, reading
+from kinerja_flow.lib.db import begin_write, column_values, is_postgres, reading
 from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Forbidden, Invalid, NotFound
 from kinerja_flow.lib.principal import HR, Principal, require
 from kinerja_flow.notifications.outbox import Email
@@ -413,7 +413,10 @@ class AppraisalService(AppraisalAccess):
             "evaluator": appraisal.evaluator_id,
             "reviewer": appraisal.reviewer_id,
         }
-        employee = people[appraisal.employee_id]
+        employee = column_values(people[appraisal.employee_id])
+        appeal = appraisal.appeal
+        appraised = {**column_values(appraisal), "appeal": appeal and column_values(appeal)}
+        cycle_values = column_values(cycle)
         appeal_deadline = self.appeal_deadline(appraisal, cycle)
         zone = self.ctx.deadline_clock.zone
         local_deadline = appeal_deadline.astimezone(zone) if appeal_deadline else None
@@ -430,8 +433,8 @@ class AppraisalService(AppraisalAccess):
                         context={
                             "name": person.name,
                             "employee": employee,
-                            "appraisal": appraisal,
-                            "cycle": cycle,
+                            "appraisal": appraised,
+                            "cycle": cycle_values,
                             "actor": self.principal.email,
                             "trigger": decision.trigger,
                             "reason": reason,

@@ -16,7 +16,7 @@ from kinerja_flow.cycles.schemas import CycleCreate, CycleOut, Deadlines, OpenRe
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs.models import Job
 from kinerja_flow.jobs.queue import RunningJob, submit, wake
-from kinerja_flow.lib.db import begin_write
+from kinerja_flow.lib.db import begin_write, column_values
 from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
 from kinerja_flow.lib.principal import require
 from kinerja_flow.notifications.outbox import Email, Recipient
@@ -349,6 +349,7 @@ class CycleService(Service):
                 for a in appraisals
             ],
         )
+        cycle_values = column_values(cycle)
         await self.ctx.outbox.enqueue(
             self.session,
             now,
@@ -362,7 +363,7 @@ class CycleService(Service):
                     ),
                     context={
                         "name": by_id[a.employee_id].name,
-                        "cycle": cycle,
+                        "cycle": cycle_values,
                         "link": self.ctx.link(f"/appraisals/{a.id}"),
                     },
                     dedupe_key=f"skp_open:{a.id}",

@@ -31,7 +31,7 @@ from kinerja_flow.followups.schemas import (
 from kinerja_flow.followups.steps import FollowUpFacts, StepContext, gather_facts
 from kinerja_flow.i18n import _, translate
 from kinerja_flow.labels import label
-from kinerja_flow.lib.db import begin_write, is_postgres
+from kinerja_flow.lib.db import begin_write, column_values, is_postgres
 from kinerja_flow.lib.errors import NotFound
 from kinerja_flow.notifications.outbox import Email
 from kinerja_flow.org.models import Employee
@@ -223,9 +223,9 @@ class FollowUpAccess(CaseService[FollowUp, FollowUpFacts, FollowUpAction]):
                     recipient=recipient.recipient,
                     context={
                         "name": recipient.name,
-                        "employee": people[item.employee_id],
-                        "item": item,
-                        "items": list(items or [item]),
+                        "employee": column_values(people[item.employee_id]),
+                        "item": column_values(item),
+                        "items": [column_values(entry) for entry in items or [item]],
                         "actor": self.principal.email,
                         "link": self.ctx.link(f"/followups/{item.id}"),
                         **context,

@@ -29,6 +29,11 @@ class IdMixin:
     id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
 
 
+def column_values(row: Base) -> dict[str, Any]:
+    """``row``'s columns as plain data, for a copy kept apart from it (an email's context)."""
+    return {column.key: getattr(row, column.key) for column in row.__mapper__.column_attrs}
+
+
 def create_engine(
     database_url: str, *, pooled: bool = True, foreign_keys: bool = True, **kwargs: Any
 ) -> AsyncEngine:

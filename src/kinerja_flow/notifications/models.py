@@ -9,7 +9,10 @@ from kinerja_flow.lib.db import Base, IdMixin
 
 
 class OutboxMessage(IdMixin, Base):
-    """An email rendered in the transaction that caused it, waiting to be delivered.
+    """An email queued in the transaction that caused it, waiting to be delivered: its
+    subject, and the ``context`` (JSON) its bodies are rendered from at delivery.
+    ``body_text`` and ``body_html`` are only set on messages queued already rendered,
+    before migration 0016.
 
     ``status``: ``pending`` until ``sent`` (or ``failed`` for good); ``held`` when its
     recipient chose the daily digest, which lists it (with ``link``) and marks it ``digested``.
@@ -28,8 +31,9 @@ class OutboxMessage(IdMixin, Base):
     to_name: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(8))
     subject: Mapped[str] = mapped_column(String(998))
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
+    context: Mapped[str] = mapped_column(Text, default="{}")
+    body_text: Mapped[str | None] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(2000))
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)

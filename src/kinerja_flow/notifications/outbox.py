@@ -1,4 +1,11 @@
-"""Write rendered emails to the outbox in the caller's transaction, once per dedupe key."""
+"""Write emails to the outbox in the caller's transaction, once per dedupe key.
+
+A message is stored as what its templates need: the message name (``kind``), the locale and
+its context as JSON (plain values: text, numbers, dates, lists, dicts, structs; never ORM
+rows). Only the subject is rendered here (listings and the daily digest show it); the bodies
+are rendered by the worker at delivery (``Outbox.content``), which keeps writes that queue
+thousands of emails (an import, a cycle opening) cheap.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +16,16 @@ from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
+import msgspec
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.lib.db import is_postgres
 from kinerja_flow.notifications.models import OutboxMessage
-from kinerja_flow.notifications.render import EmailRenderer
+from kinerja_flow.notifications.render import EmailRenderer, RenderedEmail
+
+_JSON = msgspec.json.Encoder()
 
 HELD, DIGESTED = "held", "digested"
 """The states of an email kept for its recipient's daily digest, and listed in it."""
@@ -37,6 +47,7 @@ class Email:
     message: str
     recipient: Recipient
     context: dict[str, Any]
+    """Plain values only (stored as JSON; dates and times become ISO strings)."""
     dedupe_key: str
 
 
@@ -46,12 +57,19 @@ class Outbox:
         domain = parseaddr(mail_from)[1].rpartition("@")[2] or "kinerja-flow.local"
         self.message_id_domain = domain
 
+    def content(self, row: OutboxMessage) -> RenderedEmail:
+        """What ``row`` says, rendered now from its stored context."""
+        if row.body_text is not None:  # queued already rendered, before migration 0016
+            return RenderedEmail(row.subject, row.body_text, row.body_html or "")
+        context = msgspec.json.decode(row.context)
+        return self.renderer.render(row.kind, row.locale, context)
+
     async def enqueue(self, session: AsyncSession, now: datetime, emails: Sequence[Email]) -> None:
         if not emails:
             return
         rows = []
         for email in emails:
-            rendered = self.renderer.render(email.message, email.recipient.locale, email.context)
+            locale = email.recipient.locale
             rows.append(
                 {
                     "kind": email.message,
@@ -59,10 +77,9 @@ class Outbox:
                     "message_id": f"<{uuid.uuid4().hex}@{self.message_id_domain}>",
                     "to_address": email.recipient.email,
                     "to_name": email.recipient.name,
-                    "locale": email.recipient.locale,
-                    "subject": rendered.subject,
-                    "body_text": rendered.text,
-                    "body_html": rendered.html,
+                    "locale": locale,
+                    "subject": self.renderer.subject(email.message, locale, email.context),
+                    "context": _JSON.encode(email.context).decode(),
                     "link": email.context.get("link"),
                     "status": HELD if email.recipient.digest else "pending",
                     "attempts": 0,

@@ -1,8 +1,14 @@
-"""Render an email from ``templates/email/<locale>/<message>/{subject.txt,body.txt,body.html}``."""
+"""Render an email from ``templates/email/<locale>/<message>/{subject.txt,body.txt,body.html}``.
+
+The context is plain data as the outbox stores it (JSON): dates and times arrive as ISO
+strings, which the ``date`` and ``datetime`` filters show as ``31-12-2026`` and
+``31-12-2026 23:59``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +25,14 @@ class RenderedEmail:
     html: str
 
 
+def _date(value: str) -> str:
+    return f"{datetime.fromisoformat(value):%d-%m-%Y}"
+
+
+def _datetime(value: str) -> str:
+    return f"{datetime.fromisoformat(value):%d-%m-%Y %H:%M}"
+
+
 class EmailRenderer:
     def __init__(self, templates_dir: Path) -> None:
         self.templates_dir = templates_dir
@@ -31,14 +45,23 @@ class EmailRenderer:
             keep_trailing_newline=True,
             auto_reload=False,  # templates ship with the package: no stat() per email
         )
+        self._env.filters.update(date=_date, datetime=_datetime)
+
+    def _values(self, locale: str, context: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        locale = locale if locale in LOCALES else DEFAULT_LOCALE
+        return locale, {**context, "locale": locale, "label": lambda value: label(value, locale)}
+
+    def subject(self, message: str, locale: str, context: dict[str, Any]) -> str:
+        """The subject alone, on one line (the outbox keeps it for listings and digests)."""
+        locale, values = self._values(locale, context)
+        text = self._env.get_template(f"email/{locale}/{message}/subject.txt").render(values)
+        return " ".join(text.split())
 
     def render(self, message: str, locale: str, context: dict[str, Any]) -> RenderedEmail:
-        locale = locale if locale in LOCALES else DEFAULT_LOCALE
-        values = {**context, "locale": locale, "label": lambda value: label(value, locale)}
+        locale, values = self._values(locale, context)
         base = f"email/{locale}/{message}"
-        subject = self._env.get_template(f"{base}/subject.txt").render(values)
         return RenderedEmail(
-            subject=" ".join(subject.split()),
+            subject=self.subject(message, locale, context),
             text=self._env.get_template(f"{base}/body.txt").render(values),
             html=self._env.get_template(f"{base}/body.html").render(values),
         )

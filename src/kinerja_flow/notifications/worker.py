@@ -18,6 +18,7 @@ from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.notifications.models import OutboxMessage
+from kinerja_flow.notifications.outbox import Outbox
 from kinerja_flow.notifications.smtp import build_message, envelope_sender, smtp_client
 
 log = logging.getLogger(__name__)
@@ -61,12 +62,14 @@ class OutboxWorker:
         sessions: async_sessionmaker[AsyncSession],
         settings: Settings,
         clock: Clock,
+        outbox: Outbox,
         batch_size: int = 200,
         lease: timedelta = timedelta(minutes=5),
     ) -> None:
         self.sessions = sessions
         self.settings = settings
         self.clock = clock
+        self.outbox = outbox
         self.batch_size = batch_size
         self.lease = lease
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
@@ -162,7 +165,7 @@ class OutboxWorker:
 
     async def _send(self, smtp: aiosmtplib.SMTP, row: OutboxMessage, sent: list[int]) -> None:
         try:
-            message = build_message(row, self.settings.mail_from)
+            message = build_message(row, self.outbox.content(row), self.settings.mail_from)
         except Exception as error:
             await self._failed(row, error, permanent=True)
             return

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.audit.service import VerifyResult, verify
+from kinerja_flow.audit.verify import VerifyResult, verify
 from kinerja_flow.lib.principal import Principal, require
 from kinerja_flow.operations.outbox import OutboxService
 from kinerja_flow.operations.schemas import OutboxMessageOut, OutboxPage, OutboxState

@@ -15,7 +15,7 @@ from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.appraisals.read_model import AppraisalHead
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.i18n import _
-from kinerja_flow.lib.db import begin_write, reading
+from kinerja_flow.lib.db import begin_write, column_values, reading
 from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee
@@ -82,8 +82,8 @@ class PeerService(AppraisalAccess):
                     recipient=Recipient(peer.email, peer.name, locale),
                     context={
                         "name": peer.name,
-                        "employee": employee,
-                        "cycle": cycle,
+                        "employee": column_values(employee),
+                        "cycle": column_values(cycle),
                         "due": data.due,
                         "link": self.ctx.link(f"/peer-feedback/{token}"),
                     },

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kinerja_flow.appraisals.calibration import calibration_steps
 from kinerja_flow.appraisals.schemas import BulkActionRequest
 from kinerja_flow.appraisals.service import BULK_KIND, AppraisalService
-from kinerja_flow.audit.service import verify
+from kinerja_flow.audit.verify import verify
 from kinerja_flow.cycles.schemas import CycleCreate
 from kinerja_flow.cycles.service import CycleService
 from kinerja_flow.distribution.schemas import UnitResultSet
