@@ -10,7 +10,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
-from kinerja_flow.lib.tables import XLSX_TYPE, write_csv, write_xlsx
+from kinerja_flow.lib.tables import XLSX_TYPE, XlsxTable, write_csv
 from tests.support.api import AUDITOR, EMPLOYEE, EVALUATOR, HR, PEER, Api, Outcome
 from tests.support.flow import advance, world
 from tests.support.followups import acted, proposed, upload_certificate
@@ -152,36 +152,39 @@ async def test_the_progress_report_counts_each_unit_with_its_sub_units(api: Api)
 async def test_reports_are_for_hr_and_auditors_of_a_cycle_that_exists(api: Api) -> None:
     appraisal = await world(api)
     cycle = appraisal["cycle_id"]
-    paths = [
-        f"/api/v1/cycles/{cycle}/progress",
+    progress = f"/api/v1/cycles/{cycle}/progress"
+    exports = [
         f"/api/v1/cycles/{cycle}/exports/appraisals",
         f"/api/v1/cycles/{cycle}/exports/followups",
         f"/api/v1/cycles/{cycle}/exports/training-hours",
     ]
-    for path in paths:
+    for path, ask, ok in [(progress, api.get, 200)] + [(p, api.post, 202) for p in exports]:
         for who in (EMPLOYEE, EVALUATOR):
-            refused = await api.get(path, who)
+            refused = await ask(path, who)
             assert refused.status_code == 403, (path, who, refused.text)
-        assert (await api.get(path, AUDITOR)).status_code == 200, path
-        assert (await api.get(path, HR, params={"format": "xlsx"})).status_code == 200, path
-        unknown_unit = await api.get(path, HR, params={"unit_code": "NOPE"})
+        assert (await ask(path, AUDITOR)).status_code == ok, path
+        assert (await ask(path, HR, params={"format": "xlsx"})).status_code == ok, path
+        unknown_unit = await ask(path, HR, params={"unit_code": "NOPE"})
         assert unknown_unit.status_code == 404, unknown_unit.text
         unknown = path.replace(f"/cycles/{cycle}/", "/cycles/999/")
         for who in (HR, EMPLOYEE):  # an unknown cycle is 404 before any role check
-            assert (await api.get(unknown, who)).status_code == 404, (unknown, who)
+            assert (await ask(unknown, who)).status_code == 404, (unknown, who)
         for bad in (BEYOND_64_BITS, "abc"):
-            odd = await api.get(path.replace(f"/cycles/{cycle}/", f"/cycles/{bad}/"), HR)
+            odd = await ask(path.replace(f"/cycles/{cycle}/", f"/cycles/{bad}/"), HR)
             assert 400 <= odd.status_code < 500, (bad, odd.text)
-        nul = await api.get(path, HR, params={"unit_code": "BI\x00D1"})
+        nul = await ask(path, HR, params={"unit_code": "BI\x00D1"})
         assert nul.status_code in (400, 422), nul.text
-        wrong_format = await api.get(
-            path.replace("/progress", "/exports/appraisals"), HR, params={"format": "pdf"}
-        )
+    for path in exports:
+        wrong_format = await api.post(path, HR, params={"format": "pdf"})
         assert 400 <= wrong_format.status_code < 500, wrong_format.text
+        assert (await api.get(path, HR)).status_code == 405  # starting an export is a POST
     for table in ("salaries", "training_hours", "Appraisals"):  # only the three tables
-        other = await api.get(f"/api/v1/cycles/{cycle}/exports/{table}", HR)
+        other = await api.post(f"/api/v1/cycles/{cycle}/exports/{table}", HR)
         assert 400 <= other.status_code < 500, (table, other.text)
         assert "request_id" in other.json(), other.text
+    # Nothing refused was started: the jobs are the 2 x 3 exports HR and the auditor began.
+    started = (await api.get("/api/v1/jobs", HR, params={"kind": "cycle_export"})).json()
+    assert started["total"] == 6, started
 
 
 def csv_rows(content: bytes) -> list[dict[str, str]]:
@@ -205,17 +208,18 @@ async def test_exports_read_back_with_ratings_and_neutralised_formulas(api: Api)
     budi = await appraisal_id_of(api, EMPLOYEE)
     for title in INJECTIONS:
         await proposed(api, EMPLOYEE, EMPLOYEE, title=title, appraisal_id=budi)
-    base = f"/api/v1/cycles/{cycle_id}/exports"
 
-    as_csv = await api.get(f"{base}/appraisals", HR)
+    as_csv = await api.export(cycle_id, "appraisals", HR)
     assert as_csv.status_code == 200, as_csv.text
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert as_csv.headers["content-disposition"] == (
         f'attachment; filename="appraisals-cycle-{cycle_id}.csv"'
     )
-    as_xlsx = await api.get(f"{base}/appraisals", HR, params={"format": "xlsx"})
+    assert as_csv.headers["cache-control"] == "private, no-store"
+    as_xlsx = await api.export(cycle_id, "appraisals", HR, {"format": "xlsx"})
     assert as_xlsx.status_code == 200, as_xlsx.text
     assert as_xlsx.headers["content-type"] == XLSX_TYPE
+    assert as_xlsx.headers["cache-control"] == "private, no-store"
     from_csv, from_xlsx = csv_rows(as_csv.content), xlsx_rows(as_xlsx.content)
     assert [row["nip"] for row in from_csv] == [row["nip"] for row in from_xlsx]
     assert len(from_csv) == 6
@@ -234,12 +238,12 @@ async def test_exports_read_back_with_ratings_and_neutralised_formulas(api: Api)
     budi_xlsx = next(row for row in from_xlsx if row["nip"] == EMPLOYEE)
     assert (budi_xlsx["predikat"], budi_xlsx["overdue"]) == ("baik", True)
 
-    only_bidang = await api.get(f"{base}/appraisals", HR, params={"unit_code": "BID1"})
+    only_bidang = await api.export(cycle_id, "appraisals", HR, {"unit_code": "BID1"})
     assert {row["unit_code"] for row in csv_rows(only_bidang.content)} == {"BID1"}
     assert len(csv_rows(only_bidang.content)) == 3
 
     for output, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
-        followups = await api.get(f"{base}/followups", HR, params={"format": output})
+        followups = await api.export(cycle_id, "followups", HR, {"format": output})
         assert followups.status_code == 200, followups.text
         titles = {row["title"] for row in read(followups.content)}
         assert titles >= {"Pelatihan analisis kebijakan", "Coaching penulisan"}
@@ -255,7 +259,7 @@ async def test_exports_read_back_with_ratings_and_neutralised_formulas(api: Api)
             "24",
         )
 
-        hours = await api.get(f"{base}/training-hours", HR, params={"format": output})
+        hours = await api.export(cycle_id, "training-hours", HR, {"format": output})
         assert hours.status_code == 200, hours.text
         by_person = {row["nip"]: row for row in read(hours.content)}
         assert len(by_person) == 6
@@ -349,7 +353,12 @@ def test_every_formula_start_is_neutralised_in_both_formats() -> None:
     expected = ["'=1+1", "'+1", "'-1", "'@A1", "'\tx", "'\rx", "a=b", "", "Budi"]
     assert [row[0] for row in read[1:]] == expected
     assert {(row[1], row[2]) for row in read[1:]} == {("7", "")}
-    sheet = load_workbook(io.BytesIO(write_xlsx("t", ["text", "n", "none"], rows))).worksheets[0]
+    written = io.BytesIO()
+    with XlsxTable("t", ["text", "n", "none"]) as table:
+        for row in rows:
+            table.append(row)
+        table.save(written)
+    sheet = load_workbook(io.BytesIO(written.getvalue())).worksheets[0]
     column = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert column[:4] == ["'=1+1", "'+1", "'-1", "'@A1"]
     assert [c.data_type for row in sheet.iter_rows() for c in row if c.value is not None].count(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +28,7 @@ from kinerja_flow.notifications.render import EmailRenderer
 from kinerja_flow.policies.distribution import load_policy
 from kinerja_flow.policies.followup_rules import load_rules
 from kinerja_flow.policies.holidays import load_calendar
+from kinerja_flow.reports.jobs import CycleExport
 from kinerja_flow.resources import data_dir
 from kinerja_flow.roster.bulk_import import EmployeeImport
 from kinerja_flow.runtime.context import AppContext
@@ -54,13 +56,19 @@ JOB_KINDS: dict[str, JobKind[AppContext]] = {
     EmployeeImport.kind: EmployeeImport(),
     CycleOpen.kind: CycleOpen(),
     CycleAction.kind: CycleAction(),
+    CycleExport.kind: CycleExport(),
 }
 """The kinds of background job, each run by the domain that registers it."""
 
 
 def job_runner(ctx: AppContext) -> JobRunner[AppContext]:
     return JobRunner(
-        ctx, ctx.sessions, ctx.clock, JOB_KINDS, poll_seconds=ctx.settings.jobs_poll_seconds
+        ctx,
+        ctx.sessions,
+        ctx.clock,
+        JOB_KINDS,
+        poll_seconds=ctx.settings.jobs_poll_seconds,
+        files_kept=timedelta(hours=ctx.settings.job_files_hours),
     )
 
 

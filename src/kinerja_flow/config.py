@@ -59,6 +59,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Run background jobs (imports, ...) inside ``serve`` as well as in ``worker``."""
     jobs_poll_seconds: Annotated[float, msgspec.Meta(gt=0)] = 2.0
     """How often a runner looks for jobs started by another process."""
+    job_files_hours: Annotated[float, msgspec.Meta(gt=0)] = 24.0
+    """How long the files of an ended job are kept: an export to download, a preview's upload
+    to import (removed by a job runner as it starts and every hour after)."""
     timezone: str = "Asia/Jakarta"
     """The agency's time zone: a deadline date ends at midnight here (WIB, WITA or WIT)."""
     scheduler_seconds: Annotated[float, msgspec.Meta(gt=0)] = 60.0

@@ -1,17 +1,19 @@
-"""In Chromium: HR's calibration queue (send a rating back with a reason, release it), the
-cycle's exports downloaded and read back; an evaluator's feedback note on the RHK they chose.
-axe-core and screenshots of the new pages."""
+"""In Chromium: HR's calibration queue (send a rating back with a reason, release it; release
+all through its job's page listing the refused ones), the cycle's exports written by jobs and
+downloaded from their pages, the list of jobs; an evaluator's feedback note on the RHK they
+chose. axe-core and screenshots of the new pages."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Download, Page, expect
+from playwright.sync_api import Browser, Download, Locator, Page, expect
 
 from tests.browser.conftest import (
     ADMIN,
@@ -27,6 +29,7 @@ from tests.support.flow import INDICATOR, feedback_for
 
 PROGRESS = "Kemajuan dan ekspor"
 PROGRESS_LINK = "Pekerjaan terlambat, tindak lanjut, dan jam pelatihan per unit"
+XLSX, CSV = re.compile(r"^XLSX: "), re.compile(r"^CSV: ")
 RATING = {"results_rating": "di_atas_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"}
 
 
@@ -86,9 +89,18 @@ def submit_rating(served: Served, appraisal: dict[str, Any]) -> dict[str, Any]:
     return step(served, draft.json(), "submit_review", EVALUATOR)
 
 
-def downloaded(page: Page, link: str) -> bytes:
+def exported(page: Page, button: Locator, served: Served | None = None) -> bytes:
+    """Start an export with ``button``, follow its job page until it offers the file, then
+    download it (axe-core on the finished page; a screenshot if ``served`` is given)."""
+    button.click()
+    expect(page.get_by_role("heading", name="Ekspor", exact=True)).to_be_visible()
+    link = page.get_by_role("link", name=re.compile(r"^Unduh "))
+    expect(link).to_be_visible()
+    assert check_accessibility(page) == []
+    if served is not None:
+        screenshot(page, served, "hr-export-job-desktop")
     with page.expect_download() as info:
-        page.get_by_role("link", name=link, exact=True).first.click()
+        link.click()
     download: Download = info.value
     return Path(download.path()).read_bytes()
 
@@ -140,24 +152,83 @@ def test_hr_calibrates_and_downloads_the_cycles_tables(served: Served, chromium:
     expect(hr.get_by_role("heading", name="Kemajuan dan ekspor: SKP Tahunan 2026")).to_be_visible()
     assert check_accessibility(hr) == []
     screenshot(hr, served, "hr-progress-desktop")
-    book = load_workbook(io.BytesIO(downloaded(hr, "XLSX")))
+    appraisals = hr.locator("#exports li").first
+    book = load_workbook(
+        io.BytesIO(exported(hr, appraisals.get_by_role("button", name=XLSX), served))
+    )
     header, *rows = [[cell.value for cell in r] for r in book.worksheets[0].iter_rows()]
     budi = dict(zip(header, next(r for r in rows if r[0] == EMPLOYEE), strict=True))
     assert (budi["name"], budi["state"], budi["predikat"]) == ("Budi Santoso", "reviewed", "baik")
     assert len(rows) == 6
 
+    hr.get_by_role("link", name="Kembali ke kemajuan periode").click()
     hr.get_by_label("Unit (beserta sub-unitnya)").select_option("BID1")
     hr.get_by_role("button", name="Tampilkan").click()
     expect(
         hr.get_by_role("heading", name="Kemajuan dan ekspor: SKP Tahunan 2026 · Bidang Aplikasi")
     ).to_be_visible()
     training = hr.locator("li", has_text="Jam pelajaran pelatihan (JP):")
-    with hr.expect_download() as info:
-        training.get_by_role("link", name="CSV").click()
-    text = Path(info.value.path()).read_text("utf-8-sig")
+    text = exported(hr, training.get_by_role("button", name=CSV)).decode("utf-8-sig")
     hours = list(csv.DictReader(io.StringIO(text)))
     assert {row["unit_code"] for row in hours} == {"BID1"}
     assert EMPLOYEE in {row["nip"] for row in hours}
+    for page in (hr, phone):
+        assert page.outside_requests == []  # type: ignore[attr-defined]
+
+
+def test_release_all_goes_through_its_job_to_the_refusals_then_the_jobs_list(
+    served: Served, chromium: Browser
+) -> None:
+    appraisal_id = open_agency(served, workflow="appraisal_calibrated", distribution_policy="block")
+    appraisal = rated(served, appraisal_id)
+    cycle_id = appraisal["cycle_id"]
+    unit = served.api(  # Budi alone in his unit, "baik": 100% breaks "at most 70% baik"
+        "PUT", f"/api/v1/cycles/{cycle_id}/units/BID1/result", json={"org_predikat": "baik"}
+    )
+    assert unit.status_code == 200, unit.text
+
+    hr = new_page(chromium, served)
+    sign_in(hr, ADMIN)
+    hr.goto(f"/hr/cycles/{cycle_id}/calibration")
+    hr.get_by_role("button", name="Terbitkan hasil: semua yang memungkinkan").click()
+    expect(hr.get_by_role("heading", name="Tindakan untuk seluruh periode")).to_be_visible()
+    expect(hr.get_by_text("Terbitkan hasil: 0 berhasil, 1 ditolak.")).to_be_visible()
+    refused = hr.locator(f"#refused-{appraisal_id}")
+    expect(refused.get_by_role("link", name=f"#{appraisal_id}")).to_be_visible()
+    expect(refused.get_by_role("cell", name=EMPLOYEE)).to_be_visible()
+    expect(refused.get_by_role("cell", name="Budi Santoso")).to_be_visible()
+    expect(refused).to_contain_text("Paling banyak 70% pegawai berpredikat Baik.")
+    assert check_accessibility(hr) == []
+    screenshot(hr, served, "hr-bulk-job-desktop")
+    still = served.api("GET", f"/api/v1/appraisals/{appraisal_id}").json()
+    assert still["state"] == "calibration"
+    hr.get_by_role("link", name="Kembali ke antrean kalibrasi").click()
+    expect(hr.get_by_role("heading", name="Kalibrasi: SKP Tahunan 2026")).to_be_visible()
+
+    hr.get_by_role("navigation", name="Menu kepegawaian").get_by_role(
+        "link", name="Pekerjaan"
+    ).click()
+    expect(hr.get_by_role("heading", name="Pekerjaan", exact=True)).to_be_visible()
+    rows = hr.locator("tbody tr")
+    expect(rows).to_have_count(3)  # the release, the cycle's opening, the employee import
+    newest = rows.first
+    expect(newest).to_contain_text("Tindakan untuk seluruh periode")
+    expect(newest).to_contain_text(ADMIN)
+    expect(newest).to_contain_text("Terbitkan hasil: 0 berhasil, 1 ditolak.")
+    expect(rows.nth(1)).to_contain_text("Membuka periode")
+    expect(rows.last).to_contain_text("Impor pegawai")
+    assert check_accessibility(hr) == []
+    screenshot(hr, served, "hr-jobs-desktop")
+    hr.get_by_label("Jenis").select_option(label="Membuka periode")
+    hr.get_by_role("button", name="Tampilkan").click()
+    expect(hr.locator("tbody tr")).to_have_count(1)
+    phone = new_page(chromium, served, phone=True)
+    sign_in(phone, ADMIN)
+    phone.goto("/hr/jobs")
+    screenshot(phone, served, "hr-jobs-phone")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    hr.locator("tbody tr").first.get_by_role("link").click()
+    expect(hr.get_by_text("6 penilaian dibuka, 0 sudah terbuka sebelumnya.")).to_be_visible()
     for page in (hr, phone):
         assert page.outside_requests == []  # type: ignore[attr-defined]
 

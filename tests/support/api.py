@@ -207,6 +207,21 @@ class Api:
             return Outcome(200, job["result"], job)
         return Outcome(job["error"]["status_code"], job["error"], job)
 
+    async def export(
+        self, cycle_id: int, table: str, who: str, params: dict[str, Any] | None = None
+    ) -> Response:
+        """Start the export of one of the cycle's tables, follow its job and download the file
+        it wrote (``GET /api/v1/jobs/{id}/file``); a refused start as it was answered."""
+        started = await self.client.post(
+            f"/api/v1/cycles/{cycle_id}/exports/{table}", headers=self.auth(who), params=params
+        )
+        outcome = await self.follow(started, self.auth(who))
+        if outcome.job is None:
+            return started
+        assert outcome.status_code == 200, outcome.text
+        assert outcome.body["file"] == f"/api/v1/jobs/{outcome.job['id']}/file"
+        return await self.get(outcome.body["file"], who)
+
     async def seeded(self, step: str, build: Callable[[], Awaitable[None]]) -> None:
         """Run the setup ``step`` over HTTP, or replay its recording (tests/support/seed.py)."""
         await seeded(step, self.settings, self.clock, self.tokens, build)

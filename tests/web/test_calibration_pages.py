@@ -95,13 +95,16 @@ async def test_releasing_all_marks_those_the_units_pattern_refuses(api: Api) -> 
         page = (await hr.get(queue)).text
         assert "Penerbitan ditolak selama distribusi unit menyalahi polanya." in page
         assert "Paling banyak 70% pegawai berpredikat Baik." in page
-        answer = await hr.post(f"{queue}/all/release", {"_csrf_token": csrf_of(page)})
-        assert answer.status_code == 200, answer.text
+        started = await hr.post(f"{queue}/all/release", {"_csrf_token": csrf_of(page)})
+        answer = await hr.finished_job(started)  # a job, its page followed to the end
         assert "1 berhasil, 2 ditolak." in answer.text
         for refused in (budi, dewi):
-            row = re.search(rf'id="appraisal-{refused["id"]}".*?</tr>', answer.text, re.S)
+            row = re.search(rf'id="refused-{refused["id"]}".*?</tr>', answer.text, re.S)
             assert row, refused["employee"]["name"]
-            assert "ditolak: pola unit" in row.group(0)
+            for shown in (refused["employee"]["nip"], refused["employee"]["name"]):
+                assert f"<td>{shown}</td>" in row.group(0)
+            assert "Paling banyak 70% pegawai berpredikat Baik." in row.group(0)  # why
+        assert f'href="{queue}"' in answer.text  # back to the queue
         assert await state_of(api, agus) == "reviewed"
         assert [await state_of(api, a) for a in (budi, dewi)] == ["calibration"] * 2
 

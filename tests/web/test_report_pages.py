@@ -1,14 +1,34 @@
 """A cycle's progress and exports on HR's pages, downloaded with the web session: the same
-tables as the API's exports; auditors read them, others may not."""
+tables as the API's exports, each written by a job whose page offers the file; auditors
+export too, others may not."""
 
 from __future__ import annotations
 
 import re
 
+from httpx import Response
+
 from kinerja_flow.lib.tables import XLSX_TYPE
 from tests.support.api import AUDITOR, EMPLOYEE, HR, PASSWORD, PEER, Api
-from tests.support.web import open_browser
+from tests.support.web import Browser, open_browser
 from tests.test_reports import csv_rows, cycle_with_progress, xlsx_rows
+
+EXPORT_FORM = re.compile(r'action="(/hr/cycles/\d+/exports/[^"]+)"')
+DOWNLOAD = re.compile(r'href="(/hr/jobs/\d+/file)"')
+
+
+async def exported(
+    browser: Browser, page: str, table: str, fields: dict[str, str]
+) -> tuple[Response, Response]:
+    """Start an export from ``page``'s form, follow its job page to the end and download the
+    file it offers: the job page, and the download."""
+    cycle = re.search(r"/hr/cycles/(\d+)", page)
+    assert cycle, page
+    started = await browser.submit(page, f"/hr/cycles/{cycle.group(1)}/exports/{table}", fields)
+    done = await browser.finished_job(started)
+    link = DOWNLOAD.search(done.text)
+    assert link, done.text
+    return done, await browser.get(link.group(1))
 
 
 async def test_hr_downloads_the_cycles_tables_from_its_pages(api: Api) -> None:
@@ -16,47 +36,54 @@ async def test_hr_downloads_the_cycles_tables_from_its_pages(api: Api) -> None:
     async with open_browser(api) as hr:
         await hr.sign_in(HR, PASSWORD)
         dashboard = (await hr.get(f"/hr/cycles/{cycle_id}")).text
-        links = set(re.findall(r'href="(/hr/cycles/\d+/exports/[^"]+)"', dashboard))
-        assert {link.replace("&amp;", "&") for link in links} == {
-            f"/hr/cycles/{cycle_id}/exports/{table}?format={output}"
+        assert set(EXPORT_FORM.findall(dashboard)) == {
+            f"/hr/cycles/{cycle_id}/exports/{table}"
             for table in ("appraisals", "followups", "training-hours")
-            for output in ("csv", "xlsx")
         }
         for table in ("appraisals", "followups", "training-hours"):
             for output in ("csv", "xlsx"):
-                path = f"exports/{table}?format={output}"
-                from_page = await hr.get(f"/hr/cycles/{cycle_id}/{path}")
-                from_api = await api.get(f"/api/v1/cycles/{cycle_id}/{path}", HR)
-                assert from_page.status_code == 200, from_page.text
-                assert (
-                    from_page.headers["content-disposition"]
-                    == (from_api.headers["content-disposition"])
+                done, from_page = await exported(
+                    hr, f"/hr/cycles/{cycle_id}", table, {"format": output}
                 )
+                from_api = await api.export(cycle_id, table, HR, {"format": output})
+                assert from_page.status_code == 200, from_page.text
+                name = from_api.headers["content-disposition"]
+                assert from_page.headers["content-disposition"] == name
+                assert from_page.headers["cache-control"] == "private, no-store"
+                assert name.split('"')[1] in done.text  # the page names the file it offers
                 if output == "csv":  # the same table as the API's, to the byte
                     assert from_page.content == from_api.content
                 else:
                     assert from_page.headers["content-type"] == XLSX_TYPE
                     assert xlsx_rows(from_page.content) == xlsx_rows(from_api.content)
 
-        appraisals = xlsx_rows(
-            (await hr.get(f"/hr/cycles/{cycle_id}/exports/appraisals?format=xlsx")).content
+        _done, appraisals = await exported(
+            hr, f"/hr/cycles/{cycle_id}", "appraisals", {"format": "xlsx"}
         )
-        budi = next(row for row in appraisals if row["nip"] == EMPLOYEE)
+        budi = next(row for row in xlsx_rows(appraisals.content) if row["nip"] == EMPLOYEE)
         assert (budi["name"], budi["predikat"], budi["overdue"]) == ("Budi Santoso", "baik", True)
-        hours = csv_rows(
-            (await hr.get(f"/hr/cycles/{cycle_id}/exports/training-hours?unit_code=BID1")).content
+        _done, hours = await exported(
+            hr,
+            f"/hr/cycles/{cycle_id}/progress?unit_code=BID1",
+            "training-hours",
+            {"unit_code": "BID1"},
         )
-        assert {row["nip"]: row["hours"] for row in hours if row["nip"] in (EMPLOYEE, PEER)} == {
-            EMPLOYEE: "24",
-            PEER: "0",
-        }
-        assert {row["unit_code"] for row in hours} == {"BID1"}
+        by_nip = {row["nip"]: row["hours"] for row in csv_rows(hours.content)}
+        assert {nip: by_nip[nip] for nip in (EMPLOYEE, PEER)} == {EMPLOYEE: "24", PEER: "0"}
+        assert {row["unit_code"] for row in csv_rows(hours.content)} == {"BID1"}
 
-        missing = await hr.get(f"/hr/cycles/{cycle_id}/exports/salaries")
+        page = f"/hr/cycles/{cycle_id}/progress"
+        missing = await hr.submit(page, f"/hr/cycles/{cycle_id}/exports/salaries", {})
         assert missing.status_code == 404
         assert "text/html" in missing.headers["content-type"]
-        unknown = await hr.get(f"/hr/cycles/{cycle_id}/exports/appraisals?unit_code=NOPE")
+        unknown = await hr.submit(
+            page, f"/hr/cycles/{cycle_id}/exports/appraisals", {"unit_code": "NOPE"}
+        )
         assert unknown.status_code == 404
+        pdf = await hr.submit(page, f"/hr/cycles/{cycle_id}/exports/appraisals", {"format": "pdf"})
+        assert pdf.status_code == 422
+        assert 'role="alert"' in pdf.text  # beside the exports, on the progress page
+        assert (await hr.get(f"/hr/cycles/{cycle_id}/exports/appraisals")).status_code == 405
 
 
 async def test_the_progress_page_shows_overdue_work_follow_ups_and_training_per_unit(
@@ -80,7 +107,7 @@ async def test_the_progress_page_shows_overdue_work_follow_ups_and_training_per_
         assert f'href="/hr/cycles/{cycle_id}/progress?unit_code=DINAS"' in text
         bidang = await hr.get(f"/hr/cycles/{cycle_id}/progress?unit_code=BID1")
         assert "Bidang" in bidang.text or "BID1" in bidang.text
-        assert "exports/appraisals?format=csv&amp;unit_code=BID1" in bidang.text
+        assert '<input type="hidden" name="unit_code" value="BID1">' in bidang.text
 
         overdue_link = f'href="/followups?cycle_id={cycle_id}&amp;overdue=true"'
         assert overdue_link in text
@@ -99,25 +126,28 @@ async def test_the_progress_page_shows_overdue_work_follow_ups_and_training_per_
         assert (await hr.get("/followups", params={"kind": "salary"})).status_code == 422
 
         followups = (await hr.get("/followups")).text
-        assert f'href="/hr/cycles/{cycle_id}/exports/followups?format=xlsx"' in followups
-        assert f'href="/hr/cycles/{cycle_id}/exports/training-hours?format=csv"' in followups
+        assert f'action="/hr/cycles/{cycle_id}/exports/followups"' in followups
+        assert f'action="/hr/cycles/{cycle_id}/exports/training-hours"' in followups
 
 
 async def test_auditors_download_too_and_employees_may_not(api: Api) -> None:
     cycle_id = await cycle_with_progress(api)
-    path = f"/hr/cycles/{cycle_id}/exports/appraisals?format=csv"
+    page = f"/hr/cycles/{cycle_id}/progress"
+    action = f"/hr/cycles/{cycle_id}/exports/appraisals"
     async with open_browser(api) as auditor, open_browser(api) as employee:
         await auditor.sign_in(AUDITOR, PASSWORD)
-        read = await auditor.get(path)
+        done, read = await exported(auditor, page, "appraisals", {"format": "csv"})
         assert read.status_code == 200
         assert len(csv_rows(read.content)) == 6
-        assert (await auditor.get(f"/hr/cycles/{cycle_id}/progress")).status_code == 200
+        file = DOWNLOAD.search(done.text)
+        assert file
         await employee.sign_in(EMPLOYEE, PASSWORD)
-        refused = await employee.get(path)
+        refused = await employee.submit("/tasks", action, {"format": "csv"})
         assert refused.status_code == 403
         assert "text/html" in refused.headers["content-type"]
+        assert (await employee.get(file.group(1))).status_code == 403  # HR's pages
         assert "exports/" not in (await employee.get("/followups")).text
     async with open_browser(api) as stranger:
-        sent_away = await stranger.get(path)
+        sent_away = await stranger.get(file.group(1))
         assert sent_away.status_code == 303
         assert sent_away.headers["location"].startswith("/sign-in?next=")

@@ -112,6 +112,8 @@ class BulkActionRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
 class BulkRefusal(msgspec.Struct):
     appraisal_id: int
     status_code: int
+    reason: str
+    """Why, in the language of the person who started the action."""
 
 
 class BulkActionResult(msgspec.Struct):

@@ -42,7 +42,7 @@ from kinerja_flow.audit.schemas import AuditEventOut
 from kinerja_flow.audit.service import events_of_appraisal
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs.models import Job
-from kinerja_flow.jobs.queue import RunningJob, submit, wake
+from kinerja_flow.jobs.queue import RunningJob, explain, submit, wake
 from kinerja_flow.lib.db import begin_write, column_values, is_postgres, reading
 from kinerja_flow.lib.errors import AppError, Conflict, FieldError, Forbidden, Invalid, NotFound
 from kinerja_flow.lib.principal import HR, Principal, require
@@ -294,7 +294,8 @@ class AppraisalService(AppraisalAccess):
                         await self._fire(appraisal, trigger, payload)
                     result.fired += 1
                 except AppError as refusal:
-                    result.refused.append(BulkRefusal(appraisal.id, refusal.status_code))
+                    why = explain(refusal, self.principal.locale)
+                    result.refused.append(BulkRefusal(appraisal.id, refusal.status_code, why))
             await self.session.commit()
             if job is not None:
                 job.progress(start + len(batch), len(ids), "firing")
@@ -402,9 +403,8 @@ class AppraisalService(AppraisalAccess):
         data: dict[str, Any],
     ) -> Sequence[Email]:
         appraisal, reason = case, payload.reason
-        people = await self._people(appraisal)
-        addressees = await recipients.employees(
-            self.session, people, self.ctx.settings.default_locale
+        people, addressees = await recipients.people(
+            self.session, self._party_ids(appraisal), self.ctx.settings.default_locale
         )
         cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
         holder = {

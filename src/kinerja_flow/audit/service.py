@@ -103,15 +103,18 @@ def _chain_pending(session: Session) -> None:
             )
             previous = hasher.of(row)
             rows.append({**row.__dict__, "hash": previous})
-    session.execute(insert(EVENTS), rows)  # through Core: no ORM bookkeeping per event
     if head is None:
+        session.execute(insert(EVENTS), rows)  # Core: no ORM bookkeeping per event
         session.execute(insert(AuditHead).values(id=HEAD_ID, last_seq=seq, last_hash=previous))
+        return
+    move = update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_seq=seq, last_hash=previous)
+    if session.get_bind().dialect.name == "postgresql":
+        # One round trip for both while the head is locked: the events inserted in a CTE.
+        appended = insert(AuditEvent).values(rows).returning(AuditEvent.seq).cte("appended")
+        session.execute(move.add_cte(appended))
     else:
-        session.execute(
-            update(AuditHead)
-            .where(AuditHead.id == HEAD_ID)
-            .values(last_seq=seq, last_hash=previous)
-        )
+        session.execute(insert(EVENTS), rows)
+        session.execute(move)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -67,7 +67,7 @@ class CycleController(Controller):
         summary="Fire a trigger on every appraisal of the cycle where the caller may (e.g. HR)",
         description=(
             "Runs in the background: follow the job until it is `done`; its `result` is "
-            '`{"fired", "refused": [{"appraisal_id", "status_code"}]}`.'
+            '`{"fired", "refused": [{"appraisal_id", "nip", "name", "status_code", "reason"}]}`.'
         ),
     )
     async def fire_all(

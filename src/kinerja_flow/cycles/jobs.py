@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import msgspec
+from sqlalchemy import select
 
-from kinerja_flow.appraisals.schemas import BulkActionRequest, BulkActionResult
+from kinerja_flow.appraisals.models import Appraisal
+from kinerja_flow.appraisals.schemas import BulkActionRequest
 from kinerja_flow.appraisals.service import BULK_KIND, AppraisalService
-from kinerja_flow.cycles.schemas import OpenResult
+from kinerja_flow.cycles.schemas import CycleActionResult, OpenResult, RefusedAppraisal
 from kinerja_flow.cycles.service import OPEN_KIND, CycleService
 from kinerja_flow.jobs.queue import RunningJob
+from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.context import AppContext
+
+PEOPLE_BATCH = 500
+"""Refused appraisals whose employees are read in one query."""
 
 
 class CycleOpen:
@@ -25,14 +31,37 @@ class CycleOpen:
 
 class CycleAction:
     """``cycle_action``: params ``cycle_id``, ``trigger``, ``reason``, ``comment``; fired
-    wherever the starter may, the refusals listed."""
+    wherever the starter may, every refusal listed with the employee's NIP and name."""
 
     kind = BULK_KIND
 
-    async def run(self, ctx: AppContext, job: RunningJob) -> BulkActionResult:
+    async def run(self, ctx: AppContext, job: RunningJob) -> CycleActionResult:
         params = dict(job.params)
         cycle_id, trigger = int(params.pop("cycle_id")), str(params.pop("trigger"))
         data = msgspec.convert(params, BulkActionRequest)
         async with ctx.sessions() as session:
             service = AppraisalService(session, ctx, job.principal)
-            return await service.fire_all(cycle_id, trigger, data, job)
+            done = await service.fire_all(cycle_id, trigger, data, job)
+            people: dict[int, tuple[str, str]] = {}
+            ids = [refusal.appraisal_id for refusal in done.refused]
+            for start in range(0, len(ids), PEOPLE_BATCH):
+                rows = await session.execute(
+                    select(Appraisal.id, Employee.nip, Employee.name)
+                    .join(Employee, Appraisal.employee_id == Employee.id)
+                    .where(Appraisal.id.in_(ids[start : start + PEOPLE_BATCH]))
+                )
+                people.update({row.id: (row.nip, row.name) for row in rows})
+            await session.rollback()
+        return CycleActionResult(
+            fired=done.fired,
+            refused=[
+                RefusedAppraisal(
+                    appraisal_id=refusal.appraisal_id,
+                    nip=people[refusal.appraisal_id][0],
+                    name=people[refusal.appraisal_id][1],
+                    status_code=refusal.status_code,
+                    reason=refusal.reason,
+                )
+                for refusal in done.refused
+            ],
+        )

@@ -50,3 +50,21 @@ class OpenResult(msgspec.Struct):
     without_evaluator: list[str]
     without_reviewer: list[str]
     cycle: CycleOut
+
+
+class RefusedAppraisal(msgspec.Struct, kw_only=True):
+    """An appraisal an action on the whole cycle did not move, with whose it is and why."""
+
+    appraisal_id: int
+    nip: str
+    name: str
+    status_code: int
+    reason: str
+    """Why, in the language of the person who started the action."""
+
+
+class CycleActionResult(msgspec.Struct, kw_only=True):
+    """What an action on the whole cycle came to: how many appraisals moved, every refusal."""
+
+    fired: int
+    refused: list[RefusedAppraisal]

@@ -1,7 +1,8 @@
-"""The file a job reads: an upload copied in chunks to disk as it arrives, never held whole
-in memory, then moved into the folder of job files (``<evidence_dir>/jobs/``, shared by every
-instance as the evidence files are). A copy cut short by a crash stays in ``incoming/``,
-where the service removes it at start-up like any other abandoned upload."""
+"""The files of jobs, in the folder of job files (``<evidence_dir>/jobs/``, shared by every
+instance as the evidence files are): the upload a job reads, copied in chunks to disk as it
+arrives, never held whole in memory; the file a job writes for its starter to download. Each is
+written in ``incoming/`` first and moved into place once whole: a file cut short by a crash
+stays there, where the service removes it at start-up like any other abandoned upload."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import anyio
@@ -62,6 +63,24 @@ def copy_in(source: Path, root: Path, suffix: str) -> Path:
         discard(Path(name))
         raise
     return target
+
+
+@contextlib.contextmanager
+def output(root: Path, suffix: str) -> Iterator[tuple[Path, Path]]:
+    """Where a job writes its file (in ``incoming/``) and where the file goes once whole: moved
+    there when the block ends, removed if it raises."""
+    root = root.absolute()
+    target = root / JOBS / f"{uuid.uuid4().hex}{suffix}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    (root / INCOMING).mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=root / INCOMING, prefix=STAGING_PREFIX)
+    os.close(handle)
+    try:
+        yield Path(name), target
+        os.replace(name, target)
+    except BaseException:
+        discard(Path(name))
+        raise
 
 
 def discard(path: Path) -> None:

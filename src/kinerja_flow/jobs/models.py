@@ -35,6 +35,9 @@ class Job(IdMixin, Base):
     """Who started it, as the work runs on their behalf: account, employee, email, roles."""
     input_path: Mapped[str | None] = mapped_column(String(500))
     """The uploaded file the job reads (removed once it is no longer needed)."""
+    output_path: Mapped[str | None] = mapped_column(String(500))
+    """The file the job wrote for its starter to download (an export), removed a while after
+    the job ended (``KINERJA_JOB_FILES_HOURS``)."""
     phase: Mapped[str | None] = mapped_column(String(40))
     done: Mapped[int] = mapped_column(default=0)
     total: Mapped[int | None]

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kinerja_flow.i18n import translate
 from kinerja_flow.jobs.models import QUEUED, Job
 from kinerja_flow.lib.errors import AppError
 from kinerja_flow.lib.principal import Principal
@@ -37,6 +38,8 @@ class RunningJob:
     phase: str | None = None
     keep_input: bool = False
     """Keep the input file after the job ends (a preview whose file may then be imported)."""
+    output_path: Path | None = None
+    """The file the job wrote to be downloaded once it is done (see ``files.output``)."""
     lost: bool = False
     """Another runner took the job over: this one stops."""
     _yielded: float = field(default_factory=time.monotonic)
@@ -124,6 +127,13 @@ def error_of(error: AppError) -> dict[str, Any]:
             for e in error.errors
         ],
     }
+
+
+def explain(error: AppError, locale: str) -> str:
+    """An error in one sentence for a job's result: its message, then each field's problem."""
+    said = [translate(error.message, locale, **error.params)]
+    said += [translate(item.message, locale, **item.params) for item in error.errors]
+    return " ".join(said)
 
 
 _listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()

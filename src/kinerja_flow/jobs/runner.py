@@ -43,8 +43,8 @@ log = logging.getLogger(__name__)
 
 CtxT = TypeVar("CtxT")
 MAX_ATTEMPTS = 2
-INPUT_KEPT = timedelta(hours=24)
-"""How long the file of a finished job stays (a preview's file, to import it after)."""
+SWEEP_SECONDS = 3600
+"""How often a runner removes the files of jobs ended long enough ago (and once as it starts)."""
 
 STOPPED = {
     "status_code": 503,
@@ -60,7 +60,7 @@ UNEXPECTED = {
 }
 
 
-def remove_input(path: str | None) -> None:
+def remove_file(path: str | None) -> None:
     if path:
         Path(path).unlink(missing_ok=True)
 
@@ -74,6 +74,7 @@ class JobRunner(Generic[CtxT]):
         kinds: Mapping[str, JobKind[CtxT]],
         *,
         poll_seconds: float = 2.0,
+        files_kept: timedelta = timedelta(hours=24),
         lease: timedelta = timedelta(seconds=60),
         heartbeat_seconds: float = 0.5,
     ) -> None:
@@ -82,6 +83,9 @@ class JobRunner(Generic[CtxT]):
         self.clock = clock
         self.kinds = kinds
         self.poll_seconds = poll_seconds
+        self.files_kept = files_kept
+        """How long the files of an ended job stay: a preview's upload (to import it after),
+        an export (to download it)."""
         self.lease = lease
         self.heartbeat_seconds = heartbeat_seconds
         self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
@@ -129,7 +133,7 @@ class JobRunner(Generic[CtxT]):
                     job.updated_at = now
                     path, job.input_path = job.input_path, None
                     await session.commit()
-                    remove_input(path)
+                    remove_file(path)
                     continue
                 job.state = RUNNING
                 job.worker = self.worker
@@ -213,6 +217,7 @@ class JobRunner(Generic[CtxT]):
 
     async def _end(self, running: RunningJob, state: str, **values: Any) -> None:
         keep = state == DONE and running.keep_input
+        output = running.output_path if state == DONE else None
         if state == DONE and running.total is not None:
             running.done = running.total
         ended = await self._write(
@@ -221,50 +226,59 @@ class JobRunner(Generic[CtxT]):
             finished_at=self.clock.now(),
             worker=None,
             lease_until=None,
+            output_path=str(output) if output else None,
             **({} if keep else {"input_path": None}),
             **values,
         )
         if ended and not keep and running.input_path:
             running.input_path.unlink(missing_ok=True)
+        if running.output_path and not (ended and output):
+            running.output_path.unlink(missing_ok=True)
 
     async def _requeue(self, running: RunningJob) -> None:
         """Give a job back when this runner stops, for the next one to start again."""
         with contextlib.suppress(Exception):
             await asyncio.shield(self._write(running, state=QUEUED, worker=None, lease_until=None))
 
-    async def remove_old_inputs(self) -> int:
-        """Remove the files of jobs ended more than ``INPUT_KEPT`` ago; answer how many."""
-        cutoff = self.clock.now() - INPUT_KEPT
+    async def remove_old_files(self) -> int:
+        """Remove the files of jobs ended more than ``files_kept`` ago (read or written);
+        answer how many jobs had any."""
+        cutoff = self.clock.now() - self.files_kept
         async with self.sessions() as session:
             await begin_write(session)
             old = (
                 await session.execute(
-                    select(Job.id, Job.input_path).where(
-                        Job.state.in_(ENDED), Job.input_path.is_not(None), Job.finished_at < cutoff
+                    select(Job.id, Job.input_path, Job.output_path).where(
+                        Job.state.in_(ENDED),
+                        or_(Job.input_path.is_not(None), Job.output_path.is_not(None)),
+                        Job.finished_at < cutoff,
                     )
                 )
             ).all()
             if old:
                 await session.execute(
-                    update(Job).where(Job.id.in_([i for i, _p in old])).values(input_path=None)
+                    update(Job)
+                    .where(Job.id.in_([row.id for row in old]))
+                    .values(input_path=None, output_path=None)
                 )
             await session.commit()
-        for _id, path in old:
-            remove_input(path)
+        for row in old:
+            remove_file(row.input_path)
+            remove_file(row.output_path)
         return len(old)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run jobs until ``stop`` is set: woken by a job started here, else every poll."""
         wakeup = asyncio.Event()
         listen(wakeup)
-        swept = -INPUT_KEPT.total_seconds()
+        swept = -float(SWEEP_SECONDS)
         try:
             while not stop.is_set():
                 wakeup.clear()
-                if time.monotonic() - swept > 3600:
+                if time.monotonic() - swept > SWEEP_SECONDS:
                     swept = time.monotonic()
                     with contextlib.suppress(Exception):
-                        await self.remove_old_inputs()
+                        await self.remove_old_files()
                 try:
                     while not stop.is_set() and await self._run_until(stop):
                         pass

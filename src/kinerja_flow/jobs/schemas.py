@@ -26,6 +26,8 @@ class JobOut(msgspec.Struct):
 
     id: int
     kind: str
+    params: dict[str, Any]
+    """What it was started with (e.g. ``cycle_id``, ``trigger``, ``table``, ``format``)."""
     state: JobState
     progress: JobProgress
     result: dict[str, Any] | None
@@ -35,3 +37,12 @@ class JobOut(msgspec.Struct):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+
+class JobPage(msgspec.Struct):
+    """Jobs, the newest first: all of them for HR, one's own for anyone else."""
+
+    items: list[JobOut]
+    total: int
+    limit: int
+    offset: int

@@ -48,6 +48,10 @@ class Conflict(AppError):
     status_code = 409
 
 
+class Gone(AppError):
+    status_code = 410
+
+
 class Invalid(AppError):
     status_code = 422
 

@@ -40,6 +40,7 @@ DESCRIPTIONS = {
     403: "The caller's role may not do this.",
     404: "Not found, or not visible to the caller.",
     409: "Not possible in the current state, or changed since the caller read it.",
+    410: "No longer there: removed after the time it is kept.",
     413: "The request body is too large.",
     415: "The body is not of a type this route accepts.",
     422: "The input is not valid; 'errors' names each field (or line) at fault.",

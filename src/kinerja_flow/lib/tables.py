@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import IO, TextIO
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -124,13 +125,26 @@ def _csv_value(value: Cell) -> str:
     return str(neutralise(value))
 
 
+class CsvTable:
+    """A CSV table written row by row into ``out`` (a text file opened with ``newline=""``):
+    UTF-8 with a byte order mark (so spreadsheets read the accents right), CRLF lines."""
+
+    def __init__(self, out: TextIO, header: Sequence[str]) -> None:
+        out.write("\ufeff")
+        self._writer = csv.writer(out, lineterminator="\r\n")
+        self.append(header)
+
+    def append(self, row: Sequence[Cell]) -> None:
+        self._writer.writerow([_csv_value(value) for value in row])
+
+
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
-    """UTF-8 with a byte order mark (so spreadsheets read the accents right), CRLF lines."""
+    """A small table as CSV bytes (see :class:`CsvTable`)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_csv_value(name) for name in header])
-    writer.writerows([_csv_value(value) for value in row] for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode()
+    table = CsvTable(buffer, header)
+    for row in rows:
+        table.append(row)
+    return buffer.getvalue().encode()
 
 
 def _xlsx_value(value: Cell) -> Cell:
@@ -139,14 +153,29 @@ def _xlsx_value(value: Cell) -> Cell:
     return value
 
 
-def write_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
-    """One sheet named ``title``, the header in row 1 (frozen), every text cell as text."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.freeze_panes = "A2"
-    sheet.append([_xlsx_value(name) for name in header])
-    for row in rows:
-        sheet.append([_xlsx_value(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+class XlsxTable:
+    """One sheet named ``title``, the header in row 1 (frozen), every text cell as text; rows
+    are streamed (openpyxl's write-only mode) and the workbook written by :meth:`save`. Use it
+    as a context manager, so that a table given up leaves no temporary file behind."""
+
+    def __init__(self, title: str, header: Sequence[str]) -> None:
+        self._workbook = Workbook(write_only=True)
+        self._sheet = self._workbook.create_sheet(title[:31])
+        self._sheet.freeze_panes = "A2"
+        self.append(header)
+
+    def append(self, row: Sequence[Cell]) -> None:
+        self._sheet.append([_xlsx_value(value) for value in row])
+
+    def save(self, target: Path | IO[bytes]) -> None:
+        self._workbook.save(target)
+
+    def __enter__(self) -> XlsxTable:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        """Unsaved (the work stopped): close the sheet and remove the temporary file openpyxl
+        streams its rows into."""
+        if not self._sheet.closed:
+            self._sheet.close()
+            self._sheet._writer.cleanup()

@@ -1,15 +1,17 @@
-"""HTTP endpoints: a cycle's progress report and its exports (HR, auditors)."""
+"""HTTP endpoints: a cycle's progress report and its exports, as jobs (HR, auditors)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
+from kinerja_flow.jobs.access import accepted
+from kinerja_flow.jobs.schemas import JobOut
 from kinerja_flow.reports.schemas import CycleProgress, ExportFormat, ExportTable
-from kinerja_flow.reports.service import Export, ReportService
+from kinerja_flow.reports.service import ReportService
 from kinerja_flow.runtime.deps import service_provider
 
 UnitCode = Annotated[
@@ -17,18 +19,6 @@ UnitCode = Annotated[
     QueryParameter(name="unit_code", description="Only this unit and its sub-units", max_length=50),
 ]
 Output = Annotated[ExportFormat, QueryParameter(name="format", description="csv (UTF-8) or xlsx")]
-
-
-def download(export: Export) -> Response[bytes]:
-    """An export as a file to save (never kept by a shared cache)."""
-    return Response(
-        export.content,
-        media_type=export.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{export.filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 class ReportController(Controller):
@@ -53,22 +43,26 @@ class ReportController(Controller):
     ) -> CycleProgress:
         return await report_service.progress(cycle_id, unit_code)
 
-    @get(
+    @post(
         "/{cycle_id:int}/exports/{table:str}",
-        summary="One of the cycle's tables as CSV or XLSX (HR, auditors)",
+        status_code=202,
+        summary="Export one of the cycle's tables as CSV or XLSX (HR, auditors): 202 with the job",
         description=(
             "``appraisals``: the appraisals with their ratings and predikat; ``followups``: the"
             " follow-up items of the cycle's appraisals; ``training-hours``: the training hours"
-            " (JP) of the cycle's employees in its year."
+            " (JP) of the cycle's employees in its year. The file is written in the background:"
+            " follow the job until it is `done`, then download `result.file` "
+            "(`GET /api/v1/jobs/{id}/file`)."
         ),
-        media_type="text/csv",
     )
     async def export(
         self,
+        request: Request[Any, Any, Any],
         report_service: NamedDependency[ReportService],
         cycle_id: FromPath[int],
         table: FromPath[ExportTable],
         output: Output = ExportFormat.CSV,
         unit_code: UnitCode = None,
-    ) -> Response[bytes]:
-        return download(await report_service.export(cycle_id, table.table, unit_code, output))
+    ) -> Response[JobOut]:
+        job = await report_service.start_export(cycle_id, table.table, unit_code, output)
+        return accepted(job, request)

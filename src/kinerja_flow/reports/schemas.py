@@ -26,6 +26,22 @@ class ExportTable(StrEnum):
         return self.value.replace("-", "_")
 
 
+class ExportResult(msgspec.Struct, kw_only=True):
+    """An export written to a file: download it at ``file`` (its starter, and HR) until it is
+    removed, ``KINERJA_JOB_FILES_HOURS`` after the job ended."""
+
+    table: str
+    format: ExportFormat
+    unit_code: str | None
+    filename: str
+    media_type: str
+    rows: int
+    size: int
+    """The file's size in bytes."""
+    file: str
+    """Where to download it: ``/api/v1/jobs/{id}/file``."""
+
+
 class TrainingFigures(msgspec.Struct, kw_only=True):
     """Training hours (JP) of the appraised employees in ``year``, done trainings only."""
 

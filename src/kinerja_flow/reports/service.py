@@ -5,14 +5,16 @@ Every figure of a unit includes its sub-units. An employee counts in the unit th
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, TypeVarTuple
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import aliased
 
 from kinerja_flow.appraisals.access import state_deadline
@@ -22,14 +24,19 @@ from kinerja_flow.development import FollowUpKind
 from kinerja_flow.followups.hours import training_hours
 from kinerja_flow.followups.models import FollowUp
 from kinerja_flow.i18n import _
+from kinerja_flow.jobs import files
+from kinerja_flow.jobs.models import Job
+from kinerja_flow.jobs.queue import RunningJob, submit, wake
+from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import NotFound
 from kinerja_flow.lib.principal import AUDITOR, HR, require
-from kinerja_flow.lib.tables import CSV_TYPE, XLSX_TYPE, Cell, write_csv, write_xlsx
+from kinerja_flow.lib.tables import CSV_TYPE, XLSX_TYPE, Cell, CsvTable, XlsxTable
 from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.predikat import Predikat
 from kinerja_flow.reports.schemas import (
     CycleProgress,
     ExportFormat,
+    ExportResult,
     Figures,
     TrainingFigures,
     UnitProgress,
@@ -37,15 +44,10 @@ from kinerja_flow.reports.schemas import (
 from kinerja_flow.runtime.service import Service
 
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
-Table = tuple[Sequence[str], list[list[Cell]]]
-"""A header and its rows."""
-
-
-@dataclass(frozen=True)
-class Export:
-    filename: str
-    media_type: str
-    content: bytes
+EXPORT_KIND = "cycle_export"
+Ts = TypeVarTuple("Ts")
+BATCH = 500
+"""Rows read from the database at a time (a report never holds a whole table)."""
 
 
 @dataclass
@@ -136,33 +138,37 @@ class ReportService(Service):
             counts_towards[unit.id] = chain
         return _Scope(ordered, counts_towards)
 
-    async def _appraisals(self, cycle: Cycle, scope: _Scope) -> list[_AppraisalRow]:
+    def _appraisal_query(
+        self, cycle: Cycle, scope: _Scope
+    ) -> Select[Appraisal, Employee, Unit, Employee]:
         evaluator = aliased(Employee)
-        rows = await self.session.execute(
+        return (
             select(Appraisal, Employee, Unit, evaluator)
             .join(Employee, Appraisal.employee_id == Employee.id)
             .join(Unit, Employee.unit_id == Unit.id)
             .outerjoin(evaluator, Appraisal.evaluator_id == evaluator.id)
             .where(Appraisal.cycle_id == cycle.id, Employee.unit_id.in_(scope.counts_towards))
-            .order_by(Unit.code, Employee.nip)
+            .order_by(Unit.code, Employee.nip, Appraisal.id)
         )
-        now = self.ctx.clock.now()
-        found = []
-        for appraisal, employee, unit, evaluated_by in rows.all():
-            deadline = state_deadline(
-                self.ctx.workflows[appraisal.workflow],
-                appraisal.state,
-                appraisal.state_changed_at,
-                cycle,
-            )
-            overdue = deadline is not None and self.ctx.deadline_clock.due_at(*deadline) < now
-            found.append(_AppraisalRow(appraisal, employee, unit, evaluated_by, overdue))
-        return found
 
-    async def _followups(
-        self, cycle: Cycle, scope: _Scope
-    ) -> list[tuple[FollowUp, Employee, Unit, bool]]:
-        rows = await self.session.execute(
+    async def _appraisals(self, cycle: Cycle, scope: _Scope) -> AsyncIterator[list[_AppraisalRow]]:
+        """The cycle's appraisals in the scope, ``BATCH`` at a time (never all in memory)."""
+        now = self.ctx.clock.now()
+        async for rows in self._stream(self._appraisal_query(cycle, scope)):
+            found = []
+            for appraisal, employee, unit, evaluated_by in rows:
+                deadline = state_deadline(
+                    self.ctx.workflows[appraisal.workflow],
+                    appraisal.state,
+                    appraisal.state_changed_at,
+                    cycle,
+                )
+                overdue = deadline is not None and self.ctx.deadline_clock.due_at(*deadline) < now
+                found.append(_AppraisalRow(appraisal, employee, unit, evaluated_by, overdue))
+            yield found
+
+    def _followup_query(self, cycle: Cycle, scope: _Scope) -> Select[FollowUp, Employee, Unit]:
+        return (
             select(FollowUp, Employee, Unit)
             .join(Appraisal, FollowUp.appraisal_id == Appraisal.id)
             .join(Employee, FollowUp.employee_id == Employee.id)
@@ -170,11 +176,26 @@ class ReportService(Service):
             .where(Appraisal.cycle_id == cycle.id, Employee.unit_id.in_(scope.counts_towards))
             .order_by(Unit.code, Employee.nip, FollowUp.due, FollowUp.id)
         )
+
+    async def _followups(
+        self, cycle: Cycle, scope: _Scope
+    ) -> AsyncIterator[list[tuple[FollowUp, Employee, Unit, bool]]]:
+        """The follow-up items of the cycle's appraisals in the scope, ``BATCH`` at a time."""
         today = self.ctx.clock.now().date()
-        return [
-            (item, employee, unit, self._followup_overdue(item, today))
-            for item, employee, unit in rows.all()
-        ]
+        async for rows in self._stream(self._followup_query(cycle, scope)):
+            yield [
+                (item, employee, unit, self._followup_overdue(item, today))
+                for item, employee, unit in rows
+            ]
+
+    async def _stream(self, query: Select[*Ts]) -> AsyncIterator[Sequence[Row[*Ts]]]:
+        result = await self.session.stream(query.execution_options(yield_per=BATCH))
+        async for rows in result.partitions():
+            yield rows
+
+    async def _count(self, query: Select[*tuple[Any, ...]]) -> int:
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        return int(await self.session.scalar(counted) or 0)
 
     def _followup_overdue(self, item: FollowUp, today: date) -> bool:
         """Past its due date and not ended (as ``GET /followups?overdue=true`` says)."""
@@ -191,21 +212,24 @@ class ReportService(Service):
         scope = await self._scope(cycle, unit_code)
         tallies: dict[int, _Tally] = defaultdict(_Tally)
         total = _Tally()
-        for row in await self._appraisals(cycle, scope):
-            for tally in self._tallies_of(row.employee.unit_id, scope, tallies, total):
-                tally.appraisals += 1
-                tally.states[row.appraisal.state] += 1
-                tally.employees.add(row.employee.id)
-                if row.overdue:
-                    tally.overdue[row.appraisal.state] += 1
-                if row.appraisal.predikat:
-                    tally.predikat[row.appraisal.predikat] += 1
-        for item, employee, _unit, overdue in await self._followups(cycle, scope):
-            for tally in self._tallies_of(employee.unit_id, scope, tallies, total):
-                tally.followups[item.kind][item.state] += 1
-                tally.followups_overdue += overdue
+        hours: dict[int, dict[int, int]] = {}
+        async for batch in self._appraisals(cycle, scope):
+            for row in batch:
+                for tally in self._tallies_of(row.employee.unit_id, scope, tallies, total):
+                    tally.appraisals += 1
+                    tally.states[row.appraisal.state] += 1
+                    tally.employees.add(row.employee.id)
+                    if row.overdue:
+                        tally.overdue[row.appraisal.state] += 1
+                    if row.appraisal.predikat:
+                        tally.predikat[row.appraisal.predikat] += 1
+            hours.update(await self._hours_of(batch, hours))
+        async for items in self._followups(cycle, scope):
+            for item, employee, _unit, overdue in items:
+                for tally in self._tallies_of(employee.unit_id, scope, tallies, total):
+                    tally.followups[item.kind][item.state] += 1
+                    tally.followups_overdue += overdue
         year = self._training_year(cycle)
-        hours = await training_hours(self.session, self.ctx.workflows, total.employees)
         engine = self.ctx.workflows[cycle.workflow]
         states = list(engine.definition.states)
         deadlines = [state for state in states if engine.deadline_of(state) is not None]
@@ -269,116 +293,179 @@ class ReportService(Service):
             ),
         )
 
-    # -- exports ---------------------------------------------------------------------------
+    # -- exports (background jobs) --------------------------------------------------------
 
-    async def export(
+    async def start_export(
         self, cycle_id: int, table: str, unit_code: str | None, output: ExportFormat
-    ) -> Export:
-        """One of the cycle's tables (``appraisals``, ``followups``, ``training_hours``)."""
+    ) -> Job:
+        """Queue the export of one of the cycle's tables (``appraisals``, ``followups``,
+        ``training_hours``) as a job; an unknown cycle or unit is refused at once."""
+        await begin_write(self.session)  # read, then write: the writer's lock from the start
         cycle = await self._cycle(cycle_id)
+        await self._scope(cycle, unit_code)
+        params = {
+            "cycle_id": cycle_id,
+            "table": table,
+            "unit_code": unit_code,
+            "format": output.value,
+        }
+        job = await submit(self.session, self.ctx.clock.now(), EXPORT_KIND, self.principal, params)
+        await self.session.commit()
+        wake()
+        return job
+
+    async def export(self, job: RunningJob) -> ExportResult:
+        """Write the table ``job`` asks for to a file, row by row (CSV, or XLSX in openpyxl's
+        write-only mode), reporting the rows written; the file is the job's to download."""
+        params = job.params
+        table, unit_code = str(params["table"]), params["unit_code"]
+        output = ExportFormat(params["format"])
+        cycle = await self._cycle(int(params["cycle_id"]))
         scope = await self._scope(cycle, unit_code)
-        build: Callable[[Cycle, _Scope], Awaitable[Table]] = {
-            "appraisals": self._appraisal_table,
-            "followups": self._followup_table,
-            "training_hours": self._training_table,
+        header, rows, count = {
+            "appraisals": (APPRAISAL_HEADER, self._appraisal_rows, self._appraisal_query),
+            "followups": (FOLLOWUP_HEADER, self._followup_rows, self._followup_query),
+            "training_hours": (TRAINING_HEADER, self._training_rows, self._appraisal_query),
         }[table]
-        header, rows = await build(cycle, scope)
+        job.progress(0, await self._count(count(cycle, scope)), "exporting")
         name = f"{table}-cycle-{cycle.id}" + (
             f"-{_UNSAFE_IN_FILENAME.sub('_', unit_code)}" if unit_code else ""
         )
-        if output is ExportFormat.XLSX:
-            return Export(f"{name}.xlsx", XLSX_TYPE, write_xlsx(table, header, rows))
-        return Export(f"{name}.csv", CSV_TYPE, write_csv(header, rows))
-
-    async def _appraisal_table(self, cycle: Cycle, scope: _Scope) -> Table:
-        header = (
-            "nip",
-            "name",
-            "unit_code",
-            "unit_name",
-            "position",
-            "evaluator_nip",
-            "evaluator_name",
-            "state",
-            "overdue",
-            "results_rating",
-            "behaviour_rating",
-            "predikat",
+        written = 0
+        with (
+            files.output(self.ctx.settings.evidence_path, f".{output}") as (staging, target),
+            contextlib.ExitStack() as closing,
+        ):
+            sheet: CsvTable | XlsxTable
+            if output is ExportFormat.XLSX:
+                sheet = closing.enter_context(XlsxTable(table, header))
+            else:
+                out = closing.enter_context(staging.open("w", encoding="utf-8", newline=""))
+                sheet = CsvTable(out, header)
+            async for batch in rows(cycle, scope):
+                for row in batch:
+                    sheet.append(row)
+                written += len(batch)
+                job.progress(written)
+                await job.pause()
+            if isinstance(sheet, XlsxTable):
+                sheet.save(staging)
+        await self.session.rollback()
+        job.output_path = target
+        return ExportResult(
+            table=table,
+            format=output,
+            unit_code=unit_code,
+            filename=f"{name}.{output}",
+            media_type=XLSX_TYPE if output is ExportFormat.XLSX else CSV_TYPE,
+            rows=written,
+            size=target.stat().st_size,
+            file=f"/api/v1/jobs/{job.id}/file",
         )
-        rows: list[list[Cell]] = [
-            [
-                row.employee.nip,
-                row.employee.name,
-                row.unit.code,
-                row.unit.name,
-                row.employee.position,
-                row.evaluator.nip if row.evaluator else None,
-                row.evaluator.name if row.evaluator else None,
-                row.appraisal.state,
-                row.overdue,
-                row.appraisal.results_rating,
-                row.appraisal.behaviour_rating,
-                row.appraisal.predikat,
-            ]
-            for row in await self._appraisals(cycle, scope)
-        ]
-        return header, rows
 
-    async def _followup_table(self, cycle: Cycle, scope: _Scope) -> Table:
-        header = (
-            "nip",
-            "name",
-            "unit_code",
-            "kind",
-            "title",
-            "owner",
-            "state",
-            "due",
-            "overdue",
-            "hours",
-            "outcome",
-            "completed_on",
-        )
-        rows: list[list[Cell]] = [
-            [
-                employee.nip,
-                employee.name,
-                unit.code,
-                item.kind,
-                item.title,
-                item.owner,
-                item.state,
-                item.due,
-                overdue,
-                _hours(item),
-                item.outcome,
-                _day(item.completed_at),
-            ]
-            for item, employee, unit, overdue in await self._followups(cycle, scope)
-        ]
-        return header, rows
-
-    async def _training_table(self, cycle: Cycle, scope: _Scope) -> Table:
-        header = ("nip", "name", "unit_code", "year", "hours", "minimum", "below_minimum")
-        appraised = {row.employee.id: row for row in await self._appraisals(cycle, scope)}
-        hours = await training_hours(self.session, self.ctx.workflows, appraised)
-        year = self._training_year(cycle)
-        minimum = self.ctx.settings.training_min_jp
-        rows: list[list[Cell]] = []
-        for employee_id, row in appraised.items():
-            done = hours.get(employee_id, {}).get(year, 0)
-            rows.append(
+    async def _appraisal_rows(self, cycle: Cycle, scope: _Scope) -> AsyncIterator[list[list[Cell]]]:
+        async for batch in self._appraisals(cycle, scope):
+            yield [
                 [
                     row.employee.nip,
                     row.employee.name,
                     row.unit.code,
-                    year,
-                    done,
-                    minimum,
-                    done < minimum,
+                    row.unit.name,
+                    row.employee.position,
+                    row.evaluator.nip if row.evaluator else None,
+                    row.evaluator.name if row.evaluator else None,
+                    row.appraisal.state,
+                    row.overdue,
+                    row.appraisal.results_rating,
+                    row.appraisal.behaviour_rating,
+                    row.appraisal.predikat,
                 ]
-            )
-        return header, rows
+                for row in batch
+            ]
+
+    async def _followup_rows(self, cycle: Cycle, scope: _Scope) -> AsyncIterator[list[list[Cell]]]:
+        async for batch in self._followups(cycle, scope):
+            yield [
+                [
+                    employee.nip,
+                    employee.name,
+                    unit.code,
+                    item.kind,
+                    item.title,
+                    item.owner,
+                    item.state,
+                    item.due,
+                    overdue,
+                    _hours(item),
+                    item.outcome,
+                    _day(item.completed_at),
+                ]
+                for item, employee, unit, overdue in batch
+            ]
+
+    async def _training_rows(self, cycle: Cycle, scope: _Scope) -> AsyncIterator[list[list[Cell]]]:
+        """One row per appraised employee (at their first appraisal in the table's order)."""
+        year = self._training_year(cycle)
+        minimum = self.ctx.settings.training_min_jp
+        seen: set[int] = set()
+        async for batch in self._appraisals(cycle, scope):
+            hours = await self._hours_of(batch, seen)
+            rows: list[list[Cell]] = []
+            for row in batch:
+                if row.employee.id in seen:
+                    continue
+                seen.add(row.employee.id)
+                done = hours.get(row.employee.id, {}).get(year, 0)
+                rows.append(
+                    [
+                        row.employee.nip,
+                        row.employee.name,
+                        row.unit.code,
+                        year,
+                        done,
+                        minimum,
+                        done < minimum,
+                    ]
+                )
+            yield rows
+
+    async def _hours_of(
+        self, batch: list[_AppraisalRow], known: Container[int]
+    ) -> dict[int, dict[int, int]]:
+        """The training hours of the batch's employees not ``known`` yet, per year."""
+        employees = {row.employee.id for row in batch if row.employee.id not in known}
+        return await training_hours(self.session, self.ctx.workflows, employees)
+
+
+APPRAISAL_HEADER = (
+    "nip",
+    "name",
+    "unit_code",
+    "unit_name",
+    "position",
+    "evaluator_nip",
+    "evaluator_name",
+    "state",
+    "overdue",
+    "results_rating",
+    "behaviour_rating",
+    "predikat",
+)
+FOLLOWUP_HEADER = (
+    "nip",
+    "name",
+    "unit_code",
+    "kind",
+    "title",
+    "owner",
+    "state",
+    "due",
+    "overdue",
+    "hours",
+    "outcome",
+    "completed_on",
+)
+TRAINING_HEADER = ("nip", "name", "unit_code", "year", "hours", "minimum", "below_minimum")
 
 
 def _hours(item: FollowUp) -> int | None:

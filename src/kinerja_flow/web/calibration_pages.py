@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
@@ -19,10 +19,17 @@ from kinerja_flow.appraisals.schemas import ActionRequest
 from kinerja_flow.appraisals.service import AppraisalService
 from kinerja_flow.cycles.service import CycleService
 from kinerja_flow.distribution.service import DistributionService
-from kinerja_flow.web.forms import convert
+from kinerja_flow.lib.principal import HR, require
+from kinerja_flow.web.forms import Problem, convert
 from kinerja_flow.web.guards import hr_or_auditor
-from kinerja_flow.web.hr_pages import on_every_appraisal
-from kinerja_flow.web.services import Fields, Services, answer_form, provide_services
+from kinerja_flow.web.hr_pages import start_on_every_appraisal
+from kinerja_flow.web.services import (
+    Fields,
+    Services,
+    answer_form,
+    provide_services,
+    start_job,
+)
 
 PAGE_SIZE = 50
 """Ratings one page of the queue shows, each with its forms."""
@@ -80,16 +87,19 @@ class CalibrationPages(Controller):
         show = partial(self._queue, services, cycle_id)
         return await answer_form(services, work, show)
 
-    @post("/all/{trigger:str}", status_code=200)
+    @post("/all/{trigger:str}", status_code=303)
     async def every(
         self,
         services: NamedDependency[Services],
         cycle_id: FromPath[int],
         trigger: FromPath[str],
-    ) -> Template:
-        """The step on every rating of the queue where it is possible now; the others are
-        listed with why."""
+    ) -> Response[Any]:
+        """The step on every rating of the queue where it is possible now, as a job: its page
+        lists the ratings refused with why, and leads back to the queue."""
+        require(services.principal, HR)
+        start = partial(start_on_every_appraisal, services, cycle_id, trigger)
 
-        work = partial(on_every_appraisal, services, cycle_id, trigger)
-        show = partial(self._queue, services, cycle_id)
-        return await answer_form(services, work, show)
+        async def refused(failure: Problem) -> Response[Any]:
+            return await self._queue(services, cycle_id, problem=failure)
+
+        return await start_job(services, start, refused)

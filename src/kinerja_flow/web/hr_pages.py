@@ -12,12 +12,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.appraisals.calibration import calibration_steps
 from kinerja_flow.appraisals.schemas import BulkActionRequest
-from kinerja_flow.appraisals.service import AppraisalService
+from kinerja_flow.appraisals.service import BULK_KIND, AppraisalService
 from kinerja_flow.audit.verify import verify
 from kinerja_flow.cycles.schemas import CycleCreate
 from kinerja_flow.cycles.service import CycleService
@@ -25,7 +25,7 @@ from kinerja_flow.distribution.schemas import UnitResultSet
 from kinerja_flow.distribution.service import DistributionService
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs import files
-from kinerja_flow.jobs.access import job_out, visible_job
+from kinerja_flow.jobs.access import download, job_file, job_out, visible_job, visible_jobs
 from kinerja_flow.jobs.models import Job
 from kinerja_flow.lib.errors import AppError, FieldError, Invalid, NotFound
 from kinerja_flow.lib.principal import HR, Principal, require
@@ -46,6 +46,7 @@ from kinerja_flow.web.services import (
     Services,
     answer_form,
     provide_services,
+    start_job,
     submit,
 )
 
@@ -66,6 +67,8 @@ def hr_triggers(ctx: AppContext, workflow: str) -> list[str]:
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 SHOWN_PROBLEMS = 1000
+JOBS_PAGE = 50
+"""Jobs one page of the list shows."""
 """The bad lines a page lists; the rest are in the job's CSV of problems."""
 
 
@@ -81,15 +84,14 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
         yield chunk
 
 
-async def on_every_appraisal(
+async def start_on_every_appraisal(
     services: Services, cycle_id: int, trigger: str, fields: Fields
-) -> dict[str, Any]:
-    """A step on every appraisal of the cycle where the reader may take it now (the form's
-    ``reason`` and ``comment`` going with it): what to tell, the refused ones by id."""
+) -> Job:
+    """Start a step on every appraisal of the cycle where the reader may take it (the form's
+    ``reason`` and ``comment`` going with it) as a job; its page lists the refusals."""
     data = convert(pick(fields, "reason", "comment"), BulkActionRequest)
-    result = await services(AppraisalService).fire_all(cycle_id, trigger, data)
-    refused = {r.appraisal_id: r.status_code for r in result.refused}
-    return {"bulk": result, "bulk_trigger": trigger, "refused": refused}
+    appraisals: AppraisalService = services(AppraisalService)
+    return await appraisals.start_fire_all(cycle_id, trigger, data)
 
 
 class HrPages(Controller):
@@ -196,19 +198,6 @@ class HrPages(Controller):
         show = partial(self._cycle, request, services, cycle_id)
         return await answer_form(services, work, show)
 
-    async def _started(
-        self,
-        request: Request[Any, Any, Any],
-        services: Services,
-        cycle_id: int,
-        start: Callable[[], Awaitable[Job]],
-    ) -> Response[Any]:
-        """Start a job on the cycle and follow it on its page (or show the refusal)."""
-        outcome = await services.attempt(start)
-        if isinstance(outcome, Problem):
-            return await self._cycle(request, services, cycle_id, problem=outcome)
-        return Redirect(f"/hr/jobs/{outcome.id}", status_code=303)
-
     @post("/cycles/{cycle_id:int}/open", status_code=303)
     async def open_cycle(
         self,
@@ -217,9 +206,13 @@ class HrPages(Controller):
         cycle_id: FromPath[int],
     ) -> Response[Any]:
         """Opening runs as a job: its page follows it, then links back to the cycle."""
-        return await self._started(
-            request, services, cycle_id, lambda: services(CycleService).start_open(cycle_id)
-        )
+
+        async def start(_fields: Fields) -> Job:
+            cycles: CycleService = services(CycleService)
+            return await cycles.start_open(cycle_id)
+
+        refused = partial(self._refused, request, services, cycle_id)
+        return await start_job(services, start, refused)
 
     @post("/cycles/{cycle_id:int}/actions/{trigger:str}", status_code=303)
     async def bulk(
@@ -232,17 +225,18 @@ class HrPages(Controller):
         """An action on the whole cycle runs as a job: its page lists the refusals (HR's
         form; auditors read the dashboard without it)."""
         require(services.principal, HR)
-        fields = await form_data(request)
+        start = partial(start_on_every_appraisal, services, cycle_id, trigger)
+        refused = partial(self._refused, request, services, cycle_id)
+        return await start_job(services, start, refused)
 
-        async def start() -> Job:
-            data = convert(
-                {"reason": fields.get("reason"), "comment": fields.get("comment")},
-                BulkActionRequest,
-            )
-            appraisals: AppraisalService = services(AppraisalService)
-            return await appraisals.start_fire_all(cycle_id, trigger, data)
-
-        return await self._started(request, services, cycle_id, start)
+    async def _refused(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        cycle_id: int,
+        failure: Problem,
+    ) -> Response[Any]:
+        return await self._cycle(request, services, cycle_id, problem=failure)
 
     @post("/cycles/{cycle_id:int}/units/{code:str}/result", status_code=200)
     async def unit_result(
@@ -370,6 +364,31 @@ class HrPages(Controller):
             await form.close()
         return Redirect(f"/hr/jobs/{job.id}", status_code=303)
 
+    @get("/jobs")
+    async def jobs(
+        self,
+        services: NamedDependency[Services],
+        state_filter: Annotated[
+            str | None, QueryParameter(name="state", pattern=r"^(queued|running|done|failed)?$")
+        ] = None,
+        kind: Annotated[str | None, QueryParameter(max_length=40, pattern=r"^[a-z_]*$")] = None,
+        offset: Annotated[int, QueryParameter(ge=0, le=2**31)] = 0,
+    ) -> Template:
+        """The jobs the reader may follow (HR: everyone's; auditors: their own), the newest
+        first, each with its progress or what it came to (the form's empty choice: any)."""
+        listed = await visible_jobs(
+            services.session,
+            services.principal,
+            services.locale,
+            state=state_filter or None,
+            kind=kind or None,
+            limit=JOBS_PAGE,
+            offset=offset,
+        )
+        return services.page(
+            "hr/jobs.html", listed=listed, state=state_filter or "", kind=kind or ""
+        )
+
     @get("/jobs/{job_id:int}")
     async def job_page(
         self,
@@ -388,7 +407,25 @@ class HrPages(Controller):
             params=row.params,
             preview=bool(row.params.get("dry_run")),
             shown=SHOWN_PROBLEMS,
+            calibrating=await self._calibrating(services, row),
+            has_file=row.output_path is not None,
         )
+
+    @get("/jobs/{job_id:int}/file")
+    async def job_file(self, services: NamedDependency[Services], job_id: FromPath[int]) -> File:
+        """The file a finished job wrote (an export), for its starter and HR."""
+        found = await job_file(services.session, services.principal, job_id)
+        await services.session.rollback()
+        return download(found)
+
+    async def _calibrating(self, services: Services, job: Job) -> bool:
+        """Whether the job is a step of the cycle's calibration (its page leads back to the
+        queue as well as to the cycle)."""
+        if job.kind != BULK_KIND:
+            return False
+        cycle = await services(CycleService).get(int(job.params["cycle_id"]))
+        steps = calibration_steps(services.ctx.workflows[cycle.workflow]).values()
+        return any(step.trigger == job.params["trigger"] for queue in steps for step in queue)
 
     @get("/jobs/{job_id:int}/problems.csv", media_type="text/csv")
     async def job_problems(

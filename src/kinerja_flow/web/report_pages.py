@@ -4,21 +4,23 @@ the same service as ``/api/v1/cycles/{id}/progress`` and ``/api/v1/cycles/{id}/e
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get
+import msgspec
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from kinerja_flow.i18n import _
+from kinerja_flow.jobs.models import Job
 from kinerja_flow.lib.errors import NotFound
 from kinerja_flow.org.service import OrgService
-from kinerja_flow.reports.controllers import download
 from kinerja_flow.reports.schemas import ExportFormat
 from kinerja_flow.reports.service import ReportService
+from kinerja_flow.web.forms import Problem, convert, pick
 from kinerja_flow.web.guards import hr_or_auditor
-from kinerja_flow.web.services import Services, provide_services
+from kinerja_flow.web.services import Fields, Services, provide_services, start_job
 
 EXPORTS = {
     "appraisals": ("appraisals", _("Appraisals with ratings and predikat")),
@@ -27,6 +29,13 @@ EXPORTS = {
 }
 """The cycle's tables as the page's links name them: the service's table, and its title."""
 UnitCode = Annotated[str | None, QueryParameter(name="unit_code", max_length=50)]
+
+
+class ExportChoice(msgspec.Struct, kw_only=True):
+    """The export form: the file's format, and the unit (with its sub-units) if one."""
+
+    format: ExportFormat = ExportFormat.CSV
+    unit_code: Annotated[str, msgspec.Meta(max_length=50)] | None = None
 
 
 class ReportPages(Controller):
@@ -43,7 +52,12 @@ class ReportPages(Controller):
     ) -> Template:
         """The figures of the cycle (or of one unit with its sub-units), the units one level
         down to open in turn, and the exports of what is shown."""
-        report = await services(ReportService).progress(cycle_id, unit_code or None)
+        return await self._progress(services, cycle_id, unit_code or None)
+
+    async def _progress(
+        self, services: Services, cycle_id: int, unit_code: str | None, **extra: Any
+    ) -> Template:
+        report = await services(ReportService).progress(cycle_id, unit_code)
         shown = [u for u in report.units if u.parent_code == unit_code and u.unit_code != unit_code]
         return services.page(
             "hr/progress.html",
@@ -53,19 +67,30 @@ class ReportPages(Controller):
             units=await services(OrgService).list_units(),
             exports=EXPORTS,
             unit_code=unit_code or "",
+            **extra,
         )
 
-    @get("/exports/{table:str}")
+    @post("/exports/{table:str}", status_code=303)
     async def export(
         self,
         services: NamedDependency[Services],
         cycle_id: FromPath[int],
         table: FromPath[str],
-        output: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.CSV,
-        unit_code: UnitCode = None,
-    ) -> Response[bytes]:
+    ) -> Response[Any]:
+        """Start the export (the form's ``format`` and ``unit_code``) and follow it on its job
+        page, which offers the file once it is written."""
         if table not in EXPORTS:
             raise NotFound(_("Not found."))
         name, _title = EXPORTS[table]
-        exported = await services(ReportService).export(cycle_id, name, unit_code or None, output)
-        return download(exported)
+
+        async def start(fields: Fields) -> Job:
+            chosen = convert(pick(fields, "format", "unit_code"), ExportChoice)
+            reports: ReportService = services(ReportService)
+            return await reports.start_export(
+                cycle_id, name, chosen.unit_code or None, chosen.format
+            )
+
+        async def refused(failure: Problem) -> Response[Any]:
+            return await self._progress(services, cycle_id, None, problem=failure)
+
+        return await start_job(services, start, refused)

@@ -1,5 +1,6 @@
 """The domain services a signed-in page calls, for its reader, and the one way a page handles
-a form: read the fields, call the service, then go on (303) or show the refusal by the form."""
+a form: read the fields, call the service, then go on (303) or show the refusal by the form;
+a form that starts a background job goes on to the job's page."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kinerja_flow.jobs.models import Job
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.web.forms import Problem, attempt, fields_in, form_data
@@ -90,3 +92,17 @@ async def answer_form(
     if isinstance(outcome, Problem):
         return await show(problem=outcome)
     return await show(**outcome)
+
+
+async def start_job(
+    services: Services,
+    start: Callable[[Fields], Awaitable[Job]],
+    refused: Callable[[Problem], Awaitable[Response[Any]]],
+) -> Response[Any]:
+    """Handle a form that starts long work: ``start`` the job with the form's fields and follow
+    it on its page (303), or the page ``refused`` draws with the problem."""
+    fields = await form_data(services.request)
+    outcome = await services.attempt(lambda: start(fields))
+    if isinstance(outcome, Problem):
+        return await refused(outcome)
+    return Redirect(f"/hr/jobs/{outcome.id}", status_code=303)
