@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVarTuple
 
+import anyio
 import msgspec
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import aliased
@@ -46,8 +47,9 @@ from kinerja_flow.runtime.service import Service
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
 EXPORT_KIND = "cycle_export"
 Ts = TypeVarTuple("Ts")
-BATCH = 500
-"""Rows read from the database at a time (a report never holds a whole table)."""
+BATCH = 200
+"""Rows read from the database at a time (a report never holds a whole table; the loop is
+held while a batch becomes objects, so it stays small)."""
 
 
 @dataclass
@@ -345,11 +347,11 @@ class ReportService(Service):
             async for batch in rows(cycle, scope):
                 for row in batch:
                     sheet.append(row)
-                written += len(batch)
+                    written += 1
+                    await job.pause()  # other requests of this process go on meanwhile
                 job.progress(written)
-                await job.pause()
-            if isinstance(sheet, XlsxTable):
-                sheet.save(staging)
+            if isinstance(sheet, XlsxTable):  # zipping the rows: in a thread, off the loop
+                await anyio.to_thread.run_sync(sheet.save, staging)
         await self.session.rollback()
         job.output_path = target
         return ExportResult(
