@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import selectinload
 
 from kinerja_flow.accounts.models import Account
@@ -24,6 +24,7 @@ from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.policies.distribution import ReleasePolicy
 from kinerja_flow.runtime.service import Service
 
+APPRAISALS = cast("Table", Appraisal.__table__)
 OPEN_KIND = "cycle_open"
 OPEN_BATCH = 1000
 
@@ -311,21 +312,24 @@ class CycleService(Service):
                     "updated_at": now,
                 }
             )
-        # One multi-row INSERT ... RETURNING: no object per appraisal.
+        # Multi-row INSERT ... RETURNING through Core: no object per appraisal, and (no
+        # parameter order asked for) many rows per statement on SQLite too; in id order after.
         appraisals = (
-            (
-                await self.session.execute(
-                    insert(Appraisal).returning(
-                        Appraisal.id,
-                        Appraisal.employee_id,
-                        Appraisal.evaluator_id,
-                        Appraisal.reviewer_id,
-                        Appraisal.state,
-                        sort_by_parameter_order=True,
-                    ),
-                    rows,
-                )
-            ).all()
+            sorted(
+                (
+                    await self.session.execute(
+                        insert(APPRAISALS).returning(
+                            APPRAISALS.c.id,
+                            APPRAISALS.c.employee_id,
+                            APPRAISALS.c.evaluator_id,
+                            APPRAISALS.c.reviewer_id,
+                            APPRAISALS.c.state,
+                        ),
+                        rows,
+                    )
+                ).all(),
+                key=lambda appraisal: appraisal.id,
+            )
             if rows
             else []
         )
