@@ -26,6 +26,18 @@ async def test_open_creates_one_appraisal_per_employee_with_evaluator_and_review
     assert "SKP Tahunan 2026" in invitations[0].body_text
 
 
+async def test_each_cycle_opening_email_names_its_own_cycle(api: Api) -> None:
+    """Subjects are rendered once per cycle and reused: a second cycle gets its own."""
+    await api.setup_org()
+    await api.open_cycle()
+    await api.open_cycle(name="SKP Semester II 2026", kind="semester")
+    subjects = [mail.subject for mail in await api.outbox(to="budi@example.go.id", kind="skp_open")]
+    assert len(subjects) == 2
+    assert "SKP Tahunan 2026" in subjects[0]
+    assert "SKP Semester II 2026" in subjects[1]
+    assert "SKP Tahunan 2026" not in subjects[1]
+
+
 async def test_opening_twice_creates_nothing_new(api: Api) -> None:
     await api.setup_org()
     opened = await api.open_cycle()

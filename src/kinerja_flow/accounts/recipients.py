@@ -38,25 +38,35 @@ async def employees(
     session: AsyncSession, ids: Collection[int], default_locale: str
 ) -> dict[int, Addressee]:
     """The active employees among ``ids`` (whose account, if any, is active), by id."""
+    return (await people(session, ids, default_locale))[1]
+
+
+async def people(
+    session: AsyncSession, ids: Collection[int], default_locale: str
+) -> tuple[dict[int, Employee], dict[int, Addressee]]:
+    """The employees among ``ids``, active or not, and those of them who receive email (as
+    :func:`employees` answers), by id: one statement for both."""
     if not ids:
-        return {}
+        return {}, {}
     rows = await session.execute(
         select(Employee, Account.locale, Account.digest, Account.active)
         .outerjoin(Account, Account.employee_id == Employee.id)
-        .where(Employee.id.in_(set(ids)), Employee.active.is_(True))
+        .where(Employee.id.in_(set(ids)))
     )
-    return {
-        employee.id: Addressee(
-            f"e{employee.id}",
-            employee.id,
-            employee.email,
-            employee.name,
-            locale or default_locale,
-            bool(digest),
-        )
-        for employee, locale, digest, account_active in rows.all()
-        if account_active is not False
-    }
+    found: dict[int, Employee] = {}
+    addressees: dict[int, Addressee] = {}
+    for employee, locale, digest, account_active in rows.all():
+        found[employee.id] = employee
+        if employee.active and account_active is not False:
+            addressees[employee.id] = Addressee(
+                f"e{employee.id}",
+                employee.id,
+                employee.email,
+                employee.name,
+                locale or default_locale,
+                bool(digest),
+            )
+    return found, addressees
 
 
 async def hr_officers(session: AsyncSession, default_locale: str) -> list[Addressee]:

@@ -403,9 +403,8 @@ class AppraisalService(AppraisalAccess):
         data: dict[str, Any],
     ) -> Sequence[Email]:
         appraisal, reason = case, payload.reason
-        people = await self._people(appraisal)
-        addressees = await recipients.employees(
-            self.session, people, self.ctx.settings.default_locale
+        people, addressees = await recipients.people(
+            self.session, self._party_ids(appraisal), self.ctx.settings.default_locale
         )
         cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
         holder = {

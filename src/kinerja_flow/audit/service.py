@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -22,6 +22,11 @@ from kinerja_flow.audit.models import AuditEvent, AuditHead
 from kinerja_flow.lib.actor import Actor
 
 HEAD_ID = 1
+FEW_EVENTS = 20
+"""Up to this many events a transaction's are inserted in a CTE of the head's update (one
+round trip on PostgreSQL); a multi-row VALUES statement costs more to build with every row,
+a batch's hundreds go in one executemany instead (a bulk import took 0.3 s per commit)."""
+EVENTS = cast("Table", AuditEvent.__table__)
 
 
 @dataclass(frozen=True)
@@ -102,15 +107,18 @@ def _chain_pending(session: Session) -> None:
             )
             previous = hasher.of(row)
             rows.append({**row.__dict__, "hash": previous})
-    session.execute(insert(AuditEvent), rows)
     if head is None:
+        session.execute(insert(EVENTS), rows)  # Core: no ORM bookkeeping per event
         session.execute(insert(AuditHead).values(id=HEAD_ID, last_seq=seq, last_hash=previous))
+        return
+    move = update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_seq=seq, last_hash=previous)
+    if session.get_bind().dialect.name == "postgresql" and len(rows) <= FEW_EVENTS:
+        # One round trip for both while the head is locked: the events inserted in a CTE.
+        appended = insert(EVENTS).values(rows).returning(EVENTS.c.seq).cte("appended")
+        session.execute(move.add_cte(appended))
     else:
-        session.execute(
-            update(AuditHead)
-            .where(AuditHead.id == HEAD_ID)
-            .values(last_seq=seq, last_hash=previous)
-        )
+        session.execute(insert(EVENTS), rows)
+        session.execute(move)
 
 
 @event.listens_for(Session, "after_soft_rollback")

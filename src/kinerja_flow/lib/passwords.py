@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
 
 from kinerja_flow.i18n import _
 
@@ -57,6 +56,8 @@ def weakness(password: str, personal: list[str]) -> str | None:
         return _("The password must be at least 10 characters long.")
     if len(password) > MAX_LENGTH:
         return _("The password must be at most 256 characters long.")
+    from zxcvbn import zxcvbn  # its word lists take 12 MB: loaded when a password is chosen
+
     if zxcvbn(password[:100], user_inputs=personal)["score"] < MIN_SCORE:
         return _("The password is too easy to guess; use a longer phrase of unrelated words.")
     return None

@@ -19,11 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TextIO
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv"
 
@@ -68,6 +63,12 @@ def xlsx_records(data: bytes | Path) -> Iterator[tuple[int, list[str]]]:
     ``yes``/``no``. A spreadsheet shows no difference between an empty cell and none, so
     a row is cut after its last filled cell and then filled up to the header's width.
     """
+    # openpyxl (and Pillow with it) is loaded when a workbook is read or written: a process
+    # that only ever sees CSV keeps some 10 MB less resident.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
     try:
         source = data if isinstance(data, Path) else io.BytesIO(data)
         workbook = load_workbook(source, read_only=True, data_only=True)
@@ -147,25 +148,28 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def _xlsx_value(value: Cell) -> Cell:
-    if isinstance(value, str):  # a control character cannot be stored in the file's XML
-        return neutralise(ILLEGAL_CHARACTERS_RE.sub(" ", value))
-    return value
-
-
 class XlsxTable:
     """One sheet named ``title``, the header in row 1 (frozen), every text cell as text; rows
     are streamed (openpyxl's write-only mode) and the workbook written by :meth:`save`. Use it
     as a context manager, so that a table given up leaves no temporary file behind."""
 
     def __init__(self, title: str, header: Sequence[str]) -> None:
+        from openpyxl import Workbook  # loaded when needed, as in ``xlsx_records``
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        self._illegal = ILLEGAL_CHARACTERS_RE
         self._workbook = Workbook(write_only=True)
         self._sheet = self._workbook.create_sheet(title[:31])
         self._sheet.freeze_panes = "A2"
         self.append(header)
 
     def append(self, row: Sequence[Cell]) -> None:
-        self._sheet.append([_xlsx_value(value) for value in row])
+        self._sheet.append([self._value(value) for value in row])
+
+    def _value(self, value: Cell) -> Cell:
+        if isinstance(value, str):  # a control character cannot be stored in the file's XML
+            return neutralise(self._illegal.sub(" ", value))
+        return value
 
     def save(self, target: Path | IO[bytes]) -> None:
         self._workbook.save(target)

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import update
+from sqlalchemy import Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,8 @@ from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.notifications.render import EmailRenderer, RenderedEmail
 
 _JSON = msgspec.json.Encoder()
+OUTBOX = cast("Table", OutboxMessage.__table__)
+"""Written through Core: no ORM bookkeeping per message."""
 
 HELD, DIGESTED = "held", "digested"
 """The states of an email kept for its recipient's daily digest, and listed in it."""
@@ -88,9 +90,7 @@ class Outbox:
                 }
             )
         dialect_insert = postgresql.insert if is_postgres(session) else sqlite.insert
-        statement = dialect_insert(OutboxMessage).on_conflict_do_nothing(
-            index_elements=["dedupe_key"]
-        )
+        statement = dialect_insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"])
         await session.execute(statement, rows)
 
 

@@ -30,7 +30,7 @@ from typing import Any, cast
 
 import anyio.to_thread
 import msgspec
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -65,8 +65,42 @@ ACCOUNTS = cast("Table", Account.__table__)
 _NEW = -1
 """The supervisor id of a preview's new employee (no id yet; differs from any stored one)."""
 
-_SpoolRow = tuple[int, str, str, str, str, str, str | None, list[str], bool | None]
-_spool_decoder = msgspec.json.Decoder(_SpoolRow)
+_spool_decoder = msgspec.json.Decoder(Row)
+
+
+# What checking a batch asks, built once (building a statement costs more than running it).
+_EMAIL_OWNERS = select(Employee.email, Employee.nip).where(
+    Employee.email.in_(bindparam("emails", expanding=True))
+)
+_ACCOUNT_OWNERS = (
+    select(Account.email, Employee.nip)
+    .outerjoin(Employee, Account.employee_id == Employee.id)
+    .where(Account.email.in_(bindparam("emails", expanding=True)))
+)
+_BOSS = aliased(Employee)
+_STORED = (
+    select(
+        Employee.nip,
+        Employee.id,
+        Account.id.is_not(None),
+        Employee.name,
+        Employee.email,
+        Employee.position,
+        Employee.unit_id,
+        _BOSS.nip,
+        Employee.active,
+        Account.roles,
+        Account.email,
+        Account.active
+        & Account.password_hash.is_(None)
+        & ~select(AccountToken.id).where(AccountToken.account_id == Account.id).exists(),
+    )
+    .outerjoin(_BOSS, Employee.supervisor_id == _BOSS.id)
+    .outerjoin(Account, Account.employee_id == Employee.id)
+    .where(Employee.nip.in_(bindparam("nips", expanding=True)))
+)
+"""The stored values of employees (by NIP) that a line of the file sets."""
+_KNOWN = select(Employee.nip).where(Employee.nip.in_(bindparam("nips", expanding=True)))
 
 
 def chunks(items: Sequence[Any], size: int = IN_CLAUSE) -> Iterator[Sequence[Any]]:
@@ -186,7 +220,7 @@ class _Import:
                         self.problems += importer.row_problems(
                             row, self.index, self.units, importer_nip
                         )
-                        out.write(encoder.encode(_spooled(row)))
+                        out.write(encoder.encode(row))
                         out.write(b"\n")
                     self.job.progress(self.index.rows)
                     await self.job.pause()
@@ -197,7 +231,7 @@ class _Import:
         batch: list[Row] = []
         with self.spool.open("rb") as lines:
             for line in lines:
-                batch.append(_row(_spool_decoder.decode(line)))
+                batch.append(_spool_decoder.decode(line))
                 if len(batch) == BATCH:
                     yield batch
                     batch = []
@@ -248,45 +282,9 @@ class _Import:
                 if r.supervisor_nip and r.supervisor_nip not in self.index
             }
         )
-        email_owner = dict(
-            (
-                await session.execute(
-                    select(Employee.email, Employee.nip).where(Employee.email.in_(emails))
-                )
-            ).all()
-        )
-        account_owner = dict(
-            (
-                await session.execute(
-                    select(Account.email, Employee.nip)
-                    .outerjoin(Employee, Account.employee_id == Employee.id)
-                    .where(Account.email.in_(emails))
-                )
-            ).all()
-        )
-        boss = aliased(Employee)
-        invited = select(AccountToken.id).where(AccountToken.account_id == Account.id).exists()
-        stored = (
-            await session.execute(
-                select(
-                    Employee.nip,
-                    Employee.id,
-                    Account.id.is_not(None),
-                    Employee.name,
-                    Employee.email,
-                    Employee.position,
-                    Employee.unit_id,
-                    boss.nip,
-                    Employee.active,
-                    Account.roles,
-                    Account.email,
-                    Account.active & Account.password_hash.is_(None) & ~invited,
-                )
-                .outerjoin(boss, Employee.supervisor_id == boss.id)
-                .outerjoin(Account, Account.employee_id == Employee.id)
-                .where(Employee.nip.in_(nips))
-            )
-        ).all()
+        email_owner = dict((await session.execute(_EMAIL_OWNERS, {"emails": emails})).all())
+        account_owner = dict((await session.execute(_ACCOUNT_OWNERS, {"emails": emails})).all())
+        stored = (await session.execute(_STORED, {"nips": nips})).all()
         by_nip = {row.nip: row for row in batch}
         for nip, id_, _account, *values in stored:
             self.ids[nip] = id_
@@ -295,9 +293,7 @@ class _Import:
         with_account = [nip for nip, _id, account, *_values in stored if account]
         known: Sequence[str] = []
         if supervisors:
-            known = (
-                await session.scalars(select(Employee.nip).where(Employee.nip.in_(supervisors)))
-            ).all()
+            known = (await session.scalars(_KNOWN, {"nips": supervisors})).all()
         return importer.Existing(
             email_owner=email_owner,
             account_email_owner=account_owner,
@@ -805,25 +801,6 @@ async def reassigned(
         )
         for m in moves
     ]
-
-
-def _spooled(row: Row) -> _SpoolRow:
-    return (
-        row.line,
-        row.nip,
-        row.name,
-        row.email,
-        row.unit_code,
-        row.position,
-        row.supervisor_nip,
-        list(row.roles),
-        row.active,
-    )
-
-
-def _row(values: _SpoolRow) -> Row:
-    line, nip, name, email, unit_code, position, supervisor, roles, active = values
-    return Row(line, nip, name, email, unit_code, position, supervisor, tuple(roles), active)
 
 
 async def import_file(

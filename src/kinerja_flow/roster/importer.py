@@ -13,6 +13,8 @@ from collections import ChainMap
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import msgspec
+
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.principal import GLOBAL_ROLES
 from kinerja_flow.lib.tables import Unreadable
@@ -27,8 +29,9 @@ MAX_LENGTH = {"name": 255, "email": 320, "unit_code": 50, "position": 255, "role
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(msgspec.Struct, frozen=True, array_like=True):
+    """One line of the file, as read (and as the import spools it: a JSON array)."""
+
     line: int
     nip: str
     name: str
