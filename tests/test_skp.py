@@ -55,6 +55,7 @@ async def test_an_rhk_carries_several_indicators_with_their_targets(api: Api) ->
     assert second["target_value"] is None
     assert second["target_text"] == "Survei menunjukkan pengguna puas"
     assert [i["position"] for i in rhk["indicators"]] == [1, 2]
+    assert response.json() == (await api.get(base(appraisal), EMPLOYEE)).json()
     added = (await api.get(f"{base(appraisal)}/audit", HR)).json()[-1]
     assert added["action"] == "target.added"
     assert added["data"]["indicators"][0]["target_value"] == "12.5"

@@ -156,6 +156,8 @@ async def test_transition(api: Api, row: Row) -> None:
     assert done.status_code == 200, done.text
     after = done.json()
     assert after["state"] == row.dest
+    shown = await api.get(f"/api/v1/appraisals/{appraisal['id']}", row.who)
+    assert after == shown.json()  # the answer is the appraisal as it now reads
     assert after["version"] == appraisal["version"] + 1
     last = (await trail(api, appraisal["id"]))[-1]
     assert (last["action"], last["from_state"], last["to_state"]) == (

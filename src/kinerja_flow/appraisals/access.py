@@ -360,9 +360,9 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
             earlier_improvement_plans=earlier,
         )
 
-    async def _head_of_any(self, appraisal_id: int) -> AppraisalHead:
+    async def _head_of_any(self, appraisal_id: int, db: Reader | None = None) -> AppraisalHead:
         """The head of an appraisal the caller already holds (and so may see)."""
-        found = await read_head(self.session, appraisal_id, None)
+        found = await read_head(db or self.session, appraisal_id, None)
         assert found is not None, "an appraisal loaded in this transaction"
         return found
 
@@ -373,7 +373,11 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         return appraisal
 
     async def _commit(self, appraisal: Appraisal) -> AppraisalOut:
+        """Commit the change, then answer with the appraisal as ``GET`` shows it, read after
+        the commit: no lock (on SQLite the database's) is held while the answer is built."""
         await self._flush()
-        out = await self.describe(appraisal)
         await self.session.commit()
-        return out
+        async with self.ctx.autocommit() as connection:
+            return await self.describe(
+                await self._head_of_any(appraisal.id, connection), connection
+            )

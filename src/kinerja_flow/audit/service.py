@@ -114,7 +114,7 @@ def _chain_pending(session: Session) -> None:
     move = update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_seq=seq, last_hash=previous)
     if session.get_bind().dialect.name == "postgresql" and len(rows) <= FEW_EVENTS:
         # One round trip for both while the head is locked: the events inserted in a CTE.
-        appended = insert(AuditEvent).values(rows).returning(AuditEvent.seq).cte("appended")
+        appended = insert(EVENTS).values(rows).returning(EVENTS.c.seq).cte("appended")
         session.execute(move.add_cte(appended))
     else:
         session.execute(insert(EVENTS), rows)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import asyncpg
 from advanced_alchemy.base import convention
 from advanced_alchemy.types import BigIntIdentity, DateTimeUTC
 from sqlalchemy import MetaData, event, exc
-from sqlalchemy.engine import AdaptedConnection, Connection, ExceptionContext
+from sqlalchemy.engine import AdaptedConnection, Connection, Engine, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 from sqlalchemy.util import await_only
 
@@ -133,10 +135,63 @@ async def begin_write(session: AsyncSession) -> None:
     """Open the session's transaction as a writer (``BEGIN IMMEDIATE`` on SQLite).
 
     Must be the first database call of a unit of work, so the whole transaction holds the lock.
+    On SQLite the writers of this process first queue for their turn (:func:`_writer_turn`).
     """
     if session.in_transaction():
         raise RuntimeError("begin_write() must start the unit of work")
-    await session.connection(execution_options={WRITE_OPTION: True})
+    if is_postgres(session):
+        await session.connection(execution_options={WRITE_OPTION: True})
+        return
+    turn = _writer_turn(session.get_bind())
+    try:
+        await asyncio.wait_for(turn.acquire(), WRITER_TURN_SECONDS)
+    except TimeoutError:
+        pass  # a turn held too long: BEGIN IMMEDIATE waits (or fails) as without the queue
+    else:
+        session.sync_session.info[WRITER_TURN] = turn
+    try:
+        await session.connection(execution_options={WRITE_OPTION: True})
+    except BaseException:
+        _end_turn(session.sync_session)
+        raise
+
+
+WRITER_TURN = "kinerja_writer_turn"
+WRITER_TURN_SECONDS = 30
+"""As long as SQLite's busy timeout: a writer waits no longer for its turn than for the lock."""
+_turns: WeakKeyDictionary[
+    Engine | Connection, WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
+]
+_turns = WeakKeyDictionary()
+
+
+def _writer_turn(bind: Engine | Connection) -> asyncio.Lock:
+    """The queue of this process's SQLite writers on ``bind``, in this event loop.
+
+    SQLite lets one writer in at a time; the others wait in its busy handler, which sleeps in
+    growing steps (up to 100 ms) and so leaves the database idle between writers. Queued here
+    first, each writer starts as soon as the one before it has ended; the busy handler is left
+    to writers in other processes.
+    """
+    loops = _turns.setdefault(bind, WeakKeyDictionary())
+    loop = asyncio.get_running_loop()
+    turn = loops.get(loop)
+    if turn is None:
+        turn = loops[loop] = asyncio.Lock()
+    return turn
+
+
+def _end_turn(session: Session) -> None:
+    turn: asyncio.Lock | None = session.info.pop(WRITER_TURN, None)
+    if turn is not None:
+        turn.release()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _writer_done(session: Session, transaction: SessionTransaction) -> None:
+    """The next writer's turn, once a writer's transaction has been committed or rolled back."""
+    if transaction.parent is None:
+        _end_turn(session)
 
 
 @asynccontextmanager
