@@ -271,6 +271,25 @@ async def test_organisation_import_and_account_events_are_recorded(api: Api) -> 
     assert (await verify(api, HR))["ok"] is True
 
 
+async def test_a_transaction_with_many_events_chains_them_like_single_ones(api: Api) -> None:
+    """An import batch writes its hundreds of events in one statement (a request's few go in
+    one round trip with the head's update): the chain stays whole and in order either way."""
+    await api.setup_org()
+    await api.sign_in_staff(HR)
+    before = len(await stored_events(api))
+    lines = "".join(
+        f"1990030320150310{n:02d},Pegawai {n},pegawai{n}@example.go.id,BID1,Staf,"
+        "198002022005012002,\n"
+        for n in range(10, 50)
+    )
+    imported = await api.import_csv(ORG_LINES + lines)
+    assert imported.status_code == 200, imported.text
+    events = await stored_events(api)
+    assert len(events) == before + 2 * 40 + 1  # created and invited each, and the summary
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert await verify(api, HR) == {"ok": True, "events": len(events), "first_bad_event": None}
+
+
 ORG_LINES = """nip,name,email,unit_code,position,supervisor_nip,roles
 197001011995031001,Hendra Wijaya,hendra@example.go.id,DINAS,Kepala Dinas,,
 198002022005012002,Siti Rahmawati,siti@example.go.id,BID1,Kepala Bidang,197001011995031001,

@@ -124,6 +124,10 @@ async def test_auditors_read_the_queue_and_the_plain_workflow_has_none(api: Api)
             {"_csrf_token": csrf_of(read.text), "version": str(budi["version"])},
         )
         assert refused.status_code == 403
+        every = await auditor.post(f"{queue}/all/release", {"_csrf_token": csrf_of(read.text)})
+        assert every.status_code == 403  # no job started either
+        jobs = (await api.get("/api/v1/jobs", HR, params={"kind": "cycle_action"})).json()
+        assert jobs["items"] == []
         assert await state_of(api, budi) == "calibration"
         await employee.sign_in(EMPLOYEE, PASSWORD)
         assert (await employee.get(queue)).status_code == 403

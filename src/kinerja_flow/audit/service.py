@@ -22,6 +22,10 @@ from kinerja_flow.audit.models import AuditEvent, AuditHead
 from kinerja_flow.lib.actor import Actor
 
 HEAD_ID = 1
+FEW_EVENTS = 20
+"""Up to this many events a transaction's are inserted in a CTE of the head's update (one
+round trip on PostgreSQL); a multi-row VALUES statement costs more to build with every row,
+a batch's hundreds go in one executemany instead (a bulk import took 0.3 s per commit)."""
 EVENTS = cast("Table", AuditEvent.__table__)
 
 
@@ -108,7 +112,7 @@ def _chain_pending(session: Session) -> None:
         session.execute(insert(AuditHead).values(id=HEAD_ID, last_seq=seq, last_hash=previous))
         return
     move = update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_seq=seq, last_hash=previous)
-    if session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql" and len(rows) <= FEW_EVENTS:
         # One round trip for both while the head is locked: the events inserted in a CTE.
         appended = insert(EVENTS).values(rows).returning(EVENTS.c.seq).cte("appended")
         session.execute(move.add_cte(appended))

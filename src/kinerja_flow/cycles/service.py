@@ -27,6 +27,7 @@ from kinerja_flow.runtime.service import Service
 APPRAISALS = cast("Table", Appraisal.__table__)
 OPEN_KIND = "cycle_open"
 OPEN_BATCH = 1000
+EMAILS_AT_ONCE = 250
 
 
 def _with_descendants(units: list[Unit], roots: set[int]) -> set[int]:
@@ -210,7 +211,7 @@ class CycleService(Service):
             batch = people[start : start + OPEN_BATCH]
             await begin_write(self.session)
             cycle = await self._cycle(cycle_id, lock=True)
-            opened = await self._open_batch(cycle, batch)
+            opened = await self._open_batch(cycle, batch, job)
             await self.session.commit()
             created += len(opened)
             without_evaluator += [nip for nip, evaluator, _reviewer in opened if evaluator is None]
@@ -234,10 +235,11 @@ class CycleService(Service):
         )
 
     async def _open_batch(
-        self, cycle: Cycle, employee_ids: list[int]
+        self, cycle: Cycle, employee_ids: list[int], job: RunningJob | None
     ) -> list[tuple[str, int | None, int | None]]:
         """Open the appraisals of ``employee_ids`` not open yet, with their audit events and
-        emails; answer each one's NIP, evaluator and reviewer."""
+        emails; answer each one's NIP, evaluator and reviewer. The emails are queued a part
+        at a time, ``job`` letting other requests in between."""
         workflow = self.ctx.workflows[cycle.workflow]
         now = self.ctx.clock.now()
         if cycle.opened_at is None:
@@ -354,25 +356,29 @@ class CycleService(Service):
             ],
         )
         cycle_values = column_values(cycle)
-        await self.ctx.outbox.enqueue(
-            self.session,
-            now,
-            [
-                Email(
-                    message="skp_open",
-                    recipient=Recipient(
-                        by_id[a.employee_id].email,
-                        by_id[a.employee_id].name,
-                        *preferences.get(a.employee_id, default),
-                    ),
-                    context={
-                        "name": by_id[a.employee_id].name,
-                        "cycle": cycle_values,
-                        "link": self.ctx.link(f"/appraisals/{a.id}"),
-                    },
-                    dedupe_key=f"skp_open:{a.id}",
-                )
-                for a in appraisals
-            ],
-        )
+        for start in range(0, len(appraisals), EMAILS_AT_ONCE):
+            part = appraisals[start : start + EMAILS_AT_ONCE]
+            if job is not None:
+                await job.pause()
+            await self.ctx.outbox.enqueue(
+                self.session,
+                now,
+                [
+                    Email(
+                        message="skp_open",
+                        recipient=Recipient(
+                            by_id[a.employee_id].email,
+                            by_id[a.employee_id].name,
+                            *preferences.get(a.employee_id, default),
+                        ),
+                        context={
+                            "name": by_id[a.employee_id].name,
+                            "cycle": cycle_values,
+                            "link": self.ctx.link(f"/appraisals/{a.id}"),
+                        },
+                        dedupe_key=f"skp_open:{a.id}",
+                    )
+                    for a in part
+                ],
+            )
         return [(by_id[a.employee_id].nip, a.evaluator_id, a.reviewer_id) for a in appraisals]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVarTuple
 
+import anyio
 import msgspec
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import aliased
@@ -46,8 +47,9 @@ from kinerja_flow.runtime.service import Service
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
 EXPORT_KIND = "cycle_export"
 Ts = TypeVarTuple("Ts")
-BATCH = 500
-"""Rows read from the database at a time (a report never holds a whole table)."""
+BATCH = 200
+"""Rows read from the database at a time (a report never holds a whole table; the event loop
+is held while a batch is read, so it stays small)."""
 
 
 @dataclass
@@ -70,13 +72,24 @@ class _Scope:
     """Unit id -> itself and its ancestors among ``units`` (only units in ``units``)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _AppraisalRow:
-    appraisal: Appraisal
-    employee: Employee
-    unit: Unit
-    evaluator: Employee | None
+    """What the reports read of an appraisal, its employee, their unit and the evaluator."""
+
+    employee_id: int
+    nip: str
+    name: str
+    position: str
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    evaluator_nip: str | None
+    evaluator_name: str | None
+    state: str
     overdue: bool
+    results_rating: str | None
+    behaviour_rating: str | None
+    predikat: str | None
 
 
 class ReportService(Service):
@@ -138,12 +151,27 @@ class ReportService(Service):
             counts_towards[unit.id] = chain
         return _Scope(ordered, counts_towards)
 
-    def _appraisal_query(
-        self, cycle: Cycle, scope: _Scope
-    ) -> Select[Appraisal, Employee, Unit, Employee]:
+    def _appraisal_query(self, cycle: Cycle, scope: _Scope) -> Select[*tuple[Any, ...]]:
+        """The columns of :class:`_AppraisalRow` (no ORM objects: a report reads many rows)."""
         evaluator = aliased(Employee)
         return (
-            select(Appraisal, Employee, Unit, evaluator)
+            select(
+                Appraisal.workflow,
+                Appraisal.state,
+                Appraisal.state_changed_at,
+                Appraisal.results_rating,
+                Appraisal.behaviour_rating,
+                Appraisal.predikat,
+                Employee.id.label("employee_id"),
+                Employee.nip,
+                Employee.name,
+                Employee.position,
+                Employee.unit_id,
+                Unit.code.label("unit_code"),
+                Unit.name.label("unit_name"),
+                evaluator.nip.label("evaluator_nip"),
+                evaluator.name.label("evaluator_name"),
+            )
             .join(Employee, Appraisal.employee_id == Employee.id)
             .join(Unit, Employee.unit_id == Unit.id)
             .outerjoin(evaluator, Appraisal.evaluator_id == evaluator.id)
@@ -156,15 +184,28 @@ class ReportService(Service):
         now = self.ctx.clock.now()
         async for rows in self._stream(self._appraisal_query(cycle, scope)):
             found = []
-            for appraisal, employee, unit, evaluated_by in rows:
-                deadline = state_deadline(
-                    self.ctx.workflows[appraisal.workflow],
-                    appraisal.state,
-                    appraisal.state_changed_at,
-                    cycle,
+            for row in rows:
+                engine = self.ctx.workflows[row.workflow]
+                deadline = state_deadline(engine, row.state, row.state_changed_at, cycle)
+                found.append(
+                    _AppraisalRow(
+                        employee_id=row.employee_id,
+                        nip=row.nip,
+                        name=row.name,
+                        position=row.position,
+                        unit_id=row.unit_id,
+                        unit_code=row.unit_code,
+                        unit_name=row.unit_name,
+                        evaluator_nip=row.evaluator_nip,
+                        evaluator_name=row.evaluator_name,
+                        state=row.state,
+                        overdue=deadline is not None
+                        and self.ctx.deadline_clock.due_at(*deadline) < now,
+                        results_rating=row.results_rating,
+                        behaviour_rating=row.behaviour_rating,
+                        predikat=row.predikat,
+                    )
                 )
-                overdue = deadline is not None and self.ctx.deadline_clock.due_at(*deadline) < now
-                found.append(_AppraisalRow(appraisal, employee, unit, evaluated_by, overdue))
             yield found
 
     def _followup_query(self, cycle: Cycle, scope: _Scope) -> Select[FollowUp, Employee, Unit]:
@@ -215,14 +256,14 @@ class ReportService(Service):
         hours: dict[int, dict[int, int]] = {}
         async for batch in self._appraisals(cycle, scope):
             for row in batch:
-                for tally in self._tallies_of(row.employee.unit_id, scope, tallies, total):
+                for tally in self._tallies_of(row.unit_id, scope, tallies, total):
                     tally.appraisals += 1
-                    tally.states[row.appraisal.state] += 1
-                    tally.employees.add(row.employee.id)
+                    tally.states[row.state] += 1
+                    tally.employees.add(row.employee_id)
                     if row.overdue:
-                        tally.overdue[row.appraisal.state] += 1
-                    if row.appraisal.predikat:
-                        tally.predikat[row.appraisal.predikat] += 1
+                        tally.overdue[row.state] += 1
+                    if row.predikat:
+                        tally.predikat[row.predikat] += 1
             hours.update(await self._hours_of(batch, hours))
         async for items in self._followups(cycle, scope):
             for item, employee, _unit, overdue in items:
@@ -345,11 +386,11 @@ class ReportService(Service):
             async for batch in rows(cycle, scope):
                 for row in batch:
                     sheet.append(row)
-                written += len(batch)
+                    written += 1
+                    await job.pause()  # other requests of this process go on meanwhile
                 job.progress(written)
-                await job.pause()
-            if isinstance(sheet, XlsxTable):
-                sheet.save(staging)
+            if isinstance(sheet, XlsxTable):  # zipping the rows: in a thread, off the loop
+                await anyio.to_thread.run_sync(sheet.save, staging)
         await self.session.rollback()
         job.output_path = target
         return ExportResult(
@@ -367,18 +408,18 @@ class ReportService(Service):
         async for batch in self._appraisals(cycle, scope):
             yield [
                 [
-                    row.employee.nip,
-                    row.employee.name,
-                    row.unit.code,
-                    row.unit.name,
-                    row.employee.position,
-                    row.evaluator.nip if row.evaluator else None,
-                    row.evaluator.name if row.evaluator else None,
-                    row.appraisal.state,
+                    row.nip,
+                    row.name,
+                    row.unit_code,
+                    row.unit_name,
+                    row.position,
+                    row.evaluator_nip,
+                    row.evaluator_name,
+                    row.state,
                     row.overdue,
-                    row.appraisal.results_rating,
-                    row.appraisal.behaviour_rating,
-                    row.appraisal.predikat,
+                    row.results_rating,
+                    row.behaviour_rating,
+                    row.predikat,
                 ]
                 for row in batch
             ]
@@ -412,15 +453,15 @@ class ReportService(Service):
             hours = await self._hours_of(batch, seen)
             rows: list[list[Cell]] = []
             for row in batch:
-                if row.employee.id in seen:
+                if row.employee_id in seen:
                     continue
-                seen.add(row.employee.id)
-                done = hours.get(row.employee.id, {}).get(year, 0)
+                seen.add(row.employee_id)
+                done = hours.get(row.employee_id, {}).get(year, 0)
                 rows.append(
                     [
-                        row.employee.nip,
-                        row.employee.name,
-                        row.unit.code,
+                        row.nip,
+                        row.name,
+                        row.unit_code,
                         year,
                         done,
                         minimum,
@@ -433,7 +474,7 @@ class ReportService(Service):
         self, batch: list[_AppraisalRow], known: Container[int]
     ) -> dict[int, dict[int, int]]:
         """The training hours of the batch's employees not ``known`` yet, per year."""
-        employees = {row.employee.id for row in batch if row.employee.id not in known}
+        employees = {row.employee_id for row in batch if row.employee_id not in known}
         return await training_hours(self.session, self.ctx.workflows, employees)
 
 
