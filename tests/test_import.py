@@ -347,6 +347,39 @@ async def test_reimporting_the_same_file_changes_nothing(api: Api) -> None:
     assert await snapshot(api) == before
 
 
+async def test_a_file_longer_than_a_batch_is_checked_and_imported_whole(api: Api) -> None:
+    """1,200 lines: read, checked and written in several batches; a supervisor listed after
+    the people reporting to them, a duplicate email far apart, a second run finds it all."""
+    await api.setup_org()
+    nips = [
+        f"1990{month:02d}{day:02d}201503{sex}{serial:03d}"
+        for month in range(1, 13)
+        for day in range(1, 29)
+        for sex in (1, 2)
+        for serial in (1, 2)
+    ][:1200]
+    boss = nips[-1]  # named by the first lines, listed last
+    lines = [
+        f"{nip},Pegawai {n},pegawai{n}@example.go.id,BID1,Staf,"
+        f"{boss if n < 1199 else '198002022005012002'},"
+        for n, nip in enumerate(nips)
+    ]
+    header = ORG_CSV.splitlines()[0]
+    duplicate = [*lines[:-1], lines[-1].replace("pegawai1199@", "pegawai3@")]
+    refused = await api.import_csv("\n".join([header, *duplicate, ""]))
+    assert refused.status_code == 422, refused.text
+    assert [e["line"] for e in refused.json()["errors"]] == [1201]  # its email is line 5's
+
+    whole = "\n".join([header, *lines, ""])
+    imported = await api.import_csv(whole)
+    assert imported.status_code == 200, imported.text
+    assert (imported.json()["created"], imported.json()["invited"]) == (1200, 1200)
+    again = await api.import_csv(whole)
+    assert (again.json()["unchanged"], again.json()["created"]) == (1200, 0)
+    found = await api.get("/api/v1/employees", "admin", params={"q": nips[0]})
+    assert found.json()["items"][0]["supervisor_nip"] == boss
+
+
 async def test_changed_lines_update_those_employees(api: Api) -> None:
     await api.setup_org()
     await api.sign_in_staff(EMPLOYEE, EVALUATOR, HEAD)
