@@ -52,6 +52,11 @@ async def test_hr_lists_every_job_and_auditors_their_own(api: Api) -> None:
         await auditor.sign_in(AUDITOR, PASSWORD)
         own = await auditor.get("/hr/jobs")
         assert [int(i) for i, _r in ROW.findall(own.text)] == [audited["id"]]
+        await auditor.submit("/hr/jobs", "/language", {"locale": "en", "next": "/hr/jobs"})
+        english = (await auditor.get("/hr/jobs")).text
+        assert "<h1>Jobs</h1>" in english
+        assert f"6 row(s) written to appraisals-cycle-{cycle_id}.csv." in english
+        assert "Started by" in english
     async with open_browser(api) as employee:
         await employee.sign_in(EMPLOYEE, PASSWORD)
         assert (await employee.get("/hr/jobs")).status_code == 403

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.accounts.models import Account
@@ -34,6 +34,14 @@ class Addressee:
         return Recipient(self.email, self.name, self.locale, self.digest)
 
 
+_PEOPLE = (
+    select(Employee, Account.locale, Account.digest, Account.active)
+    .outerjoin(Account, Account.employee_id == Employee.id)
+    .where(Employee.id.in_(bindparam("ids", expanding=True)))
+)
+"""Employees ``:ids`` with their account's language, digest choice and state (built once)."""
+
+
 async def employees(
     session: AsyncSession, ids: Collection[int], default_locale: str
 ) -> dict[int, Addressee]:
@@ -48,11 +56,7 @@ async def people(
     :func:`employees` answers), by id: one statement for both."""
     if not ids:
         return {}, {}
-    rows = await session.execute(
-        select(Employee, Account.locale, Account.digest, Account.active)
-        .outerjoin(Account, Account.employee_id == Employee.id)
-        .where(Employee.id.in_(set(ids)))
-    )
+    rows = await session.execute(_PEOPLE, {"ids": list(set(ids))})
     found: dict[int, Employee] = {}
     addressees: dict[int, Addressee] = {}
     for employee, locale, digest, account_active in rows.all():

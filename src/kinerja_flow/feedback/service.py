@@ -7,8 +7,10 @@ import hmac
 import math
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from kinerja_flow.feedback import ikm
@@ -182,16 +184,28 @@ async def measure(
     session: AsyncSession | AsyncConnection, unit_id: int, start: date | None, end: date | None
 ) -> ikm.Ikm:
     """The IKM of one unit from the responses given on the days ``start`` to ``end``."""
-    columns = [getattr(SurveyResponse, column) for column in ANSWER_COLUMNS]
-    query = select(func.count(), *(func.coalesce(func.sum(c), 0) for c in columns)).where(
-        SurveyResponse.unit_id == unit_id
-    )
-    if start is not None:
-        query = query.where(SurveyResponse.created_at >= _midnight(start))
-    if end is not None and end < date.max:  # the last day there is has no day after it
-        query = query.where(SurveyResponse.created_at < _midnight(end + timedelta(days=1)))
-    row = (await session.execute(query)).one()
+    until = end is not None and end < date.max  # the last day there is has no day after it
+    params = {
+        "unit_id": unit_id,
+        "since": None if start is None else _midnight(start),
+        "until": _midnight(end + timedelta(days=1)) if until and end is not None else None,
+    }
+    row = (await session.execute(_sums(start is not None, until), params)).one()
     return ikm.compute([int(total) for total in row[1:]], int(row[0]))
+
+
+@cache
+def _sums(since: bool, until: bool) -> Select[Any]:
+    """How many responses unit ``:unit_id`` had (from ``:since``, before ``:until``) and the sum
+    of each answer: built once per kind of period, so SQLAlchemy finds it in its cache."""
+    columns = [getattr(SurveyResponse, column) for column in ANSWER_COLUMNS]
+    totals = [func.count(), *(func.coalesce(func.sum(c), 0) for c in columns)]
+    query = select(*totals).where(SurveyResponse.unit_id == bindparam("unit_id"))
+    if since:
+        query = query.where(SurveyResponse.created_at >= bindparam("since"))
+    if until:
+        query = query.where(SurveyResponse.created_at < bindparam("until"))
+    return query
 
 
 def _period(start_text: str | None, end_text: str | None) -> tuple[date | None, date | None]:
