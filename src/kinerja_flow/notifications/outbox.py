@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
 from typing import Any, cast
@@ -33,8 +32,7 @@ HELD, DIGESTED = "held", "digested"
 """The states of an email kept for its recipient's daily digest, and listed in it."""
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(msgspec.Struct, frozen=True):
     email: str
     name: str
     locale: str
@@ -42,9 +40,9 @@ class Recipient:
     """They chose the daily digest: the email waits for it instead of being sent."""
 
 
-@dataclass(frozen=True)
-class Email:
-    """One email to queue: the template, who gets it, what it says, and its dedupe key."""
+class Email(msgspec.Struct, frozen=True):
+    """One email to queue: the template, who gets it, what it says, and its dedupe key
+    (Structs: a cycle opening makes one per appraisal)."""
 
     message: str
     recipient: Recipient

@@ -354,9 +354,8 @@ class _Import:
         self, session: AsyncSession, entries: list[AuditEntry], emails: list[Any]
     ) -> None:
         await append(session, self.ctx.audit_key, self.principal.actor, self.now, entries)
-        for part in chunks(emails, 50):  # rendering is work: let other requests in between
-            await self.ctx.outbox.enqueue(session, self.now, part)
-            await self.job.pause()
+        await self.ctx.outbox.enqueue(session, self.now, emails)  # rendered at delivery
+        await self.job.pause()
         await session.commit()
 
     async def _park_emails(self) -> None:
