@@ -102,7 +102,9 @@ async def test_bulk_actions_skip_the_officers_own_case(api: Api) -> None:
     mine = await api.appraisal_of(HR, HR)
     result = await api.run(path, HR, {"reason": "Siklus diulang"})
     assert result.status_code == 200, result.text
-    assert result.json()["refused"] == [{"appraisal_id": mine["id"], "status_code": 403}]
+    [refused] = result.json()["refused"]
+    assert (refused["appraisal_id"], refused["status_code"]) == (mine["id"], 403)
+    assert "petugas HR lain" in refused["reason"]  # another HR officer must do it
     assert result.json()["fired"] == 5
     assert (await api.get(f"/api/v1/appraisals/{mine['id']}", HR)).json()["state"] == "planning"
 
