@@ -84,7 +84,7 @@ _STORED = (
     select(
         Employee.nip,
         Employee.id,
-        Account.id.is_not(None),
+        Account.id,
         Employee.name,
         Employee.email,
         Employee.position,
@@ -93,9 +93,7 @@ _STORED = (
         Employee.active,
         Account.roles,
         Account.email,
-        Account.active
-        & Account.password_hash.is_(None)
-        & ~select(AccountToken.id).where(AccountToken.account_id == Account.id).exists(),
+        Account.active & Account.password_hash.is_(None),  # and no link yet: asked apart
     )
     .outerjoin(_BOSS, Employee.supervisor_id == _BOSS.id)
     .outerjoin(Account, Account.employee_id == Employee.id)
@@ -288,11 +286,15 @@ class _Import:
         account_owner = dict((await session.execute(_ACCOUNT_OWNERS, {"emails": emails})).all())
         stored = (await session.execute(_STORED, {"nips": nips})).all()
         by_nip = {row.nip: row for row in batch}
-        for nip, id_, _account, *values in stored:
+        # Of the accounts still without a password, those that have a link: one indexed
+        # query (a subquery per row made PostgreSQL hash every link for every batch).
+        invited = await self._invited(session, [row[2] for row in stored if row[-1]])
+        for nip, id_, account_id, *values in stored:
             self.ids[nip] = id_
+            values[-1] = values[-1] and account_id not in invited  # None: no account
             if tuple(values) != self._as_stored(by_nip[nip], values):
                 self.stale.add(nip)  # the update pass looks at these only
-        with_account = [nip for nip, _id, account, *_values in stored if account]
+        with_account = [nip for nip, _id, account_id, *_values in stored if account_id]
         known: Sequence[str] = []
         if supervisors:
             known = (await session.scalars(_KNOWN, {"nips": supervisors})).all()
