@@ -21,20 +21,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import os
-import tempfile
 import time
 
-import httpx
-
-from import_big import SEED, probing, report, rss_of
-from kinerja_flow.accounts.service import AccountService
-from kinerja_flow.demo.agency import UNITS, generate, to_csv
-from kinerja_flow.lib.migrate import upgrade
-from kinerja_flow.lib.sockets import free_port
+from import_big import (
+    SEED,
+    against_serve,
+    agency_with_open_cycle,
+    fresh_database,
+    probing,
+    report,
+    rss_of,
+)
+from kinerja_flow.demo.agency import generate, to_csv
 from kinerja_flow.lib.tables import Cell, CsvTable, XlsxTable
 from kinerja_flow.reports.service import APPRAISAL_HEADER
-from open_cycle import PASSWORD, Bench, reset_postgres, start
+from open_cycle import Bench
 
 
 def write_alone(rows: int, xlsx: bool) -> float:
@@ -54,60 +55,9 @@ def write_alone(rows: int, xlsx: bool) -> float:
     return time.perf_counter() - began
 
 
-async def run(args: argparse.Namespace, url: str) -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "KINERJA_DATABASE_URL": url,
-        "KINERJA_EMBEDDED_WORKER": "false",
-        "KINERJA_EVIDENCE_DIR": tempfile.mkdtemp(),
-        "KINERJA_JOBS_POLL_SECONDS": "0.5",
-    }
-    server = start(["serve", "--port", str(port)], env)
-    try:
-        async with httpx.AsyncClient() as health:
-            for _attempt in range(200):
-                try:
-                    if (await health.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.2)
-        bench = Bench(url, f"http://127.0.0.1:{port}", 8)
-        await measure(bench, server.pid, args)
-        await bench.client.aclose()
-        await bench.ctx.engine.dispose()
-    finally:
-        server.terminate()
-        server.wait()
-
-
 async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
     people = generate(SEED + args.employees)
-    async with bench.ctx.sessions() as session:
-        await AccountService(session, bench.ctx).create_admin("bench@example.go.id", PASSWORD)
-    bench.tokens["hr"] = await bench.token("bench@example.go.id")
-    for code, name, parent in UNITS:
-        await bench.call(
-            "POST", "/api/v1/units", "hr", json={"code": code, "name": name, "parent_code": parent}
-        )
-    csv_headers = {**bench.tokens["hr"], "Content-Type": "text/csv"}
-    imported = await bench.import_file(to_csv(people).encode(), csv_headers)
-    assert imported["state"] == "done", imported
-    cycle = await bench.call(
-        "POST",
-        "/api/v1/cycles",
-        "hr",
-        json={
-            "name": "Bench",
-            "period_start": "2026-01-01",
-            "period_end": "2026-12-31",
-            "kind": "annual",
-        },
-    )
-    opened = await bench.run_job(f"/api/v1/cycles/{cycle['id']}/open", bench.tokens["hr"])
-    assert opened["state"] == "done", opened
-    page = await bench.call("GET", "/api/v1/appraisals", "hr", params={"limit": 1})
-    appraisal = f"/api/v1/appraisals/{page['items'][0]['id']}"
+    opened, appraisal = await agency_with_open_cycle(bench, to_csv(people).encode())
     rows = int(opened["result"]["created"])
     print(f"cycle: {rows} appraisals")
     anchors = {fmt: write_alone(rows, fmt == "xlsx") for fmt in ("csv", "xlsx")}
@@ -126,7 +76,7 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
             await asyncio.sleep(5)
         else:
             job = await bench.run_job(
-                f"/api/v1/cycles/{cycle['id']}/exports/{table}",
+                f"/api/v1/cycles/{opened['result']['cycle']['id']}/exports/{table}",
                 bench.tokens["hr"],
                 params={"format": fmt},
             )
@@ -166,11 +116,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     args = parser.parse_args()
-    url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    if url.startswith("postgresql"):
-        asyncio.run(reset_postgres(url))
-        upgrade(url)
-    asyncio.run(run(args, url))
+    url = fresh_database(args.database_url)
+    asyncio.run(against_serve(url, lambda bench, pid: measure(bench, pid, args)))
 
 
 if __name__ == "__main__":

@@ -27,8 +27,10 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from openpyxl import Workbook
@@ -119,7 +121,9 @@ def workbook_of(body: bytes) -> bytes:
     return out.getvalue()
 
 
-async def run(args: argparse.Namespace, url: str) -> None:
+async def against_serve(url: str, measure: Callable[[Bench, int], Awaitable[None]]) -> None:
+    """Start ``kinerja-flow serve`` on ``url`` (jobs inside it), wait until it answers, then
+    ``measure(bench, pid)``; the server is stopped however that ends."""
     port = free_port()
     env = {
         **os.environ,
@@ -138,7 +142,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
                 except httpx.TransportError:
                     await asyncio.sleep(0.2)
         bench = Bench(url, f"http://127.0.0.1:{port}", 8)
-        await measure(bench, server.pid, args)
+        await measure(bench, server.pid)
         await bench.client.aclose()
         await bench.ctx.engine.dispose()
     finally:
@@ -146,10 +150,9 @@ async def run(args: argparse.Namespace, url: str) -> None:
         server.wait()
 
 
-async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
-    people = generate(SEED + args.employees)
-    seed_file = to_csv(people[:SEED]).encode()
-    big = to_csv(people[SEED:]).encode()
+async def agency_with_open_cycle(bench: Bench, file: bytes) -> tuple[dict[str, Any], str]:
+    """An HR account, the demo units, the employees of the CSV ``file`` and a cycle opened for
+    them: the opening job, and the path of one appraisal for the probes."""
     async with bench.ctx.sessions() as session:
         await AccountService(session, bench.ctx).create_admin("bench@example.go.id", PASSWORD)
     bench.tokens["hr"] = await bench.token("bench@example.go.id")
@@ -158,8 +161,8 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
             "POST", "/api/v1/units", "hr", json={"code": code, "name": name, "parent_code": parent}
         )
     csv_headers = {**bench.tokens["hr"], "Content-Type": "text/csv"}
-    seeded = await bench.import_file(seed_file, csv_headers)
-    assert seeded["state"] == "done", seeded
+    imported = await bench.import_file(file, csv_headers)
+    assert imported["state"] == "done", imported
     cycle = await bench.call(
         "POST",
         "/api/v1/cycles",
@@ -174,7 +177,23 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
     opened = await bench.run_job(f"/api/v1/cycles/{cycle['id']}/open", bench.tokens["hr"])
     assert opened["state"] == "done", opened
     page = await bench.call("GET", "/api/v1/appraisals", "hr", params={"limit": 1})
-    appraisal = f"/api/v1/appraisals/{page['items'][0]['id']}"
+    return opened, f"/api/v1/appraisals/{page['items'][0]['id']}"
+
+
+def fresh_database(given: str | None) -> str:
+    """``given`` emptied and migrated (PostgreSQL), or a new SQLite file."""
+    url = given or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+    if url.startswith("postgresql"):
+        asyncio.run(reset_postgres(url))
+        upgrade(url)
+    return url
+
+
+async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
+    people = generate(SEED + args.employees)
+    big = to_csv(people[SEED:]).encode()
+    _opened, appraisal = await agency_with_open_cycle(bench, to_csv(people[:SEED]).encode())
+    csv_headers = {**bench.tokens["hr"], "Content-Type": "text/csv"}
 
     print(f"file: {args.employees} lines, {len(big) / 2**20:.1f} MiB of CSV")
     anchor = read_alone(big)
@@ -249,11 +268,8 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--xlsx", action="store_true", help="also re-import it as a workbook")
     args = parser.parse_args()
-    url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    if url.startswith("postgresql"):
-        asyncio.run(reset_postgres(url))
-        upgrade(url)
-    asyncio.run(run(args, url))
+    url = fresh_database(args.database_url)
+    asyncio.run(against_serve(url, lambda bench, pid: measure(bench, pid, args)))
 
 
 if __name__ == "__main__":
