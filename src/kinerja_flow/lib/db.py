@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import asyncpg
 from advanced_alchemy.base import convention
 from advanced_alchemy.types import BigIntIdentity, DateTimeUTC
-from sqlalchemy import MetaData, event, exc
+from sqlalchemy import ARRAY, ColumnElement, MetaData, any_, event, exc, literal
 from sqlalchemy.engine import AdaptedConnection, Connection, Engine, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
@@ -20,6 +20,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 from sqlalchemy.util import await_only
 
 WRITE_OPTION = "kinerja_write"
+T = TypeVar("T")
 
 
 class Base(DeclarativeBase):
@@ -219,3 +220,13 @@ async def reading(session: AsyncSession) -> AsyncIterator[None]:
 def is_postgres(session: AsyncSession) -> bool:
     bind = session.get_bind()
     return bind.dialect.name == "postgresql"
+
+
+def among(
+    session: AsyncSession, column: ColumnElement[T], values: Sequence[T]
+) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(:values)``, one array parameter
+    however many values (a thousand parameters cost more to send, bind and plan)."""
+    if is_postgres(session):
+        return column == any_(literal(list(values), ARRAY(column.type)))
+    return column.in_(values)
