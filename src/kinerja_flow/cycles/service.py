@@ -16,7 +16,7 @@ from kinerja_flow.cycles.schemas import CycleCreate, CycleOut, Deadlines, OpenRe
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs.models import Job
 from kinerja_flow.jobs.queue import RunningJob, submit, wake
-from kinerja_flow.lib.db import among, begin_write, column_values
+from kinerja_flow.lib.db import Among, begin_write, column_values
 from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
 from kinerja_flow.lib.principal import require
 from kinerja_flow.org.models import Employee, Unit
@@ -346,7 +346,8 @@ class CycleService(Service):
             .select_from(Appraisal)
             .join(Employee, Employee.id == Appraisal.employee_id)
             .outerjoin(Account, Account.employee_id == Employee.id)
-            .where(among(self.session, APPRAISALS.c.id, [a.id for a in appraisals]))
+            .where(Among(Appraisal.id, "appraisals"))
             .order_by(Appraisal.id),
+            {"appraisals": [a.id for a in appraisals]},
         )
         return [(nip_of[a.employee_id], a.evaluator_id, a.reviewer_id) for a in appraisals]

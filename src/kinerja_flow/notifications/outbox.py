@@ -103,13 +103,15 @@ class Outbox:
         message: str,
         context: dict[str, Any],
         recipients: Select[Any],
+        parameters: dict[str, Any],
     ) -> None:
         """Queue ``message`` to every row of ``recipients`` in one INSERT ... SELECT, nothing
         built in Python per email (a cycle opening queues one to each of 100,000 people).
 
-        ``recipients`` answers the :data:`RECIPIENT_COLUMNS`; ``context`` is what every one
-        of these emails says, each one's ``name`` and ``link`` coming from its row. The
-        subject may only depend on ``context`` (it is rendered once per locale).
+        ``recipients`` (run with ``parameters``) answers the :data:`RECIPIENT_COLUMNS`;
+        ``context`` is what every one of these emails says, each one's ``name`` and ``link``
+        coming from its row. The subject may only depend on ``context`` (it is rendered once
+        per locale).
         """
         subjects = {locale: self.renderer.subject(message, locale, context) for locale in LOCALES}
         row = dict(zip(RECIPIENT_COLUMNS, recipients.subquery().c, strict=True))
@@ -146,7 +148,7 @@ class Outbox:
             "next_attempt_at",
             "created_at",
         ]
-        await session.execute(_new_only(session).from_select(columns, chosen))
+        await session.execute(_new_only(session).from_select(columns, chosen), parameters)
 
 
 def _new_only(session: AsyncSession) -> postgresql.Insert | sqlite.Insert:
