@@ -285,10 +285,23 @@ class _Import:
                 if r.supervisor_nip and r.supervisor_nip not in self.index
             }
         )
-        email_owner = dict((await session.execute(_EMAIL_OWNERS, {"emails": emails})).all())
-        account_owner = dict((await session.execute(_ACCOUNT_OWNERS, {"emails": emails})).all())
         stored = (await session.execute(_STORED, {"nips": nips})).all()
         by_nip = {row.nip: row for row in batch}
+        # An email that the line's own employee and their account hold already is nobody
+        # else's (emails are unique): only the others are looked up (none, in a re-import).
+        email_owner: dict[str, str] = {}
+        account_owner: dict[str, str | None] = {}
+        for nip, _id, account_id, _name, email, *_values, account_email, _waiting in stored:
+            if email == by_nip[nip].email:
+                email_owner[email] = nip
+            if account_id is not None and account_email == by_nip[nip].email:
+                account_owner[account_email] = nip
+        emails = [
+            email for email in emails if email not in email_owner or email not in account_owner
+        ]
+        if emails:
+            email_owner.update((await session.execute(_EMAIL_OWNERS, {"emails": emails})).all())
+            account_owner.update((await session.execute(_ACCOUNT_OWNERS, {"emails": emails})).all())
         # Of the accounts still without a password, those that have a link: one indexed
         # query (a subquery per row made PostgreSQL hash every link for every batch).
         invited = await self._invited(session, [row[2] for row in stored if row[-1]])
