@@ -13,11 +13,21 @@ from weakref import WeakKeyDictionary
 import asyncpg
 from advanced_alchemy.base import convention
 from advanced_alchemy.types import BigIntIdentity, DateTimeUTC
-from sqlalchemy import MetaData, event, exc
+from sqlalchemy import ARRAY, Boolean, ColumnElement, MetaData, any_, bindparam, event, exc
 from sqlalchemy.engine import AdaptedConnection, Connection, Engine, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    QueryableAttribute,
+    Session,
+    SessionTransaction,
+    mapped_column,
+)
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.util import await_only
 
 WRITE_OPTION = "kinerja_write"
@@ -237,3 +247,31 @@ async def reading(session: AsyncSession) -> AsyncIterator[None]:
 def is_postgres(session: AsyncSession) -> bool:
     bind = session.get_bind()
     return bind.dialect.name == "postgresql"
+
+
+class Among(ColumnElement[bool]):
+    """``column IN (...)`` over the list given at execution as the parameter ``name``; on
+    PostgreSQL ``column = ANY(:name)``, one array parameter however many values (a thousand
+    parameters cost more to render, send and plan than the query itself)."""
+
+    inherit_cache = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("name", InternalTraversal.dp_string),
+    ]
+
+    def __init__(self, column: ColumnElement[Any] | QueryableAttribute[Any], name: str) -> None:
+        self.column = column.expression if isinstance(column, QueryableAttribute) else column
+        self.name = name
+        self.type = Boolean()
+
+
+@compiles(Among)
+def _in_list(element: Among, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column.in_(bindparam(element.name, expanding=True)), **kw)
+
+
+@compiles(Among, "postgresql")
+def _any_array(element: Among, compiler: SQLCompiler, **kw: Any) -> str:
+    array = bindparam(element.name, type_=ARRAY(element.column.type))
+    return compiler.process(element.column == any_(array), **kw)
