@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import Table, event, insert, select, update
+from sqlalchemy import Table, Update, bindparam, event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -24,9 +25,9 @@ from kinerja_flow.lib.actor import Actor
 
 HEAD_ID = 1
 FEW_EVENTS = 20
-"""Up to this many events a transaction's are inserted in a CTE of the head's update (one
-round trip on PostgreSQL); a multi-row VALUES statement costs more to build with every row,
-a batch's hundreds go in one executemany instead (a bulk import took 0.3 s per commit)."""
+"""Up to this many events a transaction's are inserted in CTEs of the head's update (one
+round trip on PostgreSQL); the statement grows with every event, so a batch's hundreds go in
+one executemany instead (a bulk import took 0.3 s per commit)."""
 EVENTS = cast("Table", AuditEvent.__table__)
 
 
@@ -75,17 +76,41 @@ async def append(
 PENDING = "kinerja_audit_pending"
 
 
+HEAD = cast("Table", AuditHead.__table__)
+_LOCK_HEAD = (
+    select(HEAD.c.last_seq, HEAD.c.last_hash)
+    .where(HEAD.c.id == bindparam("head"))
+    .with_for_update()
+)
+_MOVE_HEAD = (
+    update(HEAD)
+    .where(HEAD.c.id == bindparam("head"))
+    .values(last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
+)
+
+
+@cache
+def _append_and_move(count: int) -> Update:
+    """Insert ``count`` events (parameters ``<column>_<n>``) and move the head, in one
+    statement: one single-row insert per event in a CTE of the head's update. Built once per
+    count, with bound parameters only, so SQLAlchemy compiles it once (a multi-row VALUES
+    is compiled again on every execution)."""
+    statement = _MOVE_HEAD
+    for n in range(count):
+        event_row: dict[str, Any] = {
+            column.name: bindparam(f"{column.name}_{n}") for column in EVENTS.c
+        }
+        statement = statement.add_cte(insert(EVENTS).values(event_row).cte(f"event_{n}"))
+    return statement
+
+
 @event.listens_for(Session, "before_commit")
 def _chain_pending(session: Session) -> None:
     """Write the transaction's pending events (runs inside the async session's greenlet)."""
     pending: _Pending | None = session.info.pop(PENDING, None)
     if pending is None:
         return
-    head = session.execute(
-        select(AuditHead.last_seq, AuditHead.last_hash)
-        .where(AuditHead.id == HEAD_ID)
-        .with_for_update()
-    ).one_or_none()
+    head = session.execute(_LOCK_HEAD, {"head": HEAD_ID}).one_or_none()
     seq, previous = head if head else (0, GENESIS_HASH)
     hasher = Hasher(pending.key)
     rows: list[dict[str, Any]] = []
@@ -109,18 +134,20 @@ def _chain_pending(session: Session) -> None:
             )
             previous = hasher.of(row)
             rows.append({**row.__dict__, "hash": previous})
+    moved = {"head": HEAD_ID, "last_seq": seq, "last_hash": previous}
     if head is None:
         session.execute(insert(EVENTS), rows)  # Core: no ORM bookkeeping per event
-        session.execute(insert(AuditHead).values(id=HEAD_ID, last_seq=seq, last_hash=previous))
+        session.execute(insert(HEAD), {"id": HEAD_ID, "last_seq": seq, "last_hash": previous})
         return
-    move = update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_seq=seq, last_hash=previous)
     if session.get_bind().dialect.name == "postgresql" and len(rows) <= FEW_EVENTS:
-        # One round trip for both while the head is locked: the events inserted in a CTE.
-        appended = insert(EVENTS).values(rows).returning(EVENTS.c.seq).cte("appended")
-        session.execute(move.add_cte(appended))
+        # One round trip for both while the head is locked: the events inserted in CTEs.
+        numbered = {
+            f"{name}_{n}": value for n, values in enumerate(rows) for name, value in values.items()
+        }
+        session.execute(_append_and_move(len(rows)), {**moved, **numbered})
     else:
         session.execute(insert(EVENTS), rows)
-        session.execute(move)
+        session.execute(_MOVE_HEAD, moved)
 
 
 @event.listens_for(Session, "after_soft_rollback")
