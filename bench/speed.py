@@ -124,14 +124,15 @@ class Seeded(NamedTuple):
     hr: dict[str, str]
     write_rate: float
     """Requests per second of the lifecycles' writes."""
-    write_cpu_ms: float
-    """CPU time of the server process per write request."""
+    write_cpu_ms: tuple[float, float]
+    """CPU time of the server process per write request: in all, and of it in the kernel."""
 
 
-def cpu_seconds(pid: int) -> float:
-    """The user and system CPU time process ``pid`` has used (Linux)."""
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """The CPU time process ``pid`` has used: in all, and of it in the kernel (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, int(fields[12]) / tick
 
 
 async def seed(bench: Bench, employees: int, sample: int, server: int) -> Seeded:
@@ -159,7 +160,11 @@ async def seed(bench: Bench, employees: int, sample: int, server: int) -> Seeded
     await asyncio.gather(*(bench.lifecycle(ids[nip], nip, b) for nip, b in pairs))
     writes = len(pairs) * 11
     write_rate = writes / (time.perf_counter() - started)
-    write_cpu_ms = (cpu_seconds(server) - cpu) * 1000 / writes
+    (total, kernel), (total_before, kernel_before) = cpu_seconds(server), cpu
+    write_cpu_ms = (
+        (total - total_before) * 1000 / writes,
+        (kernel - kernel_before) * 1000 / writes,
+    )
     await bench.client.aclose()
     await bench.ctx.engine.dispose()
     nip = pairs[0][0]
@@ -232,7 +237,7 @@ def main() -> None:
         ceiling = None if args.writes_only else reads(base, seconds, connections, one, employee, hr)
         print(
             f"\nworkflow writes over HTTP ({args.writers} clients)   {writes:9.0f} req/s"
-            f"  ({write_cpu_ms:.1f} ms server CPU each)"
+            f"  ({write_cpu_ms[0]:.1f} ms server CPU each, {write_cpu_ms[1]:.1f} in the kernel)"
         )
         if postgres:
             tps = pgbench(url, seconds, args.writers)
