@@ -19,6 +19,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction,
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 from sqlalchemy.util import await_only
 
+from kinerja_flow.lib.sqlite_driver import ONE_TRIP
+
 WRITE_OPTION = "kinerja_write"
 
 
@@ -54,7 +56,9 @@ def create_engine(
         if pooled:  # a connection of its own per session is fresh: nothing to check
             event.listen(engine.sync_engine.pool, "checkout", _ping)
         return engine
-    engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
+    engine = create_async_engine(
+        database_url, connect_args={"timeout": 30}, module=ONE_TRIP, **kwargs
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
