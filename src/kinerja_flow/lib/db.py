@@ -15,7 +15,7 @@ from advanced_alchemy.base import convention
 from advanced_alchemy.types import BigIntIdentity, DateTimeUTC
 from sqlalchemy import ARRAY, Boolean, ColumnElement, MetaData, any_, bindparam, event, exc
 from sqlalchemy.engine import AdaptedConnection, Connection, Engine, ExceptionContext
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -150,6 +150,18 @@ def _ping(
         await_only(driver.execute("SELECT 1"))
     except Exception as error:
         raise exc.DisconnectionError(f"the pooled connection failed: {error}") from error
+
+
+async def round_trip(connection: AsyncConnection) -> None:
+    """One statement straight through the driver on ``connection``: whether the database
+    answers, for the cost of the round trip alone (SQLAlchemy's statement execution cost
+    the health check a third more CPU than the round trip)."""
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    if isinstance(driver, asyncpg.Connection):
+        await driver.execute("SELECT 1")
+        return
+    cursor = await driver.execute("SELECT 1")  # aiosqlite
+    await cursor.close()
 
 
 def is_database_unavailable(error: BaseException) -> bool:
