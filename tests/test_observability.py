@@ -166,3 +166,7 @@ def test_serve_with_two_workers_runs_two_processes_on_one_port(
     assert len(children) >= 2
     with httpx.Client(base_url=base) as client:
         assert all(client.get("/health").status_code == 200 for _ in range(20))
+    stop(process)
+    output = process.communicate(timeout=20)[0].decode()
+    assert "Uvicorn running on" in output  # the supervisor's own lines, in the service's format
+    assert "Logging error" not in output, output

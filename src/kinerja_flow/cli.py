@@ -56,25 +56,30 @@ def main() -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Start the web service (on SQLite it applies pending migrations first)."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from kinerja_flow.app import create_app
-    from kinerja_flow.lib.logs import logging_dict
+    from kinerja_flow.lib.listener import shared_listener
+    from kinerja_flow.lib.logs import install_request_ids, logging_dict
 
     settings = load_settings()
     if settings.is_sqlite:
         migrate.upgrade(settings.database_url)
+    install_request_ids()  # this process logs too, before (or instead of) building the app
     log_config = logging_dict(settings.log_format)
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config)
-    else:  # each process builds its own application from the same KINERJA_* settings
-        uvicorn.run(
-            "kinerja_flow.app:create_app",
-            factory=True,
-            workers=workers,
-            host=host,
-            port=port,
-            log_config=log_config,
-        )
+        return
+    # Each process builds its own application from the same KINERJA_* settings.
+    config = uvicorn.Config(
+        "kinerja_flow.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_config=log_config,
+    )
+    Multiprocess(config, sockets=[shared_listener(config)]).run()
 
 
 @main.group()

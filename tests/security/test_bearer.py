@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -78,5 +79,22 @@ async def test_a_token_without_the_current_epoch_is_refused(
         algorithm="HS256",
     )
     refused = await api.client.get(ME, headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 401, refused.text
+    assert refused.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_a_token_accepted_before_is_refused_once_it_has_expired(api: Api) -> None:
+    """The signature is checked once per token; its expiry on every request."""
+    await api.create_admin()
+    now = datetime.now(UTC)
+    expires = now + timedelta(seconds=1.5)
+    signed_in = jwt.decode(api.tokens["admin"], api.settings.secret_key, algorithms=["HS256"])
+    claims = {**signed_in, "exp": expires, "iat": now}
+    token = jwt.encode(claims, api.settings.secret_key, algorithm="HS256")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await api.client.get(ME, headers=headers)).status_code == 200
+    assert (await api.client.get(ME, headers=headers)).status_code == 200
+    await asyncio.sleep((expires - datetime.now(UTC)).total_seconds() + 0.1)
+    refused = await api.client.get(ME, headers=headers)
     assert refused.status_code == 401, refused.text
     assert refused.headers["WWW-Authenticate"] == "Bearer"

@@ -58,6 +58,10 @@ class Hasher:
         """The hash of ``event`` (a row or an object with the columns of ``audit_events``)."""
         fields = [getattr(event, name) for name in HASHED]
         fields[AT] = fields[AT].astimezone(UTC).isoformat(timespec="microseconds")
+        return self.of_fields(fields)
+
+    def of_fields(self, fields: list[Any]) -> str:
+        """The hash of an event given as the values of ``HASHED`` in order, ``at`` as text."""
         return self.of_content(encode(fields))
 
 

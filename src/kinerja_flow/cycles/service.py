@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import String, Table, and_, case, exists, func, insert, literal, select
+from sqlalchemy.orm import aliased, selectinload
 
 from kinerja_flow.accounts.models import Account
 from kinerja_flow.appraisals.cycle_models import Cycle
@@ -16,10 +16,9 @@ from kinerja_flow.cycles.schemas import CycleCreate, CycleOut, Deadlines, OpenRe
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs.models import Job
 from kinerja_flow.jobs.queue import RunningJob, submit, wake
-from kinerja_flow.lib.db import begin_write, column_values
+from kinerja_flow.lib.db import Among, begin_write, column_values
 from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
 from kinerja_flow.lib.principal import require
-from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.policies.distribution import ReleasePolicy
 from kinerja_flow.runtime.service import Service
@@ -27,7 +26,6 @@ from kinerja_flow.runtime.service import Service
 APPRAISALS = cast("Table", Appraisal.__table__)
 OPEN_KIND = "cycle_open"
 OPEN_BATCH = 1000
-EMAILS_AT_ONCE = 250
 
 
 def _with_descendants(units: list[Unit], roots: set[int]) -> set[int]:
@@ -188,18 +186,18 @@ class CycleService(Service):
     async def open(self, cycle_id: int, job: RunningJob | None = None) -> OpenResult:
         """Create the missing appraisals; opening again only adds employees new in scope.
 
-        The employees are taken in batches, each in a transaction of its own (the cycle row
-        locked, the batch's appraisals checked again), so a run cut short is finished by the
-        next one; ``job`` hears the progress.
+        The employees are taken in batches of consecutive NIPs, each in a transaction of its
+        own (the cycle row locked, the batch's appraisals checked again), so a run cut short
+        is finished by the next one; ``job`` hears the progress.
         """
         require(self.principal, "hr")
         cycle = await self._cycle(cycle_id)
         all_units = list((await self.session.scalars(select(Unit))).all())
         scope = _with_descendants(all_units, {u.id for u in cycle.units}) if cycle.units else None
-        query = select(Employee.id).where(Employee.active.is_(True))
+        query = select(Employee.nip).where(Employee.active.is_(True))
         if scope is not None:
             query = query.where(Employee.unit_id.in_(scope))
-        people = list((await self.session.scalars(query.order_by(Employee.nip))).all())
+        nips = list((await self.session.scalars(query.order_by(Employee.nip))).all())
         already_open = await self.session.scalar(
             select(func.count()).select_from(Appraisal).where(Appraisal.cycle_id == cycle_id)
         )
@@ -207,11 +205,11 @@ class CycleService(Service):
         created = 0
         without_evaluator: list[str] = []
         without_reviewer: list[str] = []
-        for start in range(0, len(people), OPEN_BATCH):
-            batch = people[start : start + OPEN_BATCH]
+        for start in range(0, len(nips), OPEN_BATCH):
+            batch = nips[start : start + OPEN_BATCH]
             await begin_write(self.session)
             cycle = await self._cycle(cycle_id, lock=True)
-            opened = await self._open_batch(cycle, batch, job)
+            opened = await self._open_batch(cycle, (batch[0], batch[-1]), scope)
             await self.session.commit()
             created += len(opened)
             without_evaluator += [nip for nip, evaluator, _reviewer in opened if evaluator is None]
@@ -219,9 +217,9 @@ class CycleService(Service):
                 nip for nip, evaluator, reviewer in opened if evaluator and not reviewer
             ]
             if job is not None:
-                job.progress(start + len(batch), len(people), "opening")
+                job.progress(start + len(batch), len(nips), "opening")
                 await job.pause()
-        if not people:  # an empty scope still opens the cycle
+        if not nips:  # an empty scope still opens the cycle
             await begin_write(self.session)
             cycle = await self._cycle(cycle_id, lock=True)
             cycle.opened_at = cycle.opened_at or self.ctx.clock.now()
@@ -235,107 +233,83 @@ class CycleService(Service):
         )
 
     async def _open_batch(
-        self, cycle: Cycle, employee_ids: list[int], job: RunningJob | None
+        self, cycle: Cycle, nips: tuple[str, str], scope: set[int] | None
     ) -> list[tuple[str, int | None, int | None]]:
-        """Open the appraisals of ``employee_ids`` not open yet, with their audit events and
-        emails; answer each one's NIP, evaluator and reviewer. The emails are queued a part
-        at a time, ``job`` letting other requests in between."""
+        """Open the appraisals of the active employees in scope with NIPs from ``nips[0]`` to
+        ``nips[1]`` not open yet, with their audit events and emails; answer each one's NIP,
+        evaluator and reviewer, in the order of the appraisals' ids.
+
+        The appraisals and the emails are written by INSERT ... SELECT: no row of either
+        passes through Python. A leaver neither evaluates nor reviews: HR assigns someone
+        (``without_evaluator``).
+        """
         workflow = self.ctx.workflows[cycle.workflow]
         now = self.ctx.clock.now()
         if cycle.opened_at is None:
             cycle.opened_at = now
-        existing = set(
-            (
-                await self.session.scalars(
-                    select(Appraisal.employee_id).where(
-                        Appraisal.cycle_id == cycle.id, Appraisal.employee_id.in_(employee_ids)
-                    )
-                )
-            ).all()
-        )
-        people = (
-            await self.session.execute(
-                select(
-                    Employee.id, Employee.nip, Employee.name, Employee.email, Employee.supervisor_id
-                )
-                .where(
-                    Employee.id.in_([i for i in employee_ids if i not in existing]),
-                    Employee.active.is_(True),
-                )
-                .order_by(Employee.nip)
+        in_range = Employee.nip.between(*nips)
+        boss, grand = aliased(Employee), aliased(Employee)
+        stamp = literal(now, APPRAISALS.c.created_at.type)
+        chosen = (
+            select(
+                literal(cycle.id),
+                Employee.id,
+                case((boss.active.is_(True), boss.id)),
+                case((and_(boss.active.is_(True), grand.active.is_(True)), grand.id)),
+                literal(workflow.name),
+                literal(workflow.definition.initial),
+                literal(1),
+                stamp,
+                stamp,
+                stamp,
             )
-        ).all()
-        # A leaver neither evaluates nor reviews: HR assigns someone (``without_evaluator``).
-        bosses = {person.supervisor_id for person in people if person.supervisor_id}
-        boss_of = {
-            boss: supervisor
-            for boss, supervisor in await self.session.execute(
-                select(Employee.id, Employee.supervisor_id).where(
-                    Employee.id.in_(bosses), Employee.active.is_(True)
-                )
+            .select_from(Employee)
+            .outerjoin(boss, boss.id == Employee.supervisor_id)
+            .outerjoin(grand, grand.id == boss.supervisor_id)
+            .where(
+                in_range,
+                Employee.active.is_(True),
+                ~exists().where(
+                    Appraisal.cycle_id == cycle.id, Appraisal.employee_id == Employee.id
+                ),
             )
-        }
-        reviewers = set(
-            (
-                await self.session.scalars(
-                    select(Employee.id).where(
-                        Employee.id.in_({b for b in boss_of.values() if b}),
-                        Employee.active.is_(True),
-                    )
-                )
-            ).all()
+            .order_by(Employee.nip)
         )
-        preferences = {
-            employee_id: (locale, digest)
-            for employee_id, locale, digest in (
+        if scope is not None:
+            chosen = chosen.where(Employee.unit_id.in_(scope))
+        columns = [
+            "cycle_id",
+            "employee_id",
+            "evaluator_id",
+            "reviewer_id",
+            "workflow",
+            "state",
+            "version",
+            "state_changed_at",
+            "created_at",
+            "updated_at",
+        ]
+        appraisals = sorted(
+            (
                 await self.session.execute(
-                    select(Account.employee_id, Account.locale, Account.digest).where(
-                        Account.employee_id.in_([person.id for person in people])
+                    insert(APPRAISALS)
+                    .from_select(columns, chosen)
+                    .returning(
+                        APPRAISALS.c.id,
+                        APPRAISALS.c.employee_id,
+                        APPRAISALS.c.evaluator_id,
+                        APPRAISALS.c.reviewer_id,
+                        APPRAISALS.c.state,
                     )
                 )
-            ).all()
-        }
-        default = (self.ctx.settings.default_locale, False)
-        rows = []
-        for person in people:
-            evaluator = person.supervisor_id if person.supervisor_id in boss_of else None
-            reviewer = boss_of.get(evaluator) if evaluator else None
-            rows.append(
-                {
-                    "cycle_id": cycle.id,
-                    "employee_id": person.id,
-                    "evaluator_id": evaluator,
-                    "reviewer_id": reviewer if reviewer in reviewers else None,
-                    "workflow": workflow.name,
-                    "state": workflow.definition.initial,
-                    "version": 1,
-                    "state_changed_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        # Multi-row INSERT ... RETURNING through Core: no object per appraisal, and (no
-        # parameter order asked for) many rows per statement on SQLite too; in id order after.
-        appraisals = (
-            sorted(
-                (
-                    await self.session.execute(
-                        insert(APPRAISALS).returning(
-                            APPRAISALS.c.id,
-                            APPRAISALS.c.employee_id,
-                            APPRAISALS.c.evaluator_id,
-                            APPRAISALS.c.reviewer_id,
-                            APPRAISALS.c.state,
-                        ),
-                        rows,
-                    )
-                ).all(),
-                key=lambda appraisal: appraisal.id,
-            )
-            if rows
-            else []
+            ).all(),
+            key=lambda appraisal: appraisal.id,
         )
-        by_id = {person.id: person for person in people}
+        if not appraisals:
+            return []
+        nip_of = dict(
+            (await self.session.execute(select(Employee.id, Employee.nip).where(in_range))).all()
+        )
         await self.audit(
             now,
             *[
@@ -347,7 +321,7 @@ class CycleService(Service):
                     to_state=a.state,
                     data={
                         "cycle_id": cycle.id,
-                        "employee": by_id[a.employee_id].nip,
+                        "employee": nip_of[a.employee_id],
                         "evaluator_id": a.evaluator_id,
                         "reviewer_id": a.reviewer_id,
                     },
@@ -355,30 +329,25 @@ class CycleService(Service):
                 for a in appraisals
             ],
         )
-        cycle_values = column_values(cycle)
-        for start in range(0, len(appraisals), EMAILS_AT_ONCE):
-            part = appraisals[start : start + EMAILS_AT_ONCE]
-            if job is not None:
-                await job.pause()
-            await self.ctx.outbox.enqueue(
-                self.session,
-                now,
-                [
-                    Email(
-                        message="skp_open",
-                        recipient=Recipient(
-                            by_id[a.employee_id].email,
-                            by_id[a.employee_id].name,
-                            *preferences.get(a.employee_id, default),
-                        ),
-                        context={
-                            "name": by_id[a.employee_id].name,
-                            "cycle": cycle_values,
-                            "link": self.ctx.link(f"/appraisals/{a.id}"),
-                        },
-                        dedupe_key=f"skp_open:{a.id}",
-                    )
-                    for a in part
-                ],
+        appraisal_id = Appraisal.id.cast(String)
+        await self.ctx.outbox.enqueue_select(
+            self.session,
+            now,
+            "skp_open",
+            {"cycle": column_values(cycle)},
+            select(
+                Employee.email,
+                Employee.name,
+                func.coalesce(Account.locale, self.ctx.settings.default_locale),
+                func.coalesce(Account.digest, False),
+                literal("skp_open:") + appraisal_id,
+                literal(self.ctx.link("/appraisals/")) + appraisal_id,
             )
-        return [(by_id[a.employee_id].nip, a.evaluator_id, a.reviewer_id) for a in appraisals]
+            .select_from(Appraisal)
+            .join(Employee, Employee.id == Appraisal.employee_id)
+            .outerjoin(Account, Account.employee_id == Employee.id)
+            .where(Among(Appraisal.id, "appraisals"))
+            .order_by(Appraisal.id),
+            {"appraisals": [a.id for a in appraisals]},
+        )
+        return [(nip_of[a.employee_id], a.evaluator_id, a.reviewer_id) for a in appraisals]

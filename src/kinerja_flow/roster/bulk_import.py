@@ -30,7 +30,7 @@ from typing import Any, cast
 
 import anyio.to_thread
 import msgspec
-from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -42,7 +42,7 @@ from kinerja_flow.appraisals.workload import open_appraisals
 from kinerja_flow.audit.service import AuditEntry, append
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs.queue import RunningJob
-from kinerja_flow.lib.db import begin_write, is_postgres
+from kinerja_flow.lib.db import Among, begin_write, is_postgres
 from kinerja_flow.lib.errors import FieldError, Invalid, UnsupportedMediaType
 from kinerja_flow.lib.principal import HR, SYSTEM_ROLE, Principal, require
 from kinerja_flow.lib.tables import csv_records, xlsx_records
@@ -71,13 +71,11 @@ _spool_decoder = msgspec.json.Decoder(Row)
 
 
 # What checking a batch asks, built once (building a statement costs more than running it).
-_EMAIL_OWNERS = select(Employee.email, Employee.nip).where(
-    Employee.email.in_(bindparam("emails", expanding=True))
-)
+_EMAIL_OWNERS = select(Employee.email, Employee.nip).where(Among(Employee.email, "emails"))
 _ACCOUNT_OWNERS = (
     select(Account.email, Employee.nip)
     .outerjoin(Employee, Account.employee_id == Employee.id)
-    .where(Account.email.in_(bindparam("emails", expanding=True)))
+    .where(Among(Account.email, "emails"))
 )
 _BOSS = aliased(Employee)
 _STORED = (
@@ -97,10 +95,15 @@ _STORED = (
     )
     .outerjoin(_BOSS, Employee.supervisor_id == _BOSS.id)
     .outerjoin(Account, Account.employee_id == Employee.id)
-    .where(Employee.nip.in_(bindparam("nips", expanding=True)))
+    .where(Among(Employee.nip, "nips"))
 )
 """The stored values of employees (by NIP) that a line of the file sets."""
-_KNOWN = select(Employee.nip).where(Employee.nip.in_(bindparam("nips", expanding=True)))
+_KNOWN = select(Employee.nip).where(Among(Employee.nip, "nips"))
+_IDS = select(Employee.nip, Employee.id).where(Among(Employee.nip, "nips"))
+_INVITED = (
+    select(AccountToken.account_id).distinct().where(Among(AccountToken.account_id, "accounts"))
+)
+"""Of these accounts, those that have a link."""
 
 
 def chunks(items: Sequence[Any], size: int = IN_CLAUSE) -> Iterator[Sequence[Any]]:
@@ -282,10 +285,23 @@ class _Import:
                 if r.supervisor_nip and r.supervisor_nip not in self.index
             }
         )
-        email_owner = dict((await session.execute(_EMAIL_OWNERS, {"emails": emails})).all())
-        account_owner = dict((await session.execute(_ACCOUNT_OWNERS, {"emails": emails})).all())
         stored = (await session.execute(_STORED, {"nips": nips})).all()
         by_nip = {row.nip: row for row in batch}
+        # An email that the line's own employee and their account hold already is nobody
+        # else's (emails are unique): only the others are looked up (none, in a re-import).
+        email_owner: dict[str, str] = {}
+        account_owner: dict[str, str | None] = {}
+        for nip, _id, account_id, _name, email, *_values, account_email, _waiting in stored:
+            if email == by_nip[nip].email:
+                email_owner[email] = nip
+            if account_id is not None and account_email == by_nip[nip].email:
+                account_owner[account_email] = nip
+        emails = [
+            email for email in emails if email not in email_owner or email not in account_owner
+        ]
+        if emails:
+            email_owner.update((await session.execute(_EMAIL_OWNERS, {"emails": emails})).all())
+            account_owner.update((await session.execute(_ACCOUNT_OWNERS, {"emails": emails})).all())
         # Of the accounts still without a password, those that have a link: one indexed
         # query (a subquery per row made PostgreSQL hash every link for every batch).
         invited = await self._invited(session, [row[2] for row in stored if row[-1]])
@@ -392,9 +408,7 @@ class _Import:
         """Learn the ids of stored employees among ``nips``."""
         unknown = sorted({nip for nip in nips if nip and nip not in self.ids})
         for part in chunks(unknown):
-            rows = await session.execute(
-                select(Employee.nip, Employee.id).where(Employee.nip.in_(part))
-            )
+            rows = await session.execute(_IDS, {"nips": part})
             self.ids.update((nip, id_) for nip, id_ in rows)
 
     async def _create(self, *, write: bool) -> None:
@@ -445,7 +459,8 @@ class _Import:
                 Account.active,
                 Account.password_hash.is_not(None),
                 Account.locale,
-            ).where(Account.email.in_(emails), Account.employee_id.is_(None))
+            ).where(Among(Account.email, "emails"), Account.employee_id.is_(None)),
+            {"emails": emails},
         )
         found = [
             _Account(id_, None, email, roles, active, has_password, locale, False)
@@ -460,11 +475,7 @@ class _Import:
     async def _invited(self, session: AsyncSession, account_ids: list[int]) -> set[int]:
         if not account_ids:
             return set()
-        rows = await session.scalars(
-            select(AccountToken.account_id)
-            .distinct()
-            .where(AccountToken.account_id.in_(account_ids))
-        )
+        rows = await session.scalars(_INVITED, {"accounts": account_ids})
         return set(rows.all())
 
     def _wanted(self, row: Row) -> dict[str, Any]:
