@@ -30,6 +30,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.util import await_only
 
+from kinerja_flow.lib.sqlite_driver import ONE_TRIP
+
 WRITE_OPTION = "kinerja_write"
 
 
@@ -66,7 +68,9 @@ def create_engine(
             event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
             event.listen(engine.sync_engine.pool, "checkout", _ping)
         return engine
-    engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
+    engine = create_async_engine(
+        database_url, connect_args={"timeout": 30}, module=ONE_TRIP, **kwargs
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
