@@ -1,4 +1,4 @@
-"""The ``kinerja-flow`` command, run as the installed console script."""
+"""The ``kinerja-flow`` command, each run in a process of its own (tests/support/cli.py)."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ import pytest
 
 from kinerja_flow.lib.sockets import free_port
 from tests.support.api import ORG_CSV, PASSWORD
+from tests.support.cli import create_admin
 from tests.support.jobs import finished
 from tests.support.mailserver import MailServer
 from tests.support.server import CLI, wait_until_healthy
@@ -58,12 +59,7 @@ def server(
 
 def prepare(base: str, env: dict[str, str]) -> dict[str, str]:
     """An HR admin (made with the CLI), a unit tree and the standard agency imported."""
-    subprocess.run(
-        [CLI, "admin", "create", "--email", "hr@example.go.id", "--password", PASSWORD],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    create_admin("hr@example.go.id", PASSWORD, env)
     token = httpx.post(
         f"{base}/api/v1/auth/token", json={"username": "hr@example.go.id", "password": PASSWORD}
     ).json()["access_token"]

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from kinerja_flow.lib.sockets import free_port
 from tests.support.api import ORG_CSV, PASSWORD
+from tests.support.cli import create_admin
 from tests.support.jobs import finished
 from tests.support.mailserver import MailServer
 from tests.support.server import CLI, wait_until_healthy
@@ -104,12 +105,7 @@ def served(clean_database: str, mail: MailServer, tmp_path: Path) -> Iterator[Se
 
 def prepare_agency(served: Served) -> None:
     """An HR admin (made with the CLI), two units and the standard agency imported."""
-    subprocess.run(
-        [CLI, "admin", "create", "--email", ADMIN, "--password", PASSWORD],
-        env=served.env,
-        check=True,
-        capture_output=True,
-    )
+    create_admin(ADMIN, PASSWORD, served.env)
     for code, name, parent in (
         ("DINAS", "Dinas Kominfo", None),
         ("BID1", "Bidang Aplikasi", "DINAS"),

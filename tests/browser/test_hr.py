@@ -3,8 +3,6 @@ one, a cycle opened and its dashboard; the auditor reads it; axe-core and screen
 
 from __future__ import annotations
 
-import subprocess
-
 from playwright.sync_api import Browser, FilePayload, expect
 
 from tests.browser.conftest import (
@@ -16,7 +14,7 @@ from tests.browser.conftest import (
     sign_in,
 )
 from tests.support.api import AUDITOR, ORG_CSV, PASSWORD
-from tests.support.server import CLI
+from tests.support.cli import create_admin
 
 BAD_CSV = (
     "nip,name,email,unit_code,position,supervisor_nip,roles\n"
@@ -33,12 +31,7 @@ def csv_file(text: str) -> FilePayload:
 def test_hr_imports_opens_a_cycle_and_reads_its_dashboard(
     served: Served, chromium: Browser
 ) -> None:
-    subprocess.run(
-        [CLI, "admin", "create", "--email", ADMIN, "--password", PASSWORD],
-        env=served.env,
-        check=True,
-        capture_output=True,
-    )
+    create_admin(ADMIN, PASSWORD, served.env)
     hr = new_page(chromium, served)
     sign_in(hr, ADMIN)
     expect(hr.get_by_role("heading", name="Periode penilaian")).to_be_visible()

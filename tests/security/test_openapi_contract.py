@@ -3,7 +3,12 @@
 The service runs on SQLite and on PostgreSQL with a realistic agency (units, six employees, an
 opened cycle). Schemathesis generates requests from the OpenAPI document, as HR and as a staff
 member, and fails on any 5xx, any response outside its documented schema and any status code
-the document does not list for that route. Each run is bounded in time.
+the document does not list for that route. Each run makes a fixed set of requests: every
+operation's coverage cases (boundary and invalid values of each parameter and body field), and
+a few fuzzed examples per operation and stateful scenario. A time budget instead made what was
+covered depend on the machine's load: at a load of 6 a 25-second run reached 297 (operation,
+status code) pairs as HR, this set reaches 713, a superset, for
+about a quarter more CPU time there (and less wall time than 25 s on a quiet machine).
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from tests.support.server import CLI, wait_until_healthy
 from tests.test_serve import environment, prepare
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
-SECONDS_PER_RUN = 25
+EXAMPLES_PER_OPERATION = 4
+"""Fuzzed and stateful examples per operation; more found no further status code (10 tried)."""
+TIMEOUT_SECONDS = 300
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
 LINK = re.compile(r"/set-password\?token=([A-Za-z0-9_\-]+)")
 
@@ -120,8 +127,8 @@ def test_every_route_keeps_its_documented_contract(
             CHECKS,
             "--header",
             f"Authorization: {tokens[caller]}",
-            "--max-time",
-            str(SECONDS_PER_RUN),
+            "--max-examples",
+            str(EXAMPLES_PER_OPERATION),
             "--seed",
             "20260105",
             "--generation-database",
@@ -136,7 +143,7 @@ def test_every_route_keeps_its_documented_contract(
         env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
         capture_output=True,
         text=True,
-        timeout=SECONDS_PER_RUN * 4 + 60,
+        timeout=TIMEOUT_SECONDS,
         check=False,
     )
     server_log = (tmp_path / "serve.log").read_text(errors="replace")[-4000:]

@@ -72,6 +72,12 @@ async def find_account(session: AsyncSession, username: str) -> Account | None:
     )
 
 
+def _name_key(username: str) -> str:
+    """A throttle key's part for a name as typed: its hash, so a name of any length fits the
+    key column (normalised first, so ``Budi@X`` and ``budi@x`` count together)."""
+    return hashlib.sha256(normalise(username).encode()).hexdigest()
+
+
 class AccountService:
     """What anyone may do about their own account, signed in or not (and the first admin)."""
 
@@ -132,14 +138,13 @@ class AccountService:
         The answer must not tell whether ``username`` exists, so the link is made and emailed
         by :func:`send_reset_link`, after the answer has been sent.
         """
-        username = normalise(username)
         settings = self.ctx.settings
         await count_attempt(
             self.session,
             self.ctx.clock.now(),
             timedelta(minutes=settings.login_window_minutes),
             [
-                Limit(f"reset:{username}", settings.login_max_failures),
+                Limit(f"reset:{_name_key(username)}", settings.login_max_failures),
                 Limit(f"reset-ip:{client}", settings.login_max_failures * IP_LIMIT_FACTOR),
             ],
             _("Too many password reset requests; try again in {minutes} minute(s)."),
@@ -185,9 +190,7 @@ class AccountService:
         settings = self.ctx.settings
         account = await find_account(self.session, username)
         # Attempts count per account, so the NIP and the email of one person share a limit.
-        # An unknown name counts by its hash: any length fits the key column.
-        unknown = hashlib.sha256(username.encode()).hexdigest()
-        key = f"account:{account.id}" if account else f"user:{unknown}"
+        key = f"account:{account.id}" if account else f"user:{_name_key(username)}"
         identity = (
             (account.id, account.email, account.password_hash, account.credential_epoch)
             if account and account.active
