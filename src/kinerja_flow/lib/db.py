@@ -273,6 +273,7 @@ class Among(ColumnElement[bool]):
     parameters cost more to render, send and plan than the query itself)."""
 
     inherit_cache = True
+    _is_implicitly_boolean = True  # a condition itself: SQLite must not get "IN (...) = 1"
     _traverse_internals = [
         ("column", InternalTraversal.dp_clauseelement),
         ("name", InternalTraversal.dp_string),
