@@ -19,8 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TIMEOUT_SECONDS = 120
-PRELOADED = ["kinerja_flow.cli", "kinerja_flow.bootstrap", "kinerja_flow.app", "tests.support.cli"]
-"""What the fork server imports once: the command and everything its subcommands import."""
+PRELOADED = [
+    "kinerja_flow.cli",
+    "kinerja_flow.app",  # every domain, and the bootstrap
+    "kinerja_flow.lib.migrate",  # alembic
+    "kinerja_flow.scheduler",
+    "rich.progress",
+    "uvicorn.supervisors",  # serve
+    "kinerja_flow.lib.listener",
+    "tests.support.cli",
+]
+"""What the fork server imports once: the command and what its subcommands import as they run."""
 
 _forkserver = multiprocessing.get_context("forkserver")
 _forkserver.set_forkserver_preload(PRELOADED)
