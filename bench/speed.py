@@ -124,9 +124,18 @@ class Seeded(NamedTuple):
     hr: dict[str, str]
     write_rate: float
     """Requests per second of the lifecycles' writes."""
+    write_cpu_ms: tuple[float, float]
+    """CPU time of the server process per write request: in all, and of it in the kernel."""
 
 
-async def seed(bench: Bench, employees: int, sample: int) -> Seeded:
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """The CPU time process ``pid`` has used: in all, and of it in the kernel (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, int(fields[12]) / tick
+
+
+async def seed(bench: Bench, employees: int, sample: int, server: int) -> Seeded:
     """An agency with an open cycle; ``sample`` appraisals taken through their whole lifecycle."""
     cycle_id = await bench.setup(employees)
     async with bench.ctx.sessions() as session:
@@ -147,13 +156,45 @@ async def seed(bench: Bench, employees: int, sample: int) -> Seeded:
     for nip, boss_nip in pairs:  # sign in before the clock starts
         await bench.token(nip)
         await bench.token(boss_nip)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds(server)
     await asyncio.gather(*(bench.lifecycle(ids[nip], nip, b) for nip, b in pairs))
-    write_rate = len(pairs) * 11 / (time.perf_counter() - started)
+    writes = len(pairs) * 11
+    write_rate = writes / (time.perf_counter() - started)
+    (total, kernel), (total_before, kernel_before) = cpu_seconds(server), cpu
+    write_cpu_ms = (
+        (total - total_before) * 1000 / writes,
+        (kernel - kernel_before) * 1000 / writes,
+    )
     await bench.client.aclose()
     await bench.ctx.engine.dispose()
     nip = pairs[0][0]
-    return Seeded(ids[nip], await bench.token(nip), bench.tokens["hr"], write_rate)
+    return Seeded(ids[nip], await bench.token(nip), bench.tokens["hr"], write_rate, write_cpu_ms)
+
+
+def reads(
+    base: str,
+    seconds: int,
+    connections: int,
+    one: int,
+    employee: dict[str, str],
+    hr: dict[str, str],
+) -> tuple[float, float]:
+    """The read routes with wrk, each next to the bare-Litestar anchor measured first: the
+    anchor's rate and that of ``GET`` one appraisal."""
+    ceiling = bare_litestar(seconds, connections)
+    rows = [
+        ("GET /health", f"{base}/health", {}, 0.40),
+        ("GET /api/v1/appraisals/{id}", f"{base}/api/v1/appraisals/{one}", employee, 0.10),
+        ("GET /api/v1/appraisals?limit=20", f"{base}/api/v1/appraisals?limit=20", hr, 0.15),
+    ]
+    print(f"\nanchor: bare Litestar JSON endpoint   {ceiling:9.0f} req/s  (wrk -c{connections})")
+    print(f"{'route':<36} {'req/s':>9} {'p99 ms':>8} {'ratio':>7} {'goal':>6}")
+    single: dict[str, float] = {}
+    for label, target, headers, goal in rows:
+        rate, p99 = wrk(target, seconds, connections, headers)
+        single[label] = rate
+        print(f"{label:<36} {rate:9.0f} {p99:8.1f} {rate / ceiling:7.1%} {goal:6.0%}")
+    return ceiling, single[rows[1][0]]
 
 
 def main() -> None:
@@ -166,6 +207,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="per wrk or pgbench run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--writers", type=int, default=8, help="concurrent lifecycle clients")
+    parser.add_argument(
+        "--writes-only", action="store_true", help="only the writes and their pgbench anchor"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench/speed.py needs wrk: apt-get install wrk")
@@ -190,35 +234,34 @@ def main() -> None:
     try:
         wait_healthy(base)
         bench = Bench(url, base, args.writers)
-        seeded = asyncio.run(seed(bench, args.employees, args.sample))
-        one, employee, hr, writes = seeded
-        ceiling = bare_litestar(seconds, connections)
-        rows = [
-            ("GET /health", f"{base}/health", {}, 0.40),
-            ("GET /api/v1/appraisals/{id}", f"{base}/api/v1/appraisals/{one}", employee, 0.10),
-            ("GET /api/v1/appraisals?limit=20", f"{base}/api/v1/appraisals?limit=20", hr, 0.15),
-        ]
-        print(
-            f"\nanchor: bare Litestar JSON endpoint   {ceiling:9.0f} req/s  (wrk -c{connections})"
+        seeded = asyncio.run(seed(bench, args.employees, args.sample, server.pid))
+        one, employee, hr, writes, write_cpu_ms = seeded
+        measured = (
+            None if args.writes_only else reads(base, seconds, connections, one, employee, hr)
         )
-        print(f"{'route':<36} {'req/s':>9} {'p99 ms':>8} {'ratio':>7} {'goal':>6}")
-        for label, target, headers, goal in rows:
-            rate, p99 = wrk(target, seconds, connections, headers)
-            print(f"{label:<36} {rate:9.0f} {p99:8.1f} {rate / ceiling:7.1%} {goal:6.0%}")
-        print(f"\nworkflow writes over HTTP ({args.writers} clients)   {writes:9.0f} req/s")
+        print(
+            f"\nworkflow writes over HTTP ({args.writers} clients)   {writes:9.0f} req/s"
+            f"  ({write_cpu_ms[0]:.1f} ms server CPU each, {write_cpu_ms[1]:.1f} in the kernel)"
+        )
         if postgres:
             tps = pgbench(url, seconds, args.writers)
             print(f"anchor: pgbench TPC-B ({args.writers} clients)       {tps:9.0f} tps")
             print(f"writes / pgbench                       {writes / tps:9.1%}")
     finally:
         stop(server)
+    if measured is None:
+        return
+    ceiling, one_process = measured
     workers = start([CLI, "serve", "--port", str(port), "--workers", "2"], env)
     try:
         wait_healthy(base)
+        # The first process answers while the second still builds its app: warm both up first.
+        wrk(f"{base}/api/v1/appraisals/{one}", 5, connections, employee)
         rate, p99 = wrk(f"{base}/api/v1/appraisals/{one}", seconds, connections, employee)
         print(
             f"\nserve --workers 2: GET one appraisal   {rate:9.0f} req/s  p99 {p99:.1f} ms"
-            f"  ({rate / ceiling:.1%} of the one-worker anchor)"
+            f"  ({rate / ceiling:.1%} of the one-worker anchor,"
+            f" {rate / one_process:.2f}x one serve process)"
         )
     finally:
         stop(workers)

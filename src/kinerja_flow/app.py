@@ -17,7 +17,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.security.jwt import JWTAuth, Token
-from sqlalchemy import text
 
 from kinerja_flow.accounts.controllers import AuthController
 from kinerja_flow.accounts.service import EPOCH_CLAIM, JWT_ALGORITHM, load_principal
@@ -40,6 +39,7 @@ from kinerja_flow.followups.controllers import (
 from kinerja_flow.jobs.controllers import JobController
 from kinerja_flow.lib.apidocs import SCHEMA_PATH, LocalSwaggerUI, assets_router
 from kinerja_flow.lib.bearer import BearerAuthenticationMiddleware
+from kinerja_flow.lib.db import round_trip
 from kinerja_flow.lib.http import (
     RETRY_AFTER_SECONDS,
     app_error_handler,
@@ -93,7 +93,7 @@ PUBLIC_PATHS = [
 async def health(ctx: NamedDependency[AppContext]) -> dict[str, str]:
     try:
         async with ctx.autocommit() as connection:
-            await connection.execute(text("SELECT 1"))
+            await round_trip(connection)
     except Exception as exc:
         raise HTTPException(
             status_code=503,

@@ -79,7 +79,7 @@ LABELS: dict[str, str] = {
     "hr": _("HR (BKPSDM)"),
     # organisation predikat (SE MenPANRB 3/2023) beside the employee predikat above
     "istimewa": _("Excellent"),
-    "kurang": _("Poor"),
+    "kurang": _("Insufficient"),
     # cycles: their kind, workflow and distribution policy
     "annual": _("Annual"),
     "semester": _("Semester"),

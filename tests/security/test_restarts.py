@@ -125,6 +125,8 @@ def test_killed_backends_answer_503_with_retry_after_never_500(
                         "/api/v1/units",
                         json={"code": f"U{worker}-{count}", "name": "Unit", "parent_code": "DINAS"},
                     )
+                elif count % 3 == 1:
+                    response = client.get("/health")  # straight through the driver
                 else:
                     response = client.get("/api/v1/employees", params={"q": EMPLOYEE[:6]})
                 statuses[response.status_code] += 1
@@ -152,6 +154,7 @@ def test_killed_backends_answer_503_with_retry_after_never_500(
     assert statuses[200] > 0
     # and the pool recovers: the next calls are answered normally
     assert httpx.get(f"{served}/api/v1/employees", headers=headers).status_code == 200
+    assert all(httpx.get(f"{served}/health").status_code == 200 for _ in range(5))
 
 
 @needs_postgres

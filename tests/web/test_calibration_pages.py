@@ -141,7 +141,7 @@ async def test_a_cycle_without_calibration_says_so(api: Api, web: Browser) -> No
     # The cycle's coded values are named: kind, workflow, policy, organisation predikat.
     assert "Tahunan · Tanpa kalibrasi · kebijakan distribusi: peringatkan" in dashboard
     assert '<option value="istimewa">Istimewa</option>' in dashboard
-    assert '<option value="kurang">Kurang Baik</option>' in dashboard
+    assert '<option value="kurang">Kurang</option>' in dashboard  # not the IKM's "Kurang Baik"
     overview = (await web.get("/hr")).text
     assert '<option value="appraisal_calibrated">Dengan kalibrasi oleh BKPSDM</option>' in overview
     assert '<option value="semester">Semesteran</option>' in overview

@@ -373,9 +373,22 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         return appraisal
 
     async def _commit(self, appraisal: Appraisal) -> AppraisalOut:
-        """Commit the change, then answer with the appraisal as ``GET`` shows it, read after
-        the commit: no lock (on SQLite the database's) is held while the answer is built."""
+        """Commit the change and answer with the appraisal as ``GET`` shows it.
+
+        On PostgreSQL the answer is read just before the COMMIT, on the transaction's own
+        connection (another one would cost a checkout and its ping): it sees the change, and
+        all it holds meanwhile is this appraisal's row lock (the audit chain's head is locked
+        at the COMMIT). On SQLite it is read after the commit: a writer there holds the
+        database's lock, which the next writer waits for.
+        """
         await self._flush()
+        if is_postgres(self.session):
+            connection = await self.session.connection()
+            answer = await self.describe(
+                await self._head_of_any(appraisal.id, connection), connection
+            )
+            await self.session.commit()
+            return answer
         await self.session.commit()
         async with self.ctx.autocommit() as connection:
             return await self.describe(

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import ARRAY, Table, bindparam, event, func, insert, select, update
+from sqlalchemy import ARRAY, Table, Update, bindparam, event, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -24,10 +25,9 @@ from kinerja_flow.lib.actor import Actor
 
 HEAD_ID = 1
 FEW_EVENTS = 20
-"""Up to this many events a transaction's are inserted in a CTE of the head's update (one
-round trip on PostgreSQL); a multi-row VALUES statement costs more to build with every row,
-a batch's hundreds go in one statement of arrays instead (``_UNNESTED``; SQLite: one
-executemany)."""
+"""Up to this many events a transaction's are inserted in CTEs of the head's update (one
+round trip on PostgreSQL); the statement grows with every event, so a batch's hundreds go in
+one statement of arrays instead (``_UNNESTED``; SQLite: one executemany)."""
 EVENTS = cast("Table", AuditEvent.__table__)
 COLUMNS = (*HASHED, "hash")
 _UNNESTED = insert(EVENTS).from_select(
@@ -83,17 +83,39 @@ async def append(
 PENDING = "kinerja_audit_pending"
 
 
+HEAD = cast("Table", AuditHead.__table__)
+_LOCK_HEAD = (
+    select(HEAD.c.last_seq, HEAD.c.last_hash)
+    .where(HEAD.c.id == bindparam("head"))
+    .with_for_update()
+)
+_MOVE_HEAD = (
+    update(HEAD)
+    .where(HEAD.c.id == bindparam("head"))
+    .values(last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
+)
+
+
+@cache
+def _append_and_move(count: int) -> Update:
+    """Insert ``count`` events (parameters ``<column>_<n>``) and move the head, in one
+    statement: one single-row insert per event in a CTE of the head's update. Built once per
+    count, with bound parameters only, so SQLAlchemy compiles it once (a multi-row VALUES
+    is compiled again on every execution)."""
+    statement = _MOVE_HEAD
+    for n in range(count):
+        event_row: dict[str, Any] = {name: bindparam(f"{name}_{n}") for name in COLUMNS}
+        statement = statement.add_cte(insert(EVENTS).values(event_row).cte(f"event_{n}"))
+    return statement
+
+
 @event.listens_for(Session, "before_commit")
 def _chain_pending(session: Session) -> None:
     """Write the transaction's pending events (runs inside the async session's greenlet)."""
     pending: _Pending | None = session.info.pop(PENDING, None)
     if pending is None or not pending.batches:  # none, or all in rolled-back savepoints
         return
-    head = session.execute(
-        select(AuditHead.last_seq, AuditHead.last_hash)
-        .where(AuditHead.id == HEAD_ID)
-        .with_for_update()
-    ).one_or_none()
+    head = session.execute(_LOCK_HEAD, {"head": HEAD_ID}).one_or_none()
     seq, previous = head if head else (0, GENESIS_HASH)
     hasher = Hasher(pending.key)
     events: list[list[Any]] = []
@@ -121,12 +143,15 @@ def _chain_pending(session: Session) -> None:
             fields.append(previous)
             events.append(fields)
     postgres = session.get_bind().dialect.name == "postgresql"
-    move = update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_seq=seq, last_hash=previous)
+    moved = {"head": HEAD_ID, "last_seq": seq, "last_hash": previous}
     if postgres and head is not None and len(events) <= FEW_EVENTS:
-        # One round trip for both while the head is locked: the events inserted in a CTE.
-        rows = [dict(zip(COLUMNS, values, strict=True)) for values in events]
-        appended = insert(EVENTS).values(rows).returning(EVENTS.c.seq).cte("appended")
-        session.execute(move.add_cte(appended))
+        # One round trip for both while the head is locked: the events inserted in CTEs.
+        numbered = {
+            f"{name}_{n}": value
+            for n, values in enumerate(events)
+            for name, value in zip(COLUMNS, values, strict=True)
+        }
+        session.execute(_append_and_move(len(events)), {**moved, **numbered})
         return
     if postgres:  # one statement, a parameter per column (not per event)
         session.execute(
@@ -137,9 +162,9 @@ def _chain_pending(session: Session) -> None:
             insert(EVENTS), [dict(zip(COLUMNS, values, strict=True)) for values in events]
         )
     if head is None:
-        session.execute(insert(AuditHead).values(id=HEAD_ID, last_seq=seq, last_hash=previous))
+        session.execute(insert(HEAD), {"id": HEAD_ID, "last_seq": seq, "last_hash": previous})
     else:
-        session.execute(move)
+        session.execute(_MOVE_HEAD, moved)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -1,0 +1,110 @@
+"""aiosqlite as SQLAlchemy drives it, with one trip to aiosqlite's thread per statement.
+
+aiosqlite runs each call on a sqlite3 connection in a thread of its own, and SQLAlchemy's adapter
+makes one call per step of a statement: open a cursor, execute, fetch the rows, close the
+cursor. Each is a hand-over to that thread and back to the event loop (a queue, a future, a
+wake-up of the loop), and those hand-overs, not SQLite, were most of a write's time in the
+database layer. Here a statement is executed, its rows fetched and its cursor closed in one
+function in aiosqlite's thread; what the cursor says after it (description, row count, last row
+id) is kept for SQLAlchemy to read. Everything else (connecting, transactions, server-side
+cursors, errors) is SQLAlchemy's adapter as it is.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import deque
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import EMPTY_DICT
+
+
+class _Ran:
+    """What a statement left on its (closed) sqlite3 cursor."""
+
+    __slots__ = ("arraysize", "description", "lastrowid", "rowcount")
+
+    def __init__(self, description: Any, rowcount: int, lastrowid: int | None) -> None:
+        self.description = description
+        self.rowcount = rowcount
+        self.lastrowid = lastrowid
+        self.arraysize = 1
+
+
+_NOTHING_YET = _Ran(None, -1, None)
+
+
+def _execute(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+) -> tuple[_Ran, list[Any]]:
+    """Run in aiosqlite's thread: execute, fetch every row, close the cursor."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        rows = cursor.fetchall() if cursor.description else []
+        return _Ran(cursor.description, cursor.rowcount, cursor.lastrowid), rows
+    finally:
+        cursor.close()
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """A client-side cursor whose statement takes one trip to aiosqlite's thread."""
+
+    __slots__ = ()
+
+    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
+        # The parent opens an aiosqlite cursor here (a trip); the statement opens its own.
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = _NOTHING_YET  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = deque()
+
+    async def _run(self, operation: str, parameters: Any, many: bool) -> None:
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        async with self._adapt_connection._execute_mutex:
+            ran, rows = await connection._execute(  # type: ignore[no-untyped-call]
+                _execute, connection._conn, operation, parameters, many
+            )
+        self._cursor = ran
+        self._rows = deque(rows)
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        await self._run(operation, parameters, many=False)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        await self._run(operation, seq_of_parameters, many=True)
+
+    async def _async_soft_close(self) -> None:
+        """Nothing to close: the statement's cursor was closed in aiosqlite's thread."""
+
+    def close(self) -> None:
+        self._rows.clear()
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = OneTripCursor  # type: ignore[assignment]  # (a subclass of the parent's)
+
+
+class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """The DB-API module SQLAlchemy's aiosqlite dialect uses, making :class:`OneTripConnection`
+    connections (``create_async_engine(..., module=ONE_TRIP)``)."""
+
+    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        adapted = super().connect(*arg, **kw)
+        return OneTripConnection(self, adapted._connection)
+
+
+ONE_TRIP = OneTripDBAPI(aiosqlite, sqlite3)
