@@ -1,4 +1,8 @@
-"""The ``kinerja-flow`` command."""
+"""The ``kinerja-flow`` command.
+
+Each subcommand imports what it needs when it runs: ``kinerja-flow --help`` and the light
+commands start without loading the whole application (about a second saved per start).
+"""
 
 from __future__ import annotations
 
@@ -11,23 +15,20 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 import msgspec
 
-from kinerja_flow.bootstrap import REGISTRIES, build_context
-from kinerja_flow.clock import SystemClock
 from kinerja_flow.config import Settings, load_settings
-from kinerja_flow.i18n import LOCALES
-from kinerja_flow.lib import migrate
-from kinerja_flow.operations.schemas import OutboxState
-from kinerja_flow.runtime.context import AppContext
-from kinerja_flow.workflow.graph import mermaid
-from kinerja_flow.workflow.loader import MessageCheck, check_file
 
 if TYPE_CHECKING:
     from kinerja_flow.accounts.lifecycle import AccountLifecycle
+    from kinerja_flow.operations.schemas import OutboxState
+    from kinerja_flow.runtime.context import AppContext
 
 T = TypeVar("T")
 
 
 def _with_context(settings: Settings, work: Callable[[AppContext], Awaitable[T]]) -> T:
+    from kinerja_flow.bootstrap import build_context
+    from kinerja_flow.clock import SystemClock
+
     async def run() -> T:
         ctx = build_context(settings, SystemClock())
         try:
@@ -59,6 +60,7 @@ def serve(host: str, port: int, workers: int) -> None:
     from uvicorn.supervisors import Multiprocess
 
     from kinerja_flow.app import create_app
+    from kinerja_flow.lib import migrate
     from kinerja_flow.lib.listener import shared_listener
     from kinerja_flow.lib.logs import install_request_ids, logging_dict
 
@@ -91,6 +93,8 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply pending migrations."""
+    from kinerja_flow.lib import migrate
+
     migrate.upgrade(load_settings().database_url, revision)
     click.echo("database is up to date")
 
@@ -107,6 +111,7 @@ def admin_create(email: str, password: str) -> None:
     """Create an HR administrator who can sign in with EMAIL."""
     from kinerja_flow.accounts.service import AccountService
     from kinerja_flow.i18n import translate
+    from kinerja_flow.lib import migrate
     from kinerja_flow.lib.errors import AppError
 
     settings = load_settings()
@@ -218,6 +223,7 @@ def employees_import(file: Path, dry_run: bool) -> None:
     from kinerja_flow.jobs.models import ENDED, Job
     from kinerja_flow.jobs.queue import submit
     from kinerja_flow.jobs.schemas import JobOut
+    from kinerja_flow.lib import migrate
     from kinerja_flow.lib.principal import SYSTEM
     from kinerja_flow.roster.bulk_import import KIND
 
@@ -272,6 +278,10 @@ def workflows() -> None:
 def workflows_check(files: tuple[Path, ...]) -> None:
     """Check workflow files (default: every file in workflows/, and the follow-up rules); list
     each problem with its line."""
+    from kinerja_flow.bootstrap import REGISTRIES
+    from kinerja_flow.i18n import LOCALES
+    from kinerja_flow.workflow.loader import MessageCheck, check_file
+
     settings = load_settings()
     directory = settings.workflows_path
     paths = list(files) or sorted(directory.glob("*.toml"))
@@ -305,6 +315,10 @@ def workflows_check(files: tuple[Path, ...]) -> None:
 @click.argument("name", default="appraisal")
 def workflows_graph(name: str) -> None:
     """Print the workflow NAME as a Mermaid state diagram."""
+    from kinerja_flow.bootstrap import REGISTRIES
+    from kinerja_flow.workflow.graph import mermaid
+    from kinerja_flow.workflow.loader import check_file
+
     settings = load_settings()
     path = settings.workflows_path / f"{name}.toml"
     definition, problems = check_file(path, REGISTRIES)

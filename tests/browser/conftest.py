@@ -1,11 +1,10 @@
-"""A real ``kinerja-flow serve`` (SQLite and PostgreSQL) and Debian's Chromium driving it."""
+"""``kinerja-flow serve`` (SQLite and PostgreSQL) and Debian's Chromium driving it."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +15,10 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from kinerja_flow.lib.sockets import free_port
 from tests.support.api import ORG_CSV, PASSWORD
-from tests.support.cli import create_admin
+from tests.support.cli import Command, create_admin
 from tests.support.jobs import finished
 from tests.support.mailserver import MailServer
-from tests.support.server import CLI, wait_until_healthy
+from tests.support.server import wait_until_serving
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[1] / "support" / "vendor" / "axe.min.js"
@@ -90,17 +89,11 @@ def served(clean_database: str, mail: MailServer, tmp_path: Path) -> Iterator[Se
         "KINERJA_EVIDENCE_DIR": str(tmp_path / "evidence"),
         "KINERJA_SECRET_KEY": "browser-test-secret-key-0123456789-abcdefghij",
     }
-    process = subprocess.Popen(
-        [CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    wait_until_healthy(base, process)
+    process = Command(["serve", "--host", "127.0.0.1", "--port", str(port)], env, tmp_path / "log")
+    wait_until_serving(base, process)
     backend = "postgresql" if clean_database.startswith("postgresql") else "sqlite"
     yield Served(base, env, mail, backend)
-    process.terminate()
-    process.wait(timeout=15)
+    process.stop(timeout=15)
 
 
 def prepare_agency(served: Served) -> None:

@@ -1,11 +1,10 @@
 """The API's documentation page loads nothing from the internet, under a strict policy.
 
-A real ``kinerja-flow serve`` and headless Chromium; every request the page makes is recorded.
+``kinerja-flow serve`` and headless Chromium; every request the page makes is recorded.
 """
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +13,9 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from kinerja_flow.lib.sockets import free_port
+from tests.support.cli import Command
 from tests.support.mailserver import MailServer
-from tests.support.server import CLI, wait_until_healthy
+from tests.support.server import wait_until_serving
 from tests.test_serve import environment
 
 CHROMIUM = "/usr/bin/chromium"
@@ -25,21 +25,15 @@ CHROMIUM = "/usr/bin/chromium"
 def served(tmp_path: Path, mail: MailServer) -> Iterator[str]:
     env = environment(f"sqlite+aiosqlite:///{tmp_path / 'docs.sqlite3'}", mail)
     port = free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    process = Command(
+        ["serve", "--host", "127.0.0.1", "--port", str(port)], env, tmp_path / "serve.log"
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base, process)
+        wait_until_serving(base, process)
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        process.stop()
 
 
 def test_the_docs_page_is_served_from_the_package_alone(served: str) -> None:

@@ -29,9 +29,10 @@ from kinerja_flow.lib.db import create_engine
 from kinerja_flow.lib.sockets import free_port
 from kinerja_flow.notifications.models import OutboxMessage
 from tests.support.api import PASSWORD
+from tests.support.cli import Command
 from tests.support.jobs import finished
 from tests.support.mailserver import MailServer
-from tests.support.server import CLI, wait_until_healthy
+from tests.support.server import wait_until_serving
 from tests.test_serve import environment, prepare
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
@@ -66,16 +67,12 @@ def live(
         KINERJA_EVIDENCE_DIR=str(tmp_path / "evidence"),
     )
     port = free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    process = Command(
+        ["serve", "--host", "127.0.0.1", "--port", str(port)], env, tmp_path / "serve.log"
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base, process)
+        wait_until_serving(base, process)
         hr = prepare(base, env)
         cycle = httpx.post(
             f"{base}/api/v1/cycles",
@@ -108,9 +105,7 @@ def live(
         assert staff.status_code == 200, staff.text
         yield base, {"hr": hr["Authorization"], "staff": f"Bearer {staff.json()['access_token']}"}
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        process.stop()
 
 
 @pytest.mark.parametrize("caller", ["hr", "staff"])

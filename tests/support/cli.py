@@ -19,8 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TIMEOUT_SECONDS = 120
-PRELOADED = ["kinerja_flow.cli", "kinerja_flow.bootstrap", "kinerja_flow.app", "tests.support.cli"]
-"""What the fork server imports once: the command and everything its subcommands import."""
+PRELOADED = [
+    "kinerja_flow.cli",
+    "kinerja_flow.app",  # every domain, and the bootstrap
+    "kinerja_flow.lib.migrate",  # alembic
+    "kinerja_flow.scheduler",
+    "rich.progress",
+    "uvicorn.supervisors",  # serve
+    "kinerja_flow.lib.listener",
+    "tests.support.cli",
+]
+"""What the fork server imports once: the command and what its subcommands import as they run."""
 
 _forkserver = multiprocessing.get_context("forkserver")
 _forkserver.set_forkserver_preload(PRELOADED)
@@ -90,17 +99,43 @@ def create_admin(email: str, password: str, environ: Mapping[str, str]) -> None:
     assert made.code == 0, made.err
 
 
+class Command:
+    """A long-running command (``serve``) in a process of its own, its output in ``log``."""
+
+    def __init__(self, args: list[str], environ: Mapping[str, str], log: Path) -> None:
+        self.log = log
+        self.process = _forkserver.Process(
+            target=_command, args=(args, dict(environ), str(Path.cwd()), str(log), str(log))
+        )
+        self.process.start()
+
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM, as an operator stops it; SIGKILL if it has not ended within ``timeout``."""
+        self.process.terminate()
+        self.process.join(timeout)
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join()
+
+    def output(self) -> str:
+        return self.log.read_text("utf-8", errors="replace")
+
+
 def _command(args: list[str], environ: dict[str, str], cwd: str, out: str, err: str) -> None:
-    """In the new process: what the console script does, with its output in files."""
+    """In the new process: what the console script does, with its output in files (one file
+    for both when ``out == err``)."""
     os.environ.clear()
     os.environ.update(environ)
     os.chdir(cwd)
     for number, path in ((1, out), (2, err)):
+        if number == 2 and err == out:
+            os.dup2(1, 2)
+            continue
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(descriptor, number)
         os.close(descriptor)
-    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
-    sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115
+    sys.stderr = open(2, "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115
     sys.argv = ["kinerja-flow", *args]
     from kinerja_flow.cli import main
 

@@ -2,22 +2,24 @@
 
 Litestar's test client hands requests to the app one at a time, so it cannot show a race. Here
 the same app is driven over plain ASGI on the test's event loop (every request in its own
-database session and transaction), or a real ``kinerja-flow serve`` process is started.
+database session and transaction), or a ``kinerja-flow serve`` process is started.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 
 import httpx
 from litestar import Litestar
 
 from kinerja_flow.config import Settings
 from kinerja_flow.lib.sockets import free_port
-from tests.support.server import CLI, wait_until_healthy
+from tests.support.cli import Command
+from tests.support.server import wait_until_serving
 
 
 @asynccontextmanager
@@ -54,17 +56,12 @@ def served(settings: Settings) -> Iterator[str]:
         }
     )
     port = free_port()
-    # a fixed executable with arguments chosen by the test itself
-    process = subprocess.Popen(
-        [CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base, process)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with tempfile.TemporaryDirectory(prefix="kinerja-serve-") as folder:
+        args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+        process = Command(args, environ, Path(folder) / "log")
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_serving(base, process)
+            yield base
+        finally:
+            process.stop(timeout=10)

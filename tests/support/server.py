@@ -1,4 +1,4 @@
-"""Start the real console script and wait until it answers."""
+"""Start the service (the real console script, or a :class:`Command`) and wait until it answers."""
 
 from __future__ import annotations
 
@@ -11,18 +11,34 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.cli import Command
+
 CLI = str(Path(sys.executable).parent / "kinerja-flow")
 
 
-def wait_until_healthy(base: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    """Poll ``/health`` until 200; on timeout, kill the process and show what it printed."""
+def healthy_within(base: str, seconds: float) -> bool:
+    """Poll ``/health`` until it answers 200 (True) or ``seconds`` have passed (False)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return
+                return True
         except httpx.TransportError:
             time.sleep(0.2)
+    return False
+
+
+def wait_until_serving(base: str, command: Command, seconds: float = 60) -> None:
+    """:func:`wait_until_healthy` for a ``serve`` started as a :class:`Command`."""
+    if not healthy_within(base, seconds):
+        command.stop(timeout=0)
+        raise AssertionError(command.output() or "the service never became healthy")
+
+
+def wait_until_healthy(base: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    """Poll ``/health`` until 200; on timeout, kill the process and show what it printed."""
+    if healthy_within(base, seconds):
+        return
     stop(process, signal.SIGKILL)
     try:
         output = process.communicate(timeout=10)[0]

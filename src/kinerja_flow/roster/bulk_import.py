@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -148,8 +149,10 @@ class _Import:
         self.problems: list[Problem] = []
         self.units: dict[str, int] = {}
         self.ids: dict[str, int] = {}
-        """Employee ids of the file's NIPs and of the supervisors it names."""
-        self.created: set[str] = set()
+        """Employee ids of the file's NIPs and of the supervisors it names (keyed by the
+        file index's interned NIPs: a 100,000-line file keeps one copy of each)."""
+        self.bosses: set[str] = set()
+        """The NIPs the file names as supervisor (once read)."""
         self.stale: set[str] = set()
         """Stored employees whose line changes something (found while checking)."""
         self.park: set[str] = set()
@@ -257,6 +260,7 @@ class _Import:
                 await session.commit()
 
     async def _check(self) -> None:
+        self.bosses = {nip for nip in self.index.supervisor_of.values() if nip is not None}
         self._advance(0, "checking")
         await self._analyze()
         async with self.ctx.sessions() as session:
@@ -306,7 +310,7 @@ class _Import:
         # query (a subquery per row made PostgreSQL hash every link for every batch).
         invited = await self._invited(session, [row[2] for row in stored if row[-1]])
         for nip, id_, account_id, *values in stored:
-            self.ids[nip] = id_
+            self.ids[sys.intern(nip)] = id_
             values[-1] = values[-1] and account_id not in invited  # None: no account
             if tuple(values) != self._as_stored(by_nip[nip], values):
                 self.stale.add(nip)  # the update pass looks at these only
@@ -431,8 +435,9 @@ class _Import:
                     (ready if known or not write else later).append(row)
                 waiting += later
                 await self._insert(session, ready, write)
-            if write and len(self.created) >= max(ANALYZE_AFTER, 2 * analyzed):
-                analyzed = len(self.created)  # the tables doubled: keep the batches' plans right
+            created = self.counts["created"]
+            if write and created >= max(ANALYZE_AFTER, 2 * analyzed):
+                analyzed = created  # the tables doubled: keep the batches' plans right
                 await self._analyze()
             self._advance(len(batch) - len(new) + len(ready))
             await self.job.pause()
@@ -445,7 +450,7 @@ class _Import:
                 async with self._unit_of_work(write) as session:
                     await self._insert(session, list(part), write)
                 self._advance(len(part))
-        if write and len(self.created) >= ANALYZE_AFTER:
+        if write and self.counts["created"] >= ANALYZE_AFTER:
             await self._analyze()
 
     async def _bare_accounts(self, session: AsyncSession, emails: list[str]) -> dict[str, _Account]:
@@ -493,7 +498,6 @@ class _Import:
     async def _insert(self, session: AsyncSession, rows: list[Row], write: bool) -> None:
         if not rows:
             return
-        self.created.update(row.nip for row in rows)
         self.counts["created"] += len(rows)
         bare = await self._bare_accounts(session, [row.email for row in rows])
 
@@ -521,7 +525,10 @@ class _Import:
                 for row in rows
             ],
         )
-        self.ids.update((nip, id_) for nip, id_ in inserted)
+        ids: dict[str, int] = dict(inserted.all())
+        # Kept for the lines naming them as supervisor only: a long-lived object per new
+        # employee, made between each batch's short-lived ones, would pin memory all over.
+        self.ids.update((sys.intern(nip), ids[nip]) for nip in ids.keys() & self.bosses)
         roles = {row.nip: ";".join(row.roles) for row in rows}
         taken_over = [row for row in rows if row.email in bare]
         if taken_over:
@@ -530,7 +537,7 @@ class _Import:
                 [
                     {
                         "id": bare[row.email].id,
-                        "employee_id": self.ids[row.nip],
+                        "employee_id": ids[row.nip],
                         "roles": roles[row.nip],
                         "updated_at": self.now,
                     }
@@ -545,7 +552,7 @@ class _Import:
                 [
                     {
                         "email": row.email,
-                        "employee_id": self.ids[row.nip],
+                        "employee_id": ids[row.nip],
                         "roles": roles[row.nip],
                         "locale": self.ctx.settings.default_locale,
                         "active": row.active is not False,
