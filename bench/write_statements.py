@@ -5,8 +5,9 @@
 Runs the service in this process on a fresh database (SQLite by default; a PostgreSQL URL is
 emptied first), takes a few appraisals through ``Bench.lifecycle`` (the writes ``speed.py``
 times) and prints, per request of the last one, the SQL statements executed, the transactions
-begun and ended and the pooled connections checked out (each a ``SELECT 1`` on PostgreSQL).
-No timing: the counts are what stays the same from run to run on a noisy machine.
+begun (not counting an autocommit connection's lone statements) and the pooled connections
+checked out (on PostgreSQL one idle a while is pinged first: a ``SELECT 1`` more). No timing:
+the counts are what stays the same from run to run on a noisy machine.
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ def count_database_work(engine: Any, counts: Counter[str], show: bool) -> None:
             print("   ", " ".join(statement.split())[:160])
 
     @event.listens_for(engine, "begin")
-    def _begin(*_args: Any) -> None:
-        counts["transactions"] += 1
+    def _begin(connection: Any) -> None:
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            counts["transactions"] += 1  # (an autocommit connection sends no BEGIN)
 
     @event.listens_for(engine.pool, "checkout")
     def _checkout(*_args: Any) -> None:

@@ -7,8 +7,9 @@ summary instead of an email per event: their emails about cases wait for it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,9 +58,21 @@ async def people(
     if not ids:
         return {}, {}
     rows = await session.execute(_PEOPLE, {"ids": list(set(ids))})
+    return of_rows(rows.all(), default_locale)
+
+
+PersonRow = Sequence[Any]
+"""An employee, their account's language, digest choice and state (None: no account), as
+:data:`_PEOPLE` reads them; other statements may read them alongside what they load."""
+
+
+def of_rows(
+    rows: Iterable[PersonRow], default_locale: str
+) -> tuple[dict[int, Employee], dict[int, Addressee]]:
+    """The employees of ``rows`` and those of them who receive email, by id."""
     found: dict[int, Employee] = {}
     addressees: dict[int, Addressee] = {}
-    for employee, locale, digest, account_active in rows.all():
+    for employee, locale, digest, account_active in rows:
         found[employee.id] = employee
         if employee.active and account_active is not False:
             addressees[employee.id] = Addressee(

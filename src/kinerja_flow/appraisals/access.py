@@ -9,8 +9,12 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import Select, bindparam, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from kinerja_flow.accounts import recipients
+from kinerja_flow.accounts.models import Account
+from kinerja_flow.accounts.recipients import Addressee
 from kinerja_flow.appraisals.extensions import EXTENSIONS
 from kinerja_flow.appraisals.models import Appraisal, Indicator, Target
 from kinerja_flow.appraisals.parties import appraisal_roles
@@ -40,8 +44,10 @@ from kinerja_flow.i18n import _, translate
 from kinerja_flow.labels import label
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.errors import NotFound
+from kinerja_flow.lib.principal import Principal
 from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.cases import CaseService
+from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.timing import Anchor
 from kinerja_flow.workflow.definition import DeadlineDef
 from kinerja_flow.workflow.engine import WorkflowEngine
@@ -59,15 +65,22 @@ LOAD_OPTIONS = (
 one-to-one parts joined, each collection in one query."""
 
 
+PARTIES = ("employee", "evaluator", "reviewer")
+PERSON_COLUMNS = 4
+"""An employee and their account's language, digest choice and state (:data:`PersonRow`)."""
+
+
 @cache
-def _one_appraisal(full: bool, everyone: bool, lock: bool) -> Select[Appraisal]:
+def _one_appraisal(full: bool, everyone: bool, lock: bool, people: bool) -> Select[Any]:
     """The statement that loads appraisal ``:appraisal_id`` with its cycle (``full``: and its
     appeal and SKP), if ``everyone`` or employee ``:me`` takes part in it; ``lock``: ``FOR
-    UPDATE`` of the appraisal's row. Built once per combination: SQLAlchemy then finds it in
-    its compiled cache. The SKP is one joined tree (RHKs, what they support, indicators,
-    evidence) and the behaviour notes one more statement, where a load per collection took
-    five round trips."""
-    query = (
+    UPDATE`` of the appraisal's row; ``people``: each row also has its employee, evaluator
+    and reviewer with their accounts' settings (:data:`PersonRow` each; what the emails of a
+    step read, otherwise one more statement). Built once per combination: SQLAlchemy then
+    finds it in its compiled cache. The SKP is one joined tree (RHKs, what they support,
+    indicators, evidence) and the behaviour notes one more statement, where a load per
+    collection took five round trips."""
+    query: Select[Any] = (
         select(Appraisal)
         .options(joinedload(Appraisal.cycle))
         .where(Appraisal.id == bindparam("appraisal_id"))
@@ -88,6 +101,13 @@ def _one_appraisal(full: bool, everyone: bool, lock: bool) -> Select[Appraisal]:
             targets.joinedload(Target.supports),
             joinedload(Appraisal.appeal),
             selectinload(Appraisal.behaviour),
+        )
+    for role in PARTIES if people else ():
+        person, account = aliased(Employee), aliased(Account)
+        query = (
+            query.add_columns(person, account.locale, account.digest, account.active)
+            .outerjoin(person, person.id == getattr(Appraisal, f"{role}_id"))
+            .outerjoin(account, account.employee_id == person.id)
         )
     return query.with_for_update(of=Appraisal) if lock else query
 
@@ -175,6 +195,10 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
 
     kind = "appraisal"
 
+    def __init__(self, session: AsyncSession, ctx: AppContext, principal: Principal) -> None:
+        super().__init__(session, ctx, principal)
+        self._loaded_people: dict[int, tuple[dict[int, Employee], dict[int, Addressee]]] = {}
+
     def _resolve_roles(self, case: AppraisalRow) -> CaseRoles:
         return appraisal_roles(self.principal, case)
 
@@ -201,21 +225,46 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
     def _audit_reason(self, payload: ActionRequest) -> str | None:
         return payload.reason or payload.comment
 
-    async def _load(self, appraisal_id: int, *, lock: bool = False, full: bool = True) -> Appraisal:
-        """The appraisal if the caller may see it (404 otherwise); ``full``: with its SKP.
+    async def _load(
+        self, appraisal_id: int, *, lock: bool = False, full: bool = True, people: bool = False
+    ) -> Appraisal:
+        """The appraisal if the caller may see it (404 otherwise); ``full``: with its SKP;
+        ``people``: with its people, kept for the emails of the step about to be fired
+        (:meth:`_people_of`).
 
         Its cycle comes in the same query (then ``session.get`` finds it without another).
         """
         everyone, me = self.principal.sees_everything, self.principal.employee_id
         if not everyone and me is None:
             raise self._not_found(appraisal_id)
-        query = _one_appraisal(full, everyone, lock and is_postgres(self.session))
+        query = _one_appraisal(full, everyone, lock and is_postgres(self.session), people)
         params = {"appraisal_id": appraisal_id, "me": me}
-        found = await self.session.execute(query, params)
-        appraisal = found.unique().scalar_one_or_none()
-        if appraisal is None:
+        found = (await self.session.execute(query, params)).unique().one_or_none()
+        if found is None:
             raise self._not_found(appraisal_id)
+        appraisal: Appraisal = found[0]
+        if people:
+            persons = [
+                found[start : start + PERSON_COLUMNS]
+                for start in range(1, len(found), PERSON_COLUMNS)
+                if found[start] is not None
+            ]
+            self._loaded_people[appraisal.id] = recipients.of_rows(
+                persons, self.ctx.settings.default_locale
+            )
         return appraisal
+
+    async def _people_of(
+        self, appraisal: Appraisal
+    ) -> tuple[dict[int, Employee], dict[int, Addressee]]:
+        """The appraisal's employee, evaluator and reviewer, and those of them who receive
+        email (:func:`recipients.people`): as loaded with it, once, if they were."""
+        loaded = self._loaded_people.pop(appraisal.id, None)
+        if loaded is not None:
+            return loaded
+        return await recipients.people(
+            self.session, self._party_ids(appraisal), self.ctx.settings.default_locale
+        )
 
     @staticmethod
     def _not_found(appraisal_id: int) -> NotFound:

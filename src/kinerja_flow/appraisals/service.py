@@ -12,7 +12,6 @@ import msgspec
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.accounts import recipients
 from kinerja_flow.appraisals import reassignment
 from kinerja_flow.appraisals.access import LOAD_OPTIONS, AppraisalAccess, person
 from kinerja_flow.appraisals.cycle_models import Cycle
@@ -207,7 +206,7 @@ class AppraisalService(AppraisalAccess):
     async def fire(self, appraisal_id: int, trigger: str, payload: ActionRequest) -> AppraisalOut:
         """Fire ``trigger``: state, audit event and emails are written in one transaction."""
         await begin_write(self.session)
-        appraisal = await self._load(appraisal_id, lock=True)
+        appraisal = await self._load(appraisal_id, lock=True, people=True)
         await self._fire(appraisal, trigger, payload)
         return await self._commit(appraisal)
 
@@ -403,9 +402,7 @@ class AppraisalService(AppraisalAccess):
         data: dict[str, Any],
     ) -> Sequence[Email]:
         appraisal, reason = case, payload.reason
-        people, addressees = await recipients.people(
-            self.session, self._party_ids(appraisal), self.ctx.settings.default_locale
-        )
+        people, addressees = await self._people_of(appraisal)
         cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
         holder = {
             "employee": appraisal.employee_id,

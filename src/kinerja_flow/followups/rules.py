@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kinerja_flow.appraisals.cycle_models import Cycle
-from kinerja_flow.appraisals.models import Appraisal, BehaviourNote
+from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.berakhlak import VALUE_NAMES, CoreValue
 from kinerja_flow.development import DEFAULT_OWNER, FollowUpKind
 from kinerja_flow.followups.access import FOLLOWUP_WORKFLOW
@@ -52,11 +52,7 @@ async def subject_of(service: CaseService[Any, Any, Any], appraisal: Appraisal) 
     session, ctx = service.session, service.ctx
     cycle = await session.get_one(Cycle, appraisal.cycle_id)
     year = cycle.period_end.year
-    below = await session.scalars(
-        select(BehaviourNote.value).where(
-            BehaviourNote.appraisal_id == appraisal.id, BehaviourNote.below_expectation
-        )
-    )
+    below = [note.value for note in appraisal.behaviour if note.below_expectation]  # loaded
     hours = await training_hours(session, ctx.workflows, [appraisal.employee_id])
     earlier = await session.execute(
         select(Appraisal.predikat, Appraisal.workflow, Appraisal.state)
@@ -74,7 +70,7 @@ async def subject_of(service: CaseService[Any, Any, Any], appraisal: Appraisal) 
         predikat=Predikat(appraisal.predikat) if appraisal.predikat else None,
         results_rating=Rating(appraisal.results_rating) if appraisal.results_rating else None,
         behaviour_rating=Rating(appraisal.behaviour_rating) if appraisal.behaviour_rating else None,
-        values_below=tuple(CoreValue(value) for value in below.all()),
+        values_below=tuple(CoreValue(value) for value in below),
         training_hours=hours.get(appraisal.employee_id, {}).get(year, 0),
         training_minimum=ctx.settings.training_min_jp,
         year=year,
