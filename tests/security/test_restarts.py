@@ -81,13 +81,14 @@ async def _truncate(url: str) -> None:
 
 
 async def _kill_backends(url: str) -> int:
-    """Terminate every other connection to the service's database; how many there were."""
+    """Terminate every other connection to the service's database and wait until each has
+    ended (as after a restart of the server); how many there were."""
     engine = create_engine(url, pooled=False)
     name = make_url(url).database
     async with engine.connect() as connection:
         killed = await connection.scalar(
             text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
                 "WHERE datname = :name AND pid <> pg_backend_pid()"
             ),
             {"name": name},
