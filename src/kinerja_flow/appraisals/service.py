@@ -235,7 +235,7 @@ class AppraisalService(AppraisalAccess):
         cycle_id: int,
         trigger: str,
         data: BulkActionRequest,
-        job: RunningJob | None = None,
+        job: RunningJob,
     ) -> BulkActionResult:
         """Fire ``trigger`` on every appraisal of a cycle where the caller may fire it now.
 
@@ -296,9 +296,8 @@ class AppraisalService(AppraisalAccess):
                     why = explain(refusal, self.principal.locale)
                     result.refused.append(BulkRefusal(appraisal.id, refusal.status_code, why))
             await self.session.commit()
-            if job is not None:
-                job.progress(start + len(batch), len(ids), "firing")
-                await job.pause()
+            job.progress(start + len(batch), len(ids), "firing")
+            await job.pause()
         return result
 
     async def fire_as_system(self, ids: Sequence[int], trigger: str) -> dict[int, str | None]:
