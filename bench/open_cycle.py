@@ -222,22 +222,26 @@ class Bench:
             ids.update({item["employee"]["nip"]: item["id"] for item in page["items"]})
         return ids
 
-    async def run(self, employees: int, sample: int) -> None:
-        cycle_id = await self.setup(employees)
-        async with self.ctx.sessions() as session:  # give the sample a known password
+    async def lifecycle_pairs(self, sample: int) -> list[tuple[str, str]]:
+        """``sample`` (employee, supervisor) NIP pairs, newest first; every account gets the
+        bench's known password."""
+        async with self.ctx.sessions() as session:
             await session.execute(
                 update(Account).values(password_hash=self.ctx.passwords.hash(PASSWORD))
             )
             await session.commit()
             boss = aliased(Employee)
-            pairs = (
-                await session.execute(
-                    select(Employee.nip, boss.nip)
-                    .join(boss, Employee.supervisor_id == boss.id)
-                    .order_by(Employee.id.desc())
-                    .limit(sample)
-                )
-            ).all()
+            rows = await session.execute(
+                select(Employee.nip, boss.nip)
+                .join(boss, Employee.supervisor_id == boss.id)
+                .order_by(Employee.id.desc())
+                .limit(sample)
+            )
+            return [(nip, supervisor) for nip, supervisor in rows]
+
+    async def run(self, employees: int, sample: int) -> None:
+        cycle_id = await self.setup(employees)
+        pairs = await self.lifecycle_pairs(sample)
         ids = await self.appraisal_ids(cycle_id, employees)
         for nip, boss_nip in pairs:
             await self.token(nip)

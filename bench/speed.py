@@ -24,15 +24,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 import httpx
-from sqlalchemy import make_url, select, text, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import make_url, text
 
-from kinerja_flow.accounts.models import Account
 from kinerja_flow.lib.db import create_engine
 from kinerja_flow.lib.migrate import upgrade
 from kinerja_flow.lib.sockets import free_port
-from kinerja_flow.org.models import Employee
-from open_cycle import CLI, PASSWORD, Bench
+from open_cycle import CLI, Bench
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/kinerja_bench"
@@ -138,20 +135,7 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
 async def seed(bench: Bench, employees: int, sample: int, server: int) -> Seeded:
     """An agency with an open cycle; ``sample`` appraisals taken through their whole lifecycle."""
     cycle_id = await bench.setup(employees)
-    async with bench.ctx.sessions() as session:
-        await session.execute(
-            update(Account).values(password_hash=bench.ctx.passwords.hash(PASSWORD))
-        )
-        await session.commit()
-        boss = aliased(Employee)
-        pairs = (
-            await session.execute(
-                select(Employee.nip, boss.nip)
-                .join(boss, Employee.supervisor_id == boss.id)
-                .order_by(Employee.id.desc())
-                .limit(sample)
-            )
-        ).all()
+    pairs = await bench.lifecycle_pairs(sample)
     ids = await bench.appraisal_ids(cycle_id, employees)
     for nip, boss_nip in pairs:  # sign in before the clock starts
         await bench.token(nip)

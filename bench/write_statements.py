@@ -21,15 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import event
 
-from kinerja_flow.accounts.models import Account
 from kinerja_flow.app import create_app
 from kinerja_flow.config import load_settings
 from kinerja_flow.lib.migrate import upgrade
-from kinerja_flow.org.models import Employee
-from open_cycle import PASSWORD, Bench
+from open_cycle import Bench
 from speed import recreate_database
 
 COUNTED = ("statements", "transactions", "checkouts")
@@ -80,20 +77,7 @@ async def run(url: str, employees: int, show: bool) -> None:
     async with AsyncTestClient(app, timeout=120) as client:
         bench = Counting(url, client, counts)
         cycle_id = await bench.setup(employees)
-        async with bench.ctx.sessions() as session:
-            await session.execute(
-                update(Account).values(password_hash=bench.ctx.passwords.hash(PASSWORD))
-            )
-            await session.commit()
-            boss = aliased(Employee)
-            pairs = (
-                await session.execute(
-                    select(Employee.nip, boss.nip)
-                    .join(boss, Employee.supervisor_id == boss.id)
-                    .order_by(Employee.id.desc())
-                    .limit(3)
-                )
-            ).all()
+        pairs = await bench.lifecycle_pairs(3)
         ids = await bench.appraisal_ids(cycle_id, employees)
         for nip, supervisor in pairs:  # the first ones warm the caches
             bench.requests.clear()
