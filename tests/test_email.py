@@ -621,6 +621,10 @@ def test_a_mail_reader_shows_the_name_and_subject_exactly_as_stored(
     content = RenderedEmail(subject, "Yth. Bapak/Ibu,\n", "<p>Yth. Bapak/Ibu,</p>")
     raw = build_message(row, content, "BKPSDM Kota Bogór <noreply@example.go.id>")
     assert max(len(line) for line in raw.splitlines()) <= 998
+    # RFC 2047 section 2: an encoded word of the subject is at most 75 characters
+    subject_lines = re.search(rb"^Subject:.*?(?=^\S)", raw, re.MULTILINE | re.DOTALL)
+    assert subject_lines
+    assert max(map(len, re.findall(rb"=\?utf-8\?b\?[^?]*\?=", subject_lines[0])), default=0) <= 75
     parsed = message_from_bytes(raw, policy=policy.default)
     assert str(parsed["Subject"]) == subject
     (to,) = parsed["To"].addresses

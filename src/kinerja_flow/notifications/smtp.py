@@ -45,12 +45,16 @@ def _encoded_word(data: bytes | bytearray) -> str:
     return f"=?utf-8?b?{binascii.b2a_base64(data, newline=False).decode()}?="
 
 
-def _encoded(prefix: str, text: str, suffix: str = "") -> str:
-    """``prefix``, ``text`` RFC 2047-encoded (UTF-8, base64) and ``suffix``: one encoded word
-    on one line where it fits (readers join the words of a split name with a space), else
-    words of at most 75 characters on folded lines, never splitting a character."""
+def _encoded(prefix: str, text: str, suffix: str = "", *, phrase: bool = False) -> str:
+    """``prefix``, ``text`` RFC 2047-encoded (UTF-8, base64) and ``suffix``: encoded words of
+    at most 75 characters (section 2), one per folded line, never splitting a character;
+    readers join adjacent encoded words without the folding between them (section 6.2).
+
+    A ``phrase`` (a person's name in an address) stays one word while its line fits: Python's
+    own parser, and readers built on it, put a space where a name is split into words.
+    """
     whole = _encoded_word(text.encode())
-    if len(prefix) + len(whole) + len(suffix) <= MAX_LINE:
+    if phrase and len(prefix) + len(whole) + len(suffix) <= MAX_LINE:
         return f"{prefix}{whole}{suffix}"
     words: list[str] = []
     chunk = bytearray()
@@ -80,7 +84,7 @@ def _mailbox(name: str, display_name: str, address: str) -> str:
     plain = formataddr((text, address))
     if _plain(text) and len(name) + 2 + len(plain) <= MAX_LINE:
         return f"{name}: {plain}"
-    return _encoded(f"{name}: ", text, f" <{address}>")
+    return _encoded(f"{name}: ", text, f" <{address}>", phrase=True)
 
 
 @lru_cache(maxsize=8)
