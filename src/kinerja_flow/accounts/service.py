@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 
 from litestar.security.jwt import Token
@@ -75,7 +74,7 @@ async def find_account(session: AsyncSession, username: str) -> Account | None:
 def _name_key(username: str) -> str:
     """A throttle key's part for a name as typed: its hash, so a name of any length fits the
     key column (normalised first, so ``Budi@X`` and ``budi@x`` count together)."""
-    return hashlib.sha256(normalise(username).encode()).hexdigest()
+    return token_digest(normalise(username))
 
 
 class AccountService:
