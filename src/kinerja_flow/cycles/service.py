@@ -308,7 +308,12 @@ class CycleService(Service):
         if not appraisals:
             return []
         nip_of = dict(
-            (await self.session.execute(select(Employee.id, Employee.nip).where(in_range))).all()
+            (
+                await self.session.execute(
+                    select(Employee.id, Employee.nip).where(Among(Employee.id, "ids")),
+                    {"ids": [a.employee_id for a in appraisals]},
+                )
+            ).all()
         )
         await self.audit(
             now,
