@@ -47,7 +47,9 @@ async def _invitation_token(database_url: str, email: str) -> str:
     engine = create_engine(database_url, pooled=False)
     async with engine.connect() as connection:
         body = await connection.scalar(
-            select(OutboxMessage.context).where(OutboxMessage.to_address == email)
+            select(OutboxMessage.context).where(
+                OutboxMessage.to_address == email, OutboxMessage.kind == "invitation"
+            )
         )
     await engine.dispose()
     found = LINK.search(body or "")
