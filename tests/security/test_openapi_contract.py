@@ -84,35 +84,36 @@ def live(
     try:
         wait_until_serving(base, process)
         hr = prepare(base, env)
-        cycle = httpx.post(
-            f"{base}/api/v1/cycles",
-            headers=hr,
-            json={
-                "name": "SKP Tahunan 2026",
-                "period_start": "2026-01-01",
-                "period_end": "2026-12-31",
-                "kind": "annual",
-                "deadlines": {
-                    "targets_due": "2026-01-31",
-                    "self_assessment_due": "2026-12-15",
-                    "review_due": "2026-12-31",
+        with httpx.Client(base_url=base, timeout=30) as client:  # one client: see healthy_within
+            cycle = client.post(
+                "/api/v1/cycles",
+                headers=hr,
+                json={
+                    "name": "SKP Tahunan 2026",
+                    "period_start": "2026-01-01",
+                    "period_end": "2026-12-31",
+                    "kind": "annual",
+                    "deadlines": {
+                        "targets_due": "2026-01-31",
+                        "self_assessment_due": "2026-12-15",
+                        "review_due": "2026-12-31",
+                    },
                 },
-            },
-        )
-        assert cycle.status_code == 201, cycle.text
-        opened = httpx.post(f"{base}/api/v1/cycles/{cycle.json()['id']}/open", headers=hr)
-        job = finished(opened, lambda url: httpx.get(f"{base}{url}", headers=hr))
-        assert job["state"] == "done", job
-        token = asyncio.run(_invitation_token(clean_database, "budi@example.go.id"))
-        accepted = httpx.post(
-            f"{base}/api/v1/auth/set-password", json={"token": token, "password": PASSWORD}
-        )
-        assert accepted.status_code == 204, accepted.text
-        staff = httpx.post(
-            f"{base}/api/v1/auth/token",
-            json={"username": "budi@example.go.id", "password": PASSWORD},
-        )
-        assert staff.status_code == 200, staff.text
+            )
+            assert cycle.status_code == 201, cycle.text
+            opened = client.post(f"/api/v1/cycles/{cycle.json()['id']}/open", headers=hr)
+            job = finished(opened, lambda url: client.get(url, headers=hr))
+            assert job["state"] == "done", job
+            token = asyncio.run(_invitation_token(clean_database, "budi@example.go.id"))
+            accepted = client.post(
+                "/api/v1/auth/set-password", json={"token": token, "password": PASSWORD}
+            )
+            assert accepted.status_code == 204, accepted.text
+            staff = client.post(
+                "/api/v1/auth/token",
+                json={"username": "budi@example.go.id", "password": PASSWORD},
+            )
+            assert staff.status_code == 200, staff.text
         yield base, {"hr": hr["Authorization"], "staff": f"Bearer {staff.json()['access_token']}"}
     finally:
         process.stop()
