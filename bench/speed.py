@@ -6,13 +6,16 @@ Anchors (this machine is shared and noisy, so absolute figures drift; the ratios
 compare between runs): a bare Litestar JSON endpoint under uvicorn with one worker, measured
 with wrk and the same connections as our reads; and pgbench's TPC-B on the same PostgreSQL
 server, for the writes. Needs wrk (Debian: ``apt-get install wrk``) and, for PostgreSQL,
-pgbench. The database is emptied first (default: ``kinerja_bench`` on the local server).
+pgbench. The database is created afresh (default: ``kinerja_bench_<pid>`` on the local server,
+so runs side by side do not share one) and pgbench's beside it (``<database>_pgbench``); both
+are dropped at the end unless ``--keep``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import os
 import re
 import shutil
@@ -32,7 +35,7 @@ from kinerja_flow.lib.sockets import free_port
 from open_cycle import CLI, Bench
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/kinerja_bench"
+DEFAULT_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/kinerja_bench_{os.getpid()}"
 WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
 WRK_P99 = re.compile(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -89,18 +92,30 @@ async def admin_sql(url: str, statement: str) -> None:
     await engine.dispose()
 
 
-def recreate_database(url: str) -> None:
-    """Drop and create the database ``url`` names, on its server."""
+def drop_database(url: str) -> None:
+    """Drop the database ``url`` names, if it exists, on its server."""
     parsed = make_url(url)
     server = parsed.set(database="postgres").render_as_string(hide_password=False)
-    drop = f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'
-    asyncio.run(admin_sql(server, drop))
+    asyncio.run(admin_sql(server, f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the database ``url`` names, on its server."""
+    drop_database(url)
+    parsed = make_url(url)
+    server = parsed.set(database="postgres").render_as_string(hide_password=False)
     asyncio.run(admin_sql(server, f'CREATE DATABASE "{parsed.database}"'))
+
+
+def pgbench_url(url: str) -> str:
+    """pgbench's database, beside ours and named after it."""
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_pgbench").render_as_string(hide_password=False)
 
 
 def pgbench(url: str, seconds: int, clients: int) -> float:
     """TPC-B transactions per second on a database of its own beside ours."""
-    parsed = make_url(url).set(database="kinerja_pgbench")
+    parsed = make_url(pgbench_url(url))
     recreate_database(parsed.render_as_string(hide_password=False))
     program = shutil.which("pgbench") or "pgbench"
     where = ["-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)]
@@ -113,46 +128,48 @@ def pgbench(url: str, seconds: int, clients: int) -> float:
     return float(found.group(1))
 
 
-class Seeded(NamedTuple):
-    appraisal_id: int
-    """One appraisal taken through its whole lifecycle (every part of it filled in)."""
-    employee: dict[str, str]
-    """The authorization header of its employee."""
-    hr: dict[str, str]
-    write_rate: float
+class Writes(NamedTuple):
+    rate: float
     """Requests per second of the lifecycles' writes."""
-    write_cpu_ms: tuple[float, float]
-    """CPU time of the server process per write request: in all, and of it in the kernel."""
+    cpu_ms: tuple[float, float]
+    """CPU time of the server's processes per write request: in all, and of it in the kernel."""
 
 
 def cpu_seconds(pid: int) -> tuple[float, float]:
-    """The CPU time process ``pid`` has used: in all, and of it in the kernel (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    """The CPU time process ``pid`` and its children (``serve --workers``) have used: in
+    all, and of it in the kernel (Linux)."""
     tick = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / tick, int(fields[12]) / tick
+    total = kernel = 0
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for each in [pid, *map(int, children)]:
+        fields = Path(f"/proc/{each}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])
+        kernel += int(fields[12])
+    return total / tick, kernel / tick
 
 
-async def seed(bench: Bench, employees: int, sample: int, server: int) -> Seeded:
-    """An agency with an open cycle; ``sample`` appraisals taken through their whole lifecycle."""
-    cycle_id = await bench.setup(employees)
-    pairs = await bench.lifecycle_pairs(sample)
-    ids = await bench.appraisal_ids(cycle_id, employees)
+async def write(
+    bench: Bench, pairs: list[tuple[str, str]], ids: dict[str, int], server: int
+) -> Writes:
+    """Take each (employee, supervisor) pair's appraisal through its lifecycle, timed."""
     for nip, boss_nip in pairs:  # sign in before the clock starts
         await bench.token(nip)
         await bench.token(boss_nip)
     started, cpu = time.perf_counter(), cpu_seconds(server)
     await asyncio.gather(*(bench.lifecycle(ids[nip], nip, b) for nip, b in pairs))
     writes = len(pairs) * 11
-    write_rate = writes / (time.perf_counter() - started)
+    rate = writes / (time.perf_counter() - started)
     (total, kernel), (total_before, kernel_before) = cpu_seconds(server), cpu
-    write_cpu_ms = (
-        (total - total_before) * 1000 / writes,
-        (kernel - kernel_before) * 1000 / writes,
+    return Writes(
+        rate, ((total - total_before) * 1000 / writes, (kernel - kernel_before) * 1000 / writes)
     )
-    await bench.client.aclose()
-    await bench.ctx.engine.dispose()
-    nip = pairs[0][0]
-    return Seeded(ids[nip], await bench.token(nip), bench.tokens["hr"], write_rate, write_cpu_ms)
+
+
+def print_writes(label: str, writes: Writes) -> None:
+    print(
+        f"{label:<38} {writes.rate:9.0f} req/s"
+        f"  ({writes.cpu_ms[0]:.1f} ms server CPU each, {writes.cpu_ms[1]:.1f} in the kernel)"
+    )
 
 
 def reads(
@@ -194,6 +211,7 @@ def main() -> None:
     parser.add_argument(
         "--writes-only", action="store_true", help="only the writes and their pgbench anchor"
     )
+    parser.add_argument("--keep", action="store_true", help="keep the databases at the end")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench/speed.py needs wrk: apt-get install wrk")
@@ -201,11 +219,21 @@ def main() -> None:
     postgres = url.startswith("postgresql")
     if postgres:
         recreate_database(url)
+        if not args.keep:
+            atexit.register(drop_database, pgbench_url(url))
+            atexit.register(drop_database, url)
     else:
         Path(make_url(url).database or "").unlink(missing_ok=True)
     upgrade(url)
-    seconds, connections = args.seconds, args.connections
+    with asyncio.Runner() as loop:  # one loop for the bench's client and engine throughout
+        measure(loop, args, url, postgres)
 
+
+def measure(loop: asyncio.Runner, args: argparse.Namespace, url: str, postgres: bool) -> None:
+    """Writes with one serve process, then reads beside their anchor (unless --writes-only),
+    then writes (and reads) again with ``serve --workers 2``, each sample of appraisals its
+    own."""
+    seconds, connections = args.seconds, args.connections
     port = free_port()
     env = {
         **os.environ,
@@ -214,41 +242,48 @@ def main() -> None:
         "KINERJA_EVIDENCE_DIR": tempfile.mkdtemp(),
     }
     base = f"http://127.0.0.1:{port}"
+    bench = Bench(url, base, args.writers)
     server = start([CLI, "serve", "--port", str(port)], env)
     try:
         wait_healthy(base)
-        bench = Bench(url, base, args.writers)
-        seeded = asyncio.run(seed(bench, args.employees, args.sample, server.pid))
-        one, employee, hr, writes, write_cpu_ms = seeded
+        cycle_id = loop.run(bench.setup(args.employees))
+        pairs = loop.run(bench.lifecycle_pairs(2 * args.sample))
+        ids = loop.run(bench.appraisal_ids(cycle_id, args.employees))
+        one_process = loop.run(write(bench, pairs[: args.sample], ids, server.pid))
+        nip = pairs[0][0]
+        one, employee, hr = ids[nip], loop.run(bench.token(nip)), bench.tokens["hr"]
         measured = (
             None if args.writes_only else reads(base, seconds, connections, one, employee, hr)
         )
-        print(
-            f"\nworkflow writes over HTTP ({args.writers} clients)   {writes:9.0f} req/s"
-            f"  ({write_cpu_ms[0]:.1f} ms server CPU each, {write_cpu_ms[1]:.1f} in the kernel)"
-        )
+        print()
+        print_writes(f"workflow writes over HTTP ({args.writers} clients)", one_process)
         if postgres:
             tps = pgbench(url, seconds, args.writers)
             print(f"anchor: pgbench TPC-B ({args.writers} clients)       {tps:9.0f} tps")
-            print(f"writes / pgbench                       {writes / tps:9.1%}")
+            print(f"writes / pgbench                       {one_process.rate / tps:9.1%}")
     finally:
         stop(server)
-    if measured is None:
-        return
-    ceiling, one_process = measured
     workers = start([CLI, "serve", "--port", str(port), "--workers", "2"], env)
     try:
         wait_healthy(base)
         # The first process answers while the second still builds its app: warm both up first.
         wrk(f"{base}/api/v1/appraisals/{one}", 5, connections, employee)
-        rate, p99 = wrk(f"{base}/api/v1/appraisals/{one}", seconds, connections, employee)
-        print(
-            f"\nserve --workers 2: GET one appraisal   {rate:9.0f} req/s  p99 {p99:.1f} ms"
-            f"  ({rate / ceiling:.1%} of the one-worker anchor,"
-            f" {rate / one_process:.2f}x one serve process)"
-        )
+        two_processes = loop.run(write(bench, pairs[args.sample :], ids, workers.pid))
+        print()
+        print_writes("serve --workers 2: workflow writes", two_processes)
+        print(f"{'':<38} {two_processes.rate / one_process.rate:9.2f}x one serve process")
+        if measured is not None:
+            ceiling, one_read = measured
+            rate, p99 = wrk(f"{base}/api/v1/appraisals/{one}", seconds, connections, employee)
+            print(
+                f"serve --workers 2: GET one appraisal   {rate:9.0f} req/s  p99 {p99:.1f} ms"
+                f"  ({rate / ceiling:.1%} of the one-worker anchor,"
+                f" {rate / one_read:.2f}x one serve process)"
+            )
     finally:
         stop(workers)
+        loop.run(bench.client.aclose())
+        loop.run(bench.ctx.engine.dispose())
 
 
 if __name__ == "__main__":

@@ -16,11 +16,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import text
 
-from kinerja_flow.config import Settings, SmtpTls
+from kinerja_flow.config import Settings, SmtpTls, load_settings
 from kinerja_flow.lib.sockets import free_port
 from kinerja_flow.notifications.models import OutboxMessage
 from kinerja_flow.notifications.render import RenderedEmail
-from kinerja_flow.notifications.smtp import build_message, smtp_client
+from kinerja_flow.notifications.smtp import build_message, envelope_sender, smtp_client
 from kinerja_flow.notifications.worker import OutboxWorker
 from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api, Mail
 from tests.support.flow import add_target, advance, evaluate, realise_all, world
@@ -631,3 +631,16 @@ def test_a_mail_reader_shows_the_name_and_subject_exactly_as_stored(
     assert (to.display_name, to.addr_spec) == (name, "budi@example.go.id")
     (sender,) = parsed["From"].addresses
     assert (sender.display_name, sender.addr_spec) == ("BKPSDM Kota Bogór", "noreply@example.go.id")
+
+
+@pytest.mark.parametrize(
+    "mail_from", ["BKPSDM <büro@example.go.id>", "BKPSDM", "BKPSDM <noreply@bögor.go.id>"]
+)
+def test_a_sender_address_smtp_cannot_carry_is_refused_at_start_up(mail_from: str) -> None:
+    with pytest.raises(SystemExit, match=r"mail_from.*plain ASCII address"):
+        load_settings({"KINERJA_MAIL_FROM": mail_from})
+
+
+def test_a_sender_name_in_any_script_is_accepted() -> None:
+    settings = load_settings({"KINERJA_MAIL_FROM": "BKPSDM Kota Bogór <noreply@example.go.id>"})
+    assert envelope_sender(settings.mail_from) == "noreply@example.go.id"

@@ -90,7 +90,9 @@ PUBLIC_PATHS = [
 
 
 @get("/health", tags=["health"], summary="200 when the database answers")
-async def health(ctx: NamedDependency[AppContext]) -> dict[str, str]:
+async def health(state: State) -> dict[str, str]:
+    # The context straight from the app's state: no dependency to resolve on every probe.
+    ctx: AppContext = state.ctx
     try:
         async with ctx.autocommit() as connection:
             await round_trip(connection)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -10,6 +12,9 @@ from typing import Annotated, Literal
 import msgspec
 
 from kinerja_flow.resources import data_dir
+
+_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+")
+"""One plain address, as SMTP without SMTPUTF8 takes it (``MAIL FROM``, a ``From`` header)."""
 
 
 class SmtpTls(StrEnum):
@@ -85,6 +90,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     metrics_token: str | None = None
     """Serve Prometheus metrics at ``/metrics`` to scrapers sending this bearer token; unset:
     no ``/metrics`` route and no per-request measuring at all."""
+
+    def __post_init__(self) -> None:
+        address = parseaddr(self.mail_from)[1]
+        if not (address.isascii() and _ADDRESS.fullmatch(address)):
+            raise ValueError(
+                f"mail_from: {self.mail_from!r} has no plain ASCII address; write it as "
+                "'Name <user@example.go.id>' (the name may be in any script)"
+            )
 
     @property
     def is_sqlite(self) -> bool:

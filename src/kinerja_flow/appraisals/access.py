@@ -26,7 +26,7 @@ from kinerja_flow.appraisals.read_model import (
     read_head,
     read_skp,
 )
-from kinerja_flow.appraisals.rules import APPEAL_WINDOW, AppraisalFacts
+from kinerja_flow.appraisals.rules import APPEAL_WINDOW, BEHAVIOUR, TARGETS, AppraisalFacts
 from kinerja_flow.appraisals.schemas import (
     ActionRequest,
     AppraisalOut,
@@ -68,18 +68,24 @@ one-to-one parts joined, each collection in one query."""
 PARTIES = ("employee", "evaluator", "reviewer")
 PERSON_COLUMNS = 4
 """An employee and their account's language, digest choice and state (:data:`PersonRow`)."""
+APPEAL = "appeal"
+EVIDENCE = "evidence"
+"""With :data:`TARGETS`: each indicator's evidence and the RHK each target supports."""
+WHOLE = frozenset({TARGETS, EVIDENCE, BEHAVIOUR, APPEAL})
+"""Everything of an appraisal: what a change of its SKP may touch."""
 
 
 @cache
-def _one_appraisal(full: bool, everyone: bool, lock: bool, people: bool) -> Select[Any]:
-    """The statement that loads appraisal ``:appraisal_id`` with its cycle (``full``: and its
-    appeal and SKP), if ``everyone`` or employee ``:me`` takes part in it; ``lock``: ``FOR
+def _one_appraisal(parts: frozenset[str], everyone: bool, lock: bool, people: bool) -> Select[Any]:
+    """The statement that loads appraisal ``:appraisal_id`` with its cycle and ``parts`` of
+    :data:`WHOLE`, if ``everyone`` or employee ``:me`` takes part in it; ``lock``: ``FOR
     UPDATE`` of the appraisal's row; ``people``: each row also has its employee, evaluator
     and reviewer with their accounts' settings (:data:`PersonRow` each; what the emails of a
     step read, otherwise one more statement). Built once per combination: SQLAlchemy then
-    finds it in its compiled cache. The SKP is one joined tree (RHKs, what they support,
-    indicators, evidence) and the behaviour notes one more statement, where a load per
-    collection took five round trips."""
+    finds it in its compiled cache. The targets are one joined tree (RHKs, indicators, and
+    with :data:`EVIDENCE` what they support and the evidence); the behaviour notes are
+    joined too unless the targets are, then one more statement (joined to the tree, they
+    would multiply its rows)."""
     query: Select[Any] = (
         select(Appraisal)
         .options(joinedload(Appraisal.cycle))
@@ -94,14 +100,18 @@ def _one_appraisal(full: bool, everyone: bool, lock: bool, people: bool) -> Sele
                 Appraisal.reviewer_id == me,
             )
         )
-    if full:
+    if TARGETS in parts:
         targets = joinedload(Appraisal.targets)
-        query = query.options(
-            targets.joinedload(Target.indicators).joinedload(Indicator.evidence),
-            targets.joinedload(Target.supports),
-            joinedload(Appraisal.appeal),
-            selectinload(Appraisal.behaviour),
-        )
+        indicators = targets.joinedload(Target.indicators)
+        if EVIDENCE in parts:
+            indicators = indicators.joinedload(Indicator.evidence)
+            query = query.options(targets.joinedload(Target.supports))
+        query = query.options(indicators)
+    if APPEAL in parts:
+        query = query.options(joinedload(Appraisal.appeal))
+    if BEHAVIOUR in parts:
+        notes = selectinload if TARGETS in parts else joinedload
+        query = query.options(notes(Appraisal.behaviour))
     for role in PARTIES if people else ():
         person, account = aliased(Employee), aliased(Account)
         query = (
@@ -226,18 +236,23 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         return payload.reason or payload.comment
 
     async def _load(
-        self, appraisal_id: int, *, lock: bool = False, full: bool = True, people: bool = False
+        self,
+        appraisal_id: int,
+        *,
+        lock: bool = False,
+        parts: frozenset[str] = WHOLE,
+        people: bool = False,
     ) -> Appraisal:
-        """The appraisal if the caller may see it (404 otherwise); ``full``: with its SKP;
-        ``people``: with its people, kept for the emails of the step about to be fired
-        (:meth:`_people_of`).
+        """The appraisal if the caller may see it (404 otherwise), with ``parts`` of
+        :data:`WHOLE`; ``people``: with its people, kept for the emails of the step about to
+        be fired (:meth:`_people_of`).
 
         Its cycle comes in the same query (then ``session.get`` finds it without another).
         """
         everyone, me = self.principal.sees_everything, self.principal.employee_id
         if not everyone and me is None:
             raise self._not_found(appraisal_id)
-        query = _one_appraisal(full, everyone, lock and is_postgres(self.session), people)
+        query = _one_appraisal(parts, everyone, lock and is_postgres(self.session), people)
         params = {"appraisal_id": appraisal_id, "me": me}
         found = (await self.session.execute(query, params)).unique().one_or_none()
         if found is None:

@@ -24,32 +24,62 @@ APPEAL_WINDOW = timedelta(days=14)
 DISTRIBUTION_GUARD = "distribution_allows_release"
 
 
-@dataclass(frozen=True)
-class AppraisalFacts:
-    """Everything guards may look at, gathered before the decision; guards do no I/O."""
+TARGETS = "targets"
+"""The part of an appraisal that is its SKP's RHKs and their indicators."""
+BEHAVIOUR = "behaviour"
+"""The part of an appraisal that is its behaviour notes (one per BerAKHLAK value)."""
 
-    now: datetime
-    payload: ActionRequest
-    target_count: int
+
+@dataclass(frozen=True)
+class TargetFacts:
+    """What guards read of the RHKs and their indicators."""
+
+    count: int
     unmeasurable: tuple[str, ...]
     partly_weighted: bool
     unrealised: tuple[str, ...]
     without_feedback: tuple[str, ...]
-    values_without_feedback: tuple[str, ...]
     unassessed: tuple[str, ...]
     suggestion: Rating | None
+
+
+@dataclass(frozen=True)
+class AppraisalFacts:
+    """Everything guards may look at, gathered before the decision; guards do no I/O.
+
+    What comes from a part of the appraisal (:data:`TARGETS`, :data:`BEHAVIOUR`) is gathered
+    only when a guard or an effect of the trigger declares that it reads that part.
+    """
+
+    now: datetime
+    payload: ActionRequest
     results_rating: Rating | None
     behaviour_rating: Rating | None
     departure_reason: str | None
     reviewed_at: datetime | None
     has_evaluator: bool
     has_reviewer: bool
+    gathered_targets: TargetFacts | None = None
+    gathered_values_without_feedback: tuple[str, ...] | None = None
     release_check: ReleaseCheck | None = None
     """Gathered only when the transition checks ``distribution_allows_release``."""
     gathered: Mapping[str, Any] = field(default_factory=dict)
     """What guards registered with a gatherer read, by guard name (only those of the route)."""
     state_due_at: datetime | None = None
     """When the deadline of the current state passes (None: the state has none)."""
+
+    @property
+    def targets(self) -> TargetFacts:
+        """The RHKs' facts (for a guard or effect registered with ``reads=[TARGETS]``)."""
+        assert self.gathered_targets is not None, "the guard or effect does not read TARGETS"
+        return self.gathered_targets
+
+    @property
+    def values_without_feedback(self) -> tuple[str, ...]:
+        """The BerAKHLAK values without feedback (``reads=[BEHAVIOUR]``)."""
+        found = self.gathered_values_without_feedback
+        assert found is not None, "the guard or effect does not read BEHAVIOUR"
+        return found
 
 
 def _realised(indicator: Indicator, approach: str) -> bool:
@@ -58,16 +88,12 @@ def _realised(indicator: Indicator, approach: str) -> bool:
     return indicator.realisation_value is not None or not _blank(indicator.realisation_text)
 
 
-def gather_facts(appraisal: Appraisal, payload: ActionRequest, now: datetime) -> AppraisalFacts:
-    """The facts about a loaded appraisal (targets, indicators, behaviour notes)."""
+def _target_facts(appraisal: Appraisal) -> TargetFacts:
     indicators = appraisal.indicators
     approach = appraisal.approach
-    feedback = {note.value: note.feedback for note in appraisal.behaviour}
     weighted = [indicator.weight is not None for indicator in indicators]
-    return AppraisalFacts(
-        now=now,
-        payload=payload,
-        target_count=len(appraisal.targets),
+    return TargetFacts(
+        count=len(appraisal.targets),
         unmeasurable=tuple(
             i.description
             for i in indicators
@@ -76,17 +102,33 @@ def gather_facts(appraisal: Appraisal, payload: ActionRequest, now: datetime) ->
         partly_weighted=any(weighted) and not all(weighted),
         unrealised=tuple(i.description for i in indicators if not _realised(i, approach)),
         without_feedback=tuple(t.title for t in appraisal.targets if _blank(t.evaluator_feedback)),
-        values_without_feedback=tuple(v.value for v in CORE_VALUES if _blank(feedback.get(v))),
         unassessed=tuple(
             i.description for i in indicators if approach == "kualitatif" and not i.assessment
         ),
         suggestion=suggest(approach, indicators).rating,
+    )
+
+
+def gather_facts(
+    appraisal: Appraisal, payload: ActionRequest, now: datetime, reads: frozenset[str]
+) -> AppraisalFacts:
+    """The facts about a loaded appraisal and the parts of it in ``reads`` (loaded too)."""
+    feedback = (
+        {note.value: note.feedback for note in appraisal.behaviour} if BEHAVIOUR in reads else None
+    )
+    return AppraisalFacts(
+        now=now,
+        payload=payload,
         results_rating=payload.results_rating or _rating(appraisal.results_rating),
         behaviour_rating=payload.behaviour_rating or _rating(appraisal.behaviour_rating),
         departure_reason=payload.departure_reason or appraisal.departure_reason,
         reviewed_at=appraisal.reviewed_at,
         has_evaluator=appraisal.evaluator_id is not None,
         has_reviewer=appraisal.reviewer_id is not None,
+        gathered_targets=_target_facts(appraisal) if TARGETS in reads else None,
+        gathered_values_without_feedback=None
+        if feedback is None
+        else tuple(v.value for v in CORE_VALUES if _blank(feedback.get(v))),
     )
 
 
@@ -165,6 +207,7 @@ RULES: Registry[AppraisalFacts] = Registry(
     },
     deadlines=frozenset({"targets_due", "self_assessment_due", "review_due"}),
     deadline_recipients=frozenset({"hr"}),
+    parts=frozenset({TARGETS, BEHAVIOUR}),
 )
 
 
@@ -172,9 +215,9 @@ def _blank(text: str | None) -> bool:
     return text is None or not text.strip()
 
 
-@RULES.guard("has_targets")
+@RULES.guard("has_targets", reads=[TARGETS])
 def has_targets(facts: AppraisalFacts) -> FieldError | None:
-    if facts.target_count == 0:
+    if facts.targets.count == 0:
         return FieldError("targets", _("Add at least one target before submitting."))
     return None
 
@@ -193,41 +236,42 @@ def has_reviewer(facts: AppraisalFacts) -> FieldError | None:
     return None
 
 
-@RULES.guard("targets_measurable")
+@RULES.guard("targets_measurable", reads=[TARGETS])
 def targets_measurable(facts: AppraisalFacts) -> FieldError | None:
-    if facts.unmeasurable:
+    if facts.targets.unmeasurable:
         return FieldError(
             "indicators",
             _(
                 "A quantitative SKP needs a numeric target with a unit for every indicator;"
                 " missing: {indicators}."
             ),
-            {"indicators": "; ".join(facts.unmeasurable)},
+            {"indicators": "; ".join(facts.targets.unmeasurable)},
         )
-    if facts.partly_weighted:
+    if facts.targets.partly_weighted:
         return FieldError("weight", _("Give every indicator a weight, or none of them."))
     return None
 
 
-@RULES.guard("all_targets_realised")
+@RULES.guard("all_targets_realised", reads=[TARGETS])
 def all_targets_realised(facts: AppraisalFacts) -> FieldError | None:
-    if facts.unrealised:
+    if facts.targets.unrealised:
         return FieldError(
             "indicators",
             _("Record a realisation for every indicator; missing: {indicators}."),
-            {"indicators": "; ".join(facts.unrealised)},
+            {"indicators": "; ".join(facts.targets.unrealised)},
         )
     return None
 
 
-@RULES.guard("evaluation_complete")
+@RULES.guard("evaluation_complete", reads=[TARGETS, BEHAVIOUR])
 def evaluation_complete(facts: AppraisalFacts) -> FieldError | None:
     """Feedback on every RHK and every BerAKHLAK value; kualitatif: every indicator assessed."""
-    if facts.without_feedback:
+    targets = facts.targets
+    if targets.without_feedback:
         return FieldError(
             "target_feedback",
             _("Give feedback on every planned result; missing: {titles}."),
-            {"titles": "; ".join(facts.without_feedback)},
+            {"titles": "; ".join(targets.without_feedback)},
         )
     if facts.values_without_feedback:
         return FieldError(
@@ -235,19 +279,20 @@ def evaluation_complete(facts: AppraisalFacts) -> FieldError | None:
             _("Give feedback on every BerAKHLAK value; missing: {values}."),
             {"values": ", ".join(facts.values_without_feedback)},
         )
-    if facts.unassessed:
+    if targets.unassessed:
         return FieldError(
             "assessments",
             _("Assess the realisation of every indicator; missing: {indicators}."),
-            {"indicators": "; ".join(facts.unassessed)},
+            {"indicators": "; ".join(targets.unassessed)},
         )
     return None
 
 
-@RULES.guard("departure_explained")
+@RULES.guard("departure_explained", reads=[TARGETS])
 def departure_explained(facts: AppraisalFacts) -> FieldError | None:
     """A results rating other than the suggested one needs a written reason."""
-    departs = facts.suggestion and facts.results_rating and facts.results_rating != facts.suggestion
+    suggestion = facts.targets.suggestion
+    departs = suggestion and facts.results_rating and facts.results_rating != suggestion
     if departs and _blank(facts.departure_reason):
         return FieldError(
             "departure_reason",
@@ -255,7 +300,7 @@ def departure_explained(facts: AppraisalFacts) -> FieldError | None:
                 "The suggested results rating is '{suggested}'; give a departure_reason to"
                 " rate otherwise."
             ),
-            {"suggested": str(facts.suggestion)},
+            {"suggested": str(suggestion)},
         )
     return None
 
@@ -357,9 +402,10 @@ def record_return_comment(ctx: EffectContext) -> dict[str, Any]:
     return {"comment": ctx.payload.comment}
 
 
-@RULES.effect("record_ratings")
+@RULES.effect("record_ratings", reads=[TARGETS])
 def record_ratings(ctx: EffectContext) -> dict[str, Any]:
     facts = ctx.facts
+    suggestion = facts.targets.suggestion
     results, behaviour = facts.results_rating, facts.behaviour_rating
     assert results is not None
     assert behaviour is not None
@@ -367,16 +413,16 @@ def record_ratings(ctx: EffectContext) -> dict[str, Any]:
     appraisal.results_rating = results
     appraisal.behaviour_rating = behaviour
     appraisal.predikat = predikat_for(results, behaviour)
-    appraisal.suggested_results_rating = facts.suggestion
+    appraisal.suggested_results_rating = suggestion
     appraisal.departure_reason = (
-        facts.departure_reason if facts.suggestion and results != facts.suggestion else None
+        facts.departure_reason if suggestion and results != suggestion else None
     )
     appraisal.review_comment = ctx.payload.comment or appraisal.review_comment
     return {
         "results_rating": results.value,
         "behaviour_rating": behaviour.value,
         "predikat": appraisal.predikat,
-        "suggested_results_rating": facts.suggestion,
+        "suggested_results_rating": suggestion,
         "departure_reason": appraisal.departure_reason,
         "comment": appraisal.review_comment,
     }

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.appraisals import reassignment
-from kinerja_flow.appraisals.access import LOAD_OPTIONS, AppraisalAccess, person
+from kinerja_flow.appraisals.access import APPEAL, LOAD_OPTIONS, AppraisalAccess, person
 from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.appraisals.parties import OWN_CASE, visible_appraisals
@@ -206,7 +206,8 @@ class AppraisalService(AppraisalAccess):
     async def fire(self, appraisal_id: int, trigger: str, payload: ActionRequest) -> AppraisalOut:
         """Fire ``trigger``: state, audit event and emails are written in one transaction."""
         await begin_write(self.session)
-        appraisal = await self._load(appraisal_id, lock=True, people=True)
+        parts = self._reads(trigger) | {APPEAL}  # the emails show the appeal
+        appraisal = await self._load(appraisal_id, lock=True, parts=parts, people=True)
         await self._fire(appraisal, trigger, payload)
         return await self._commit(appraisal)
 
@@ -370,8 +371,9 @@ class AppraisalService(AppraisalAccess):
         self, case: Appraisal, route: TransitionDef, payload: ActionRequest, now: datetime
     ) -> AppraisalFacts:
         cycle = await self.session.get_one(Cycle, case.cycle_id)
+        reads = self._engine(case).reads(route.trigger)
         facts = replace(
-            gather_facts(case, payload, now), state_due_at=self.state_due_at(case, cycle)
+            gather_facts(case, payload, now, reads), state_due_at=self.state_due_at(case, cycle)
         )
         if gathered := await self._gather(case, route):
             facts = replace(facts, gathered=gathered)

@@ -27,7 +27,7 @@ class CoachingService(AppraisalAccess):
     async def _open(self, appraisal_id: int) -> tuple[Appraisal, str]:
         """The appraisal and the caller's part in it, if they may add to the dialogue now."""
         await begin_write(self.session)
-        appraisal = await self._load(appraisal_id, full=False)
+        appraisal = await self._load(appraisal_id, parts=frozenset())
         self.permit(appraisal, "dialogue")
         return appraisal, "employee" if "employee" in self.roles(appraisal) else "evaluator"
 

@@ -19,7 +19,7 @@ from kinerja_flow.appraisals.cycle_models import Cycle
 from kinerja_flow.appraisals.extensions import EXTENSIONS
 from kinerja_flow.appraisals.models import Appraisal
 from kinerja_flow.appraisals.read_model import AppraisalHead, Reader
-from kinerja_flow.appraisals.rules import RULES, AppraisalFacts, EffectContext
+from kinerja_flow.appraisals.rules import BEHAVIOUR, RULES, AppraisalFacts, EffectContext
 from kinerja_flow.appraisals.schemas import FollowUpBrief
 from kinerja_flow.development import FollowUpKind
 from kinerja_flow.followups.access import reason_of
@@ -65,7 +65,7 @@ def followups_ended(facts: AppraisalFacts) -> FieldError | None:
     return None
 
 
-@RULES.effect("propose_followups")
+@RULES.effect("propose_followups", reads=[BEHAVIOUR])  # the values below expectation
 def propose_followups(ctx: EffectContext) -> dict[str, Any]:
     service, appraisal = ctx.service, ctx.appraisal
 

@@ -7,12 +7,11 @@ anything else is replaced by a fresh one.
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from contextvars import ContextVar
 from typing import Any
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,13 +39,15 @@ class RequestIdMiddleware:
             return
         given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
         text = given.decode("latin-1")
-        request_id = text if _SANE.fullmatch(text) else uuid.uuid4().hex
+        request_id = text if _SANE.fullmatch(text) else os.urandom(16).hex()
         scope.setdefault("state", {})["request_id"] = request_id
         token = current_request_id.set(request_id)
+        header = (HEADER.encode(), request_id.encode())
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableScopeHeaders.from_message(message)[HEADER] = request_id
+                # Nothing else sets this header: added, without searching the others for it.
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:

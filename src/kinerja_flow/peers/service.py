@@ -37,7 +37,7 @@ class PeerService(AppraisalAccess):
     async def invite(self, appraisal_id: int, data: PeerInvite, locale: str) -> PeerFeedbackOut:
         """Ask peers for feedback: all or none, one emailed single-use link each."""
         await begin_write(self.session)
-        appraisal = await self._load(appraisal_id, lock=True, full=False)
+        appraisal = await self._load(appraisal_id, lock=True, parts=frozenset())
         self.permit(appraisal, "peer_requests")
         cycle = await self.session.get_one(Cycle, appraisal.cycle_id)
         now = self.ctx.clock.now()

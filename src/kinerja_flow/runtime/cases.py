@@ -97,6 +97,17 @@ class CaseService(Service, Generic[CaseT, FactsT, PayloadT]):
     def _engine(self, case: CaseT) -> WorkflowEngine[FactsT]:
         return self.ctx.workflows[self._row(case).workflow]
 
+    def _reads(self, trigger: str) -> frozenset[str]:
+        """The parts of a case the guards and effects of ``trigger`` read, in any workflow of
+        this kind (which one is the case's is known once it is loaded)."""
+        return frozenset[str]().union(
+            *(
+                engine.reads(trigger)
+                for engine in self.ctx.workflows.values()
+                if engine.registry.kind == self.kind
+            )
+        )
+
     def roles(self, case: CaseT) -> CaseRoles:
         """Who the caller is on ``case``, decided once per request."""
         key = self._row(case).id

@@ -132,6 +132,12 @@ class WorkflowEngine(Generic[FactsT]):
             name for name, state in self.definition.states.items() if capability in state.allows
         )
 
+    def reads(self, trigger: str) -> frozenset[str]:
+        """The parts of a case (:attr:`Registry.parts`) the guards and effects of ``trigger``
+        read, from any state it leaves (asked each time: packages built on the registry's
+        kind register theirs after the workflows are loaded)."""
+        return self.registry.reads([t for t in self.definition.transitions if t.trigger == trigger])
+
     def triggers_guarded_by(self, guard: str) -> frozenset[str]:
         """The triggers whose transition (from some state) checks ``guard``."""
         return frozenset(t.trigger for t in self.definition.transitions if guard in t.guards)
