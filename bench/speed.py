@@ -6,13 +6,16 @@ Anchors (this machine is shared and noisy, so absolute figures drift; the ratios
 compare between runs): a bare Litestar JSON endpoint under uvicorn with one worker, measured
 with wrk and the same connections as our reads; and pgbench's TPC-B on the same PostgreSQL
 server, for the writes. Needs wrk (Debian: ``apt-get install wrk``) and, for PostgreSQL,
-pgbench. The database is emptied first (default: ``kinerja_bench`` on the local server).
+pgbench. The database is created afresh (default: ``kinerja_bench_<pid>`` on the local server,
+so runs side by side do not share one) and pgbench's beside it (``<database>_pgbench``); both
+are dropped at the end unless ``--keep``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import os
 import re
 import shutil
@@ -32,7 +35,7 @@ from kinerja_flow.lib.sockets import free_port
 from open_cycle import CLI, Bench
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/kinerja_bench"
+DEFAULT_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/kinerja_bench_{os.getpid()}"
 WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
 WRK_P99 = re.compile(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -89,18 +92,30 @@ async def admin_sql(url: str, statement: str) -> None:
     await engine.dispose()
 
 
-def recreate_database(url: str) -> None:
-    """Drop and create the database ``url`` names, on its server."""
+def drop_database(url: str) -> None:
+    """Drop the database ``url`` names, if it exists, on its server."""
     parsed = make_url(url)
     server = parsed.set(database="postgres").render_as_string(hide_password=False)
-    drop = f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'
-    asyncio.run(admin_sql(server, drop))
+    asyncio.run(admin_sql(server, f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the database ``url`` names, on its server."""
+    drop_database(url)
+    parsed = make_url(url)
+    server = parsed.set(database="postgres").render_as_string(hide_password=False)
     asyncio.run(admin_sql(server, f'CREATE DATABASE "{parsed.database}"'))
+
+
+def pgbench_url(url: str) -> str:
+    """pgbench's database, beside ours and named after it."""
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_pgbench").render_as_string(hide_password=False)
 
 
 def pgbench(url: str, seconds: int, clients: int) -> float:
     """TPC-B transactions per second on a database of its own beside ours."""
-    parsed = make_url(url).set(database="kinerja_pgbench")
+    parsed = make_url(pgbench_url(url))
     recreate_database(parsed.render_as_string(hide_password=False))
     program = shutil.which("pgbench") or "pgbench"
     where = ["-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)]
@@ -196,6 +211,7 @@ def main() -> None:
     parser.add_argument(
         "--writes-only", action="store_true", help="only the writes and their pgbench anchor"
     )
+    parser.add_argument("--keep", action="store_true", help="keep the databases at the end")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench/speed.py needs wrk: apt-get install wrk")
@@ -203,6 +219,9 @@ def main() -> None:
     postgres = url.startswith("postgresql")
     if postgres:
         recreate_database(url)
+        if not args.keep:
+            atexit.register(drop_database, pgbench_url(url))
+            atexit.register(drop_database, url)
     else:
         Path(make_url(url).database or "").unlink(missing_ok=True)
     upgrade(url)

@@ -60,23 +60,24 @@ def server(
 def prepare(base: str, env: dict[str, str]) -> dict[str, str]:
     """An HR admin (made with the CLI), a unit tree and the standard agency imported."""
     create_admin("hr@example.go.id", PASSWORD, env)
-    token = httpx.post(
-        f"{base}/api/v1/auth/token", json={"username": "hr@example.go.id", "password": PASSWORD}
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    for code, parent in (("DINAS", None), ("BID1", "DINAS")):
-        created = httpx.post(
-            f"{base}/api/v1/units",
-            headers=headers,
-            json={"code": code, "name": code, "parent_code": parent},
+    with httpx.Client(base_url=base, timeout=30) as client:  # one client: see healthy_within
+        token = client.post(
+            "/api/v1/auth/token", json={"username": "hr@example.go.id", "password": PASSWORD}
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for code, parent in (("DINAS", None), ("BID1", "DINAS")):
+            created = client.post(
+                "/api/v1/units",
+                headers=headers,
+                json={"code": code, "name": code, "parent_code": parent},
+            )
+            assert created.status_code == 201, created.text
+        imported = client.post(
+            "/api/v1/employees/import",
+            content=ORG_CSV.encode(),
+            headers={**headers, "Content-Type": "text/csv"},
         )
-        assert created.status_code == 201, created.text
-    imported = httpx.post(
-        f"{base}/api/v1/employees/import",
-        content=ORG_CSV.encode(),
-        headers={**headers, "Content-Type": "text/csv"},
-    )
-    job = finished(imported, lambda url: httpx.get(f"{base}{url}", headers=headers))
+        job = finished(imported, lambda url: client.get(url, headers=headers))
     assert job["state"] == "done", job
     return headers
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import httpx
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.browser.conftest import (
@@ -34,8 +33,8 @@ def open_agency(served: Served, **cycle: object) -> int:
     prepare_agency(served)
     for email in STAFF.values():
         link = served.link_in_mail(email, r"/set-password\?token=[\w\-]+")
-        answer = httpx.post(
-            f"{served.base}/api/v1/auth/set-password",
+        answer = served.http.post(
+            "/api/v1/auth/set-password",
             json={"token": link.rsplit("=", 1)[1], "password": PASSWORD},
         )
         assert answer.status_code == 204, answer.text

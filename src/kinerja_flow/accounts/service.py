@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from litestar.security.jwt import Token
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import Row, bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from kinerja_flow.accounts.links import (
@@ -340,19 +341,12 @@ async def send_reset_link(ctx: AppContext, username: str) -> None:
 
 
 _accounts = Account.__table__
-PRINCIPAL = select(
-    *(
-        _accounts.c[name]
-        for name in (
-            "employee_id",
-            "email",
-            "roles",
-            "granted_roles",
-            "locale",
-            "credential_epoch",
-        )
-    )
-).where(
+PRINCIPAL_COLUMNS = tuple(
+    _accounts.c[name]
+    for name in ("employee_id", "email", "roles", "granted_roles", "locale", "credential_epoch")
+)
+"""What a principal is made of, read on every request (alone, or beside a web session)."""
+PRINCIPAL = select(*PRINCIPAL_COLUMNS).where(
     _accounts.c.id == bindparam("account_id", type_=_accounts.c.id.type),
     _accounts.c.active,
 )
@@ -369,7 +363,15 @@ async def load_principal(
     that hold no token.
     """
     row = (await session.execute(PRINCIPAL, {"account_id": account_id})).one_or_none()
-    if row is None or (epoch is not None and epoch != row.credential_epoch):
+    return principal_of(row, account_id, epoch)
+
+
+def principal_of(row: Row[Any] | None, account_id: int, epoch: int | None) -> Principal | None:
+    """The principal of a row with :data:`PRINCIPAL_COLUMNS` (None for a missing or inactive
+    account: all None), if its credential epoch is still ``epoch``."""
+    if row is None or row.credential_epoch is None:
+        return None
+    if epoch is not None and epoch != row.credential_epoch:
         return None
     return Principal(
         account_id=account_id,

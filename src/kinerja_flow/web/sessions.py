@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from litestar.datastructures import Cookie
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 
-from kinerja_flow.accounts.service import load_principal
+from kinerja_flow.accounts.models import Account
+from kinerja_flow.accounts.service import PRINCIPAL_COLUMNS, principal_of
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.principal import Principal
 from kinerja_flow.runtime.context import AppContext
@@ -26,6 +27,23 @@ from kinerja_flow.web.models import WebSession
 SESSION_COOKIE = "kinerja_session"
 TOUCH_EVERY = timedelta(minutes=5)
 """How stale ``last_seen_at`` may get before a request writes it again."""
+
+
+_SESSION_PRINCIPAL = (
+    select(
+        WebSession.account_id,
+        WebSession.credential_epoch.label("session_epoch"),
+        WebSession.last_seen_at,
+        *PRINCIPAL_COLUMNS,
+    )
+    .outerjoin(Account, and_(Account.id == WebSession.account_id, Account.active))
+    .where(
+        WebSession.token_hash == bindparam("digest"),
+        WebSession.expires_at > bindparam("now", type_=WebSession.expires_at.type),
+    )
+)
+"""A live session and its account's principal columns (all None: no longer active), in one
+round trip: this runs for every page."""
 
 
 def _digest(token: str) -> str:
@@ -82,28 +100,19 @@ class WebSessions:
         """Who holds the session ``token``; None when it is unknown, expired or revoked."""
         now = self.ctx.clock.now()
         digest = _digest(token)
-        # Two lone reads on a connection (no ORM session, on PostgreSQL no transaction): this
-        # runs for every page.
+        # A lone read on a connection (no ORM session, on PostgreSQL no transaction).
         async with self.ctx.autocommit() as connection:
-            found = (
-                await connection.execute(
-                    select(
-                        WebSession.account_id,
-                        WebSession.credential_epoch,
-                        WebSession.last_seen_at,
-                    ).where(WebSession.token_hash == digest, WebSession.expires_at > now)
-                )
-            ).one_or_none()
-            if found is None:
-                return None
-            principal = await load_principal(connection, found.account_id, found.credential_epoch)
-            stale = now - found.last_seen_at >= TOUCH_EVERY
-            if principal is None:
-                await self.end(token)
-                return None
-            if stale:
-                await self._touch(digest, now)
-            return principal
+            params = {"digest": digest, "now": now}
+            found = (await connection.execute(_SESSION_PRINCIPAL, params)).one_or_none()
+        if found is None:
+            return None
+        principal = principal_of(found, found.account_id, found.session_epoch)
+        if principal is None:
+            await self.end(token)
+            return None
+        if now - found.last_seen_at >= TOUCH_EVERY:
+            await self._touch(digest, now)
+        return principal
 
     async def _touch(self, digest: str, now: datetime) -> None:
         async with self.ctx.sessions() as session:
