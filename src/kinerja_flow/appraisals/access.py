@@ -428,9 +428,12 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         assert found is not None, "an appraisal loaded in this transaction"
         return found
 
-    async def _open_for_change(self, appraisal_id: int, version: int | None) -> Appraisal:
+    async def _open_for_change(
+        self, appraisal_id: int, version: int | None, parts: frozenset[str] = WHOLE
+    ) -> Appraisal:
+        """The appraisal locked for a change of ``parts`` of it (loaded), at ``version``."""
         await begin_write(self.session)
-        appraisal = await self._load(appraisal_id, lock=True)
+        appraisal = await self._load(appraisal_id, lock=True, parts=parts)
         self._check_version(appraisal, version)
         return appraisal
 
