@@ -35,8 +35,17 @@ class Addressee:
         return Recipient(self.email, self.name, self.locale, self.digest)
 
 
+def person_columns(employee: Any, account: Any) -> tuple[Any, ...]:
+    """What :func:`of_rows` reads of a person (:data:`PersonRow`), from ``employee`` and
+    ``account`` (the mapped classes, or aliases of them joined into another statement)."""
+    return (employee, account.locale, account.digest, account.active)
+
+
+PERSON_COLUMNS = len(person_columns(Employee, Account))
+"""How many columns :func:`person_columns` gives: a statement may read several people."""
+
 _PEOPLE = (
-    select(Employee, Account.locale, Account.digest, Account.active)
+    select(*person_columns(Employee, Account))
     .outerjoin(Account, Account.employee_id == Employee.id)
     .where(Employee.id.in_(bindparam("ids", expanding=True)))
 )

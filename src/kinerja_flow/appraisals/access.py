@@ -66,8 +66,6 @@ one-to-one parts joined, each collection in one query."""
 
 
 PARTIES = ("employee", "evaluator", "reviewer")
-PERSON_COLUMNS = 4
-"""An employee and their account's language, digest choice and state (:data:`PersonRow`)."""
 APPEAL = "appeal"
 EVIDENCE = "evidence"
 """With :data:`TARGETS`: each indicator's evidence and the RHK each target supports."""
@@ -115,7 +113,7 @@ def _one_appraisal(parts: frozenset[str], everyone: bool, lock: bool, people: bo
     for role in PARTIES if people else ():
         person, account = aliased(Employee), aliased(Account)
         query = (
-            query.add_columns(person, account.locale, account.digest, account.active)
+            query.add_columns(*recipients.person_columns(person, account))
             .outerjoin(person, person.id == getattr(Appraisal, f"{role}_id"))
             .outerjoin(account, account.employee_id == person.id)
         )
@@ -260,8 +258,8 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         appraisal: Appraisal = found[0]
         if people:
             persons = [
-                found[start : start + PERSON_COLUMNS]
-                for start in range(1, len(found), PERSON_COLUMNS)
+                found[start : start + recipients.PERSON_COLUMNS]
+                for start in range(1, len(found), recipients.PERSON_COLUMNS)
                 if found[start] is not None
             ]
             self._loaded_people[appraisal.id] = recipients.of_rows(
@@ -430,9 +428,12 @@ class AppraisalAccess(CaseService[Appraisal, AppraisalFacts, ActionRequest]):
         assert found is not None, "an appraisal loaded in this transaction"
         return found
 
-    async def _open_for_change(self, appraisal_id: int, version: int | None) -> Appraisal:
+    async def _open_for_change(
+        self, appraisal_id: int, version: int | None, parts: frozenset[str] = WHOLE
+    ) -> Appraisal:
+        """The appraisal locked for a change of ``parts`` of it (loaded), at ``version``."""
         await begin_write(self.session)
-        appraisal = await self._load(appraisal_id, lock=True)
+        appraisal = await self._load(appraisal_id, lock=True, parts=parts)
         self._check_version(appraisal, version)
         return appraisal
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from kinerja_flow.appraisals.access import AppraisalAccess
 from kinerja_flow.appraisals.models import Appraisal, BehaviourNote
+from kinerja_flow.appraisals.rules import BEHAVIOUR, TARGETS
 from kinerja_flow.appraisals.schemas import AppraisalOut, EvaluationDraft, ExpectationsSet
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.berakhlak import CoreValue
@@ -45,7 +46,7 @@ class EvaluationService(AppraisalAccess):
         )
 
     async def set_expectations(self, appraisal_id: int, data: ExpectationsSet) -> AppraisalOut:
-        appraisal = await self._open_for_change(appraisal_id, data.version)
+        appraisal = await self._open_for_change(appraisal_id, data.version, frozenset({BEHAVIOUR}))
         self.permit(appraisal, "expectations")
         before: dict[str, Any] = {}
         after: dict[str, Any] = {}
@@ -61,7 +62,9 @@ class EvaluationService(AppraisalAccess):
 
     async def save_draft(self, appraisal_id: int, data: EvaluationDraft) -> AppraisalOut:
         """Save the evaluator's work; the employee sees none of it before release."""
-        appraisal = await self._open_for_change(appraisal_id, data.version)
+        appraisal = await self._open_for_change(
+            appraisal_id, data.version, frozenset({TARGETS, BEHAVIOUR})
+        )
         self.permit(appraisal, "evaluation")
         before: dict[str, Any] = {}
         after: dict[str, Any] = {}

@@ -16,6 +16,7 @@ from kinerja_flow.appraisals.access import AppraisalAccess
 from kinerja_flow.appraisals.models import Appraisal, Indicator, Target
 from kinerja_flow.appraisals.parties import visible_appraisals
 from kinerja_flow.appraisals.read_model import AppraisalHead
+from kinerja_flow.appraisals.rules import TARGETS
 from kinerja_flow.appraisals.schemas import (
     AppraisalOut,
     ApproachSet,
@@ -37,6 +38,10 @@ REALISATION_FIELDS = frozenset({"realisation_value", "realisation_text"})
 
 
 NUMERIC_FIELDS = frozenset({"target_value", "weight", "realisation_value"})
+
+
+ONLY_TARGETS = frozenset({TARGETS})
+"""What adding or changing an RHK or an indicator reads (removing one cascades further)."""
 
 
 def _exact(value: float | None) -> Decimal | None:
@@ -141,7 +146,7 @@ class SkpService(AppraisalAccess):
     # -- the SKP as a whole --------------------------------------------------------------
 
     async def set_approach(self, appraisal_id: int, data: ApproachSet) -> AppraisalOut:
-        appraisal = await self._open_for_change(appraisal_id, data.version)
+        appraisal = await self._open_for_change(appraisal_id, data.version, frozenset())
         self.permit(appraisal, "skp")
         if appraisal.approach != data.approach:
             before = appraisal.approach
@@ -154,7 +159,7 @@ class SkpService(AppraisalAccess):
     # -- RHK -----------------------------------------------------------------------------
 
     async def add_target(self, appraisal_id: int, data: TargetCreate) -> AppraisalOut:
-        appraisal = await self._open_for_change(appraisal_id, data.version)
+        appraisal = await self._open_for_change(appraisal_id, data.version, ONLY_TARGETS)
         self.permit(appraisal, "skp")
         supported = await self._supported(appraisal, data.supports_target_id)
         now = self.ctx.clock.now()
@@ -230,7 +235,7 @@ class SkpService(AppraisalAccess):
     async def add_indicator(
         self, appraisal_id: int, target_id: int, data: IndicatorCreate
     ) -> AppraisalOut:
-        appraisal = await self._open_for_change(appraisal_id, data.version)
+        appraisal = await self._open_for_change(appraisal_id, data.version, ONLY_TARGETS)
         target = self._find(appraisal, target_id)
         self.permit(appraisal, "skp")
         position = max((i.position for i in target.indicators), default=0) + 1
@@ -251,7 +256,7 @@ class SkpService(AppraisalAccess):
     async def update_indicator(
         self, appraisal_id: int, target_id: int, indicator_id: int, data: IndicatorUpdate
     ) -> AppraisalOut:
-        appraisal = await self._open_for_change(appraisal_id, data.version)
+        appraisal = await self._open_for_change(appraisal_id, data.version, ONLY_TARGETS)
         indicator = self._find_indicator(self._find(appraisal, target_id), indicator_id)
         given = _given(data)
         realisation = REALISATION_FIELDS.intersection(given)

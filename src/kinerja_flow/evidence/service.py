@@ -22,9 +22,10 @@ from anyio import to_thread
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinerja_flow.appraisals.access import AppraisalAccess
+from kinerja_flow.appraisals.access import EVIDENCE, AppraisalAccess
 from kinerja_flow.appraisals.models import Appraisal, Evidence, Indicator
 from kinerja_flow.appraisals.parties import visible_appraisals
+from kinerja_flow.appraisals.rules import TARGETS
 from kinerja_flow.appraisals.schemas import AppraisalOut
 from kinerja_flow.audit.service import AuditEntry
 from kinerja_flow.evidence.schemas import FileFields, LinkCreate
@@ -100,7 +101,9 @@ class EvidenceService(AppraisalAccess):
         self, appraisal_id: int, target_id: int, indicator_id: int, version: int | None
     ) -> tuple[Appraisal, Indicator]:
         """The locked appraisal and the indicator, if the caller may change its evidence now."""
-        appraisal = await self._open_for_change(appraisal_id, version)
+        appraisal = await self._open_for_change(
+            appraisal_id, version, frozenset({TARGETS, EVIDENCE})
+        )
         target = next((t for t in appraisal.targets if t.id == target_id), None)
         if target is None:
             raise NotFound(_("Target {id} is not part of this appraisal."), id=target_id)

@@ -119,39 +119,26 @@ class Outbox:
         subjects = {locale: self.renderer.subject(message, locale, context) for locale in LOCALES}
         row = dict(zip(RECIPIENT_COLUMNS, recipients.subquery().c, strict=True))
         token = uuid.uuid4().hex
-        chosen = select(
-            literal(message),
-            row["dedupe_key"],
-            literal(f"<{token}.")
+        chosen = {
+            "kind": literal(message),
+            "dedupe_key": row["dedupe_key"],
+            "message_id": literal(f"<{token}.")
             + func.row_number().over().cast(String)
             + literal(f"@{self.message_id_domain}>"),
-            row["to_address"],
-            row["to_name"],
-            row["locale"],
-            case(subjects, value=row["locale"], else_=subjects[DEFAULT_LOCALE]),
-            literal(_JSON.encode(context).decode()),
-            row["link"],
-            case((row["digest"].is_(True), HELD), else_="pending"),
-            literal(0),
-            literal(now, OUTBOX.c.next_attempt_at.type),
-            literal(now, OUTBOX.c.created_at.type),
-        ).where(true())  # SQLite: an upsert after INSERT ... SELECT needs the SELECT's WHERE
-        columns = [
-            "kind",
-            "dedupe_key",
-            "message_id",
-            "to_address",
-            "to_name",
-            "locale",
-            "subject",
-            "context",
-            "link",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "created_at",
-        ]
-        await session.execute(_new_only(session).from_select(columns, chosen), parameters)
+            "to_address": row["to_address"],
+            "to_name": row["to_name"],
+            "locale": row["locale"],
+            "subject": case(subjects, value=row["locale"], else_=subjects[DEFAULT_LOCALE]),
+            "context": literal(_JSON.encode(context).decode()),
+            "link": row["link"],
+            "status": case((row["digest"].is_(True), HELD), else_="pending"),
+            "attempts": literal(0),
+            "next_attempt_at": literal(now, OUTBOX.c.next_attempt_at.type),
+            "created_at": literal(now, OUTBOX.c.created_at.type),
+        }
+        # SQLite: an upsert after INSERT ... SELECT needs the SELECT's WHERE
+        query = select(*chosen.values()).where(true())
+        await session.execute(_new_only(session).from_select(list(chosen), query), parameters)
 
 
 def _new_only(session: AsyncSession) -> postgresql.Insert | sqlite.Insert:
