@@ -29,6 +29,28 @@ BACKENDS = [b for b in os.environ.get("KINERJA_TEST_BACKENDS", "sqlite,postgresq
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked ``slow`` first (else in collection order): xdist hands tests out in this
+    order, so the ones of a minute start while every worker is busy, and no worker is left alone
+    with one at the end of the run."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Fail loudly if xdist's ``loadgroup`` lost the groups: pytest 9.2 ignores how xdist 3.8
+    marks them (pytest-xdist issue #1386), and each worker then ran its own copy of a group's
+    module fixtures (three demo services instead of one)."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    lost = [
+        item.nodeid
+        for item in session.items
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid
+    ]
+    if lost:
+        raise pytest.UsageError(f"xdist_group ignored by this pytest and pytest-xdist: {lost}")
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite file, copied for every test."""

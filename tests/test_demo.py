@@ -17,7 +17,10 @@ from tests.support.server import CLI, wait_until_healthy
 CHROMIUM = "/usr/bin/chromium"
 PRINTED: list[str] = []
 """What the demo printed before serving."""
-pytestmark = pytest.mark.xdist_group("demo")  # one demo service and browser, on one worker
+pytestmark = [
+    pytest.mark.xdist_group("demo"),  # one demo service and browser, on one worker
+    pytest.mark.slow,
+]
 
 
 @pytest.fixture(scope="module")

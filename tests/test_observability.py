@@ -157,6 +157,7 @@ def test_json_logs_carry_the_request_id_of_the_answer(
     assert mine, output  # at least the access line of that request
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("served", [(2, "text")], indirect=True)
 def test_serve_with_two_workers_runs_two_processes_on_one_port(
     served: tuple[str, subprocess.Popen[bytes]],

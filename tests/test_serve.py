@@ -18,6 +18,8 @@ from tests.support.jobs import finished
 from tests.support.mailserver import MailServer
 from tests.support.server import CLI, wait_until_healthy
 
+pytestmark = pytest.mark.slow  # the installed script, started and stopped
+
 
 def environment(database_url: str, mail: MailServer, **extra: str) -> dict[str, str]:
     return {

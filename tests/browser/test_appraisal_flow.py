@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.browser.conftest import (
@@ -17,6 +18,8 @@ from tests.browser.conftest import (
 )
 from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, PASSWORD
 from tests.support.jobs import finished
+
+pytestmark = pytest.mark.slow  # serve and Chromium per test
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 STAFF = {

@@ -3,6 +3,7 @@ one, a cycle opened and its dashboard; the auditor reads it; axe-core and screen
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Browser, FilePayload, expect
 
 from tests.browser.conftest import (
@@ -15,6 +16,8 @@ from tests.browser.conftest import (
 )
 from tests.support.api import AUDITOR, ORG_CSV, PASSWORD
 from tests.support.cli import create_admin
+
+pytestmark = pytest.mark.slow  # serve and Chromium per test
 
 BAD_CSV = (
     "nip,name,email,unit_code,position,supervisor_nip,roles\n"

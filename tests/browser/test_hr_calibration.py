@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Download, Locator, Page, expect
 
@@ -26,6 +27,8 @@ from tests.browser.conftest import (
 from tests.browser.test_appraisal_flow import open_agency
 from tests.support.api import EMPLOYEE, EVALUATOR, HEAD
 from tests.support.flow import INDICATOR, feedback_for
+
+pytestmark = pytest.mark.slow  # serve and Chromium per test
 
 PROGRESS = "Kemajuan dan ekspor"
 PROGRESS_LINK = "Pekerjaan terlambat, tindak lanjut, dan jam pelatihan per unit"

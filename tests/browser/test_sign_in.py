@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import (
@@ -13,6 +14,8 @@ from tests.browser.conftest import (
     sign_in,
 )
 from tests.support.api import EMPLOYEE, PASSWORD
+
+pytestmark = pytest.mark.slow  # serve and Chromium per test
 
 
 def test_invitation_link_leads_to_a_password_and_the_first_sign_in(

@@ -123,6 +123,7 @@ MODES = {"hr": "all", "staff": "positive"}
 """What each caller generates (see the module's docstring)."""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("caller", ["hr", "staff"])
 def test_every_route_keeps_its_documented_contract(
     live: tuple[str, dict[str, str]], caller: str, tmp_path: Path

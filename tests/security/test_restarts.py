@@ -33,6 +33,8 @@ from tests.support.mailserver import MailServer
 from tests.support.server import CLI, wait_until_healthy
 from tests.test_serve import environment, prepare
 
+pytestmark = pytest.mark.slow  # a served instance whose connections are killed
+
 needs_postgres = pytest.mark.skipif(
     "postgresql" not in BACKENDS, reason="pg_terminate_backend needs PostgreSQL"
 )
