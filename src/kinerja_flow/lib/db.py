@@ -33,6 +33,8 @@ from sqlalchemy.util import await_only
 from kinerja_flow.lib.sqlite_driver import ONE_TRIP
 
 WRITE_OPTION = "kinerja_write"
+LONE_READS = "kinerja_lone_reads"
+"""SQLite: no ``BEGIN`` (the statements of the connection run in autocommit mode)."""
 
 
 class Base(DeclarativeBase):
@@ -89,18 +91,23 @@ def create_engine(
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
+        options = conn.get_execution_options()
+        if options.get(LONE_READS, False):
+            return  # each statement on its own, as on PostgreSQL (see autocommit())
         # Writers take the lock up front so concurrent writers queue instead of failing.
-        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        immediate = options.get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
 
 def autocommit(engine: AsyncEngine) -> AsyncEngine:
-    """``engine`` for lone statements: on PostgreSQL without ``BEGIN`` and ``ROLLBACK`` around
-    each (two round trips fewer); SQLite has no round trips to save and keeps its transactions."""
+    """``engine`` for lone reads, without ``BEGIN`` and ``ROLLBACK`` around each statement:
+    each sees what was committed when it ran (PostgreSQL's READ COMMITTED, SQLite's
+    autocommit mode). On PostgreSQL that is two round trips fewer; on SQLite two trips to
+    aiosqlite's thread (the rollback of no transaction is not sent: ``lib/sqlite_driver.py``)."""
     if engine.dialect.name == "sqlite":
-        return engine
+        return engine.execution_options(**{LONE_READS: True})
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 

@@ -7,7 +7,8 @@ wake-up of the loop), and those hand-overs, not SQLite, were most of a write's t
 database layer. Here a statement is executed, its rows fetched and its cursor closed in one
 function in aiosqlite's thread; what the cursor says after it (description, row count, last row
 id) is kept for SQLAlchemy to read. Everything else (connecting, transactions, server-side
-cursors, errors) is SQLAlchemy's adapter as it is.
+cursors, errors) is SQLAlchemy's adapter as it is, except that a commit or rollback with no
+transaction open (after a lone read outside one) is not sent to the thread at all.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections import deque
 from typing import Any
 
 import aiosqlite
+from sqlalchemy.connectors.asyncio import AsyncIODBAPIConnection
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
@@ -42,8 +44,9 @@ _NOTHING_YET = _Ran(None, -1, None)
 
 def _execute(
     connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
-) -> tuple[_Ran, list[Any]]:
-    """Run in aiosqlite's thread: execute, fetch every row, close the cursor."""
+) -> tuple[_Ran, list[Any], bool]:
+    """Run in aiosqlite's thread: execute, fetch every row, close the cursor; and whether a
+    transaction is open after it."""
     cursor = connection.cursor()
     try:
         if many:
@@ -53,7 +56,8 @@ def _execute(
         else:
             cursor.execute(operation, parameters)
         rows = cursor.fetchall() if cursor.description else []
-        return _Ran(cursor.description, cursor.rowcount, cursor.lastrowid), rows
+        ran = _Ran(cursor.description, cursor.rowcount, cursor.lastrowid)
+        return ran, rows, connection.in_transaction
     finally:
         cursor.close()
 
@@ -73,10 +77,15 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _run(self, operation: str, parameters: Any, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
-            ran, rows = await connection._execute(  # type: ignore[no-untyped-call]
-                _execute, connection._conn, operation, parameters, many
-            )
+        adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
+        async with adapted._execute_mutex:
+            try:
+                ran, rows, adapted.in_transaction = await connection._execute(  # type: ignore[no-untyped-call]
+                    _execute, connection._conn, operation, parameters, many
+                )
+            except BaseException:
+                adapted.in_transaction = True  # unknown: the next commit or rollback is sent
+                raise
         self._cursor = ran
         self._rows = deque(rows)
 
@@ -94,8 +103,24 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("in_transaction",)
     _cursor_cls = OneTripCursor  # type: ignore[assignment]  # (a subclass of the parent's)
+
+    def __init__(self, dbapi: Any, connection: AsyncIODBAPIConnection) -> None:
+        super().__init__(dbapi, connection)
+        self.in_transaction = False
+        """Whether SQLite had a transaction open after the last statement (every statement,
+        ``BEGIN`` included, goes through :class:`OneTripCursor`)."""
+
+    def commit(self) -> None:
+        if self.in_transaction:
+            super().commit()
+            self.in_transaction = False
+
+    def rollback(self) -> None:
+        if self.in_transaction:
+            super().rollback()
+            self.in_transaction = False
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

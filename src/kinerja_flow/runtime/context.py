@@ -25,9 +25,9 @@ class AppContext:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     autocommit: Callable[[], AsyncConnection]
-    """A connection (``async with ctx.autocommit() as connection``) for a lone read: the caller
-    of each request, the health check. On PostgreSQL each statement runs on its own, without
-    ``BEGIN`` and ``ROLLBACK`` around it (two round trips fewer); on SQLite as usual."""
+    """A connection (``async with ctx.autocommit() as connection``) for lone reads: the caller
+    of each request, the health check, an appraisal as shown. Each statement runs on its own,
+    without ``BEGIN`` and ``ROLLBACK`` around it, and sees what was committed when it ran."""
     workflows: dict[str, WorkflowEngine[Any]]
     outbox: Outbox
     passwords: Passwords
