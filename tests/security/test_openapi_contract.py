@@ -36,7 +36,7 @@ from sqlalchemy import select
 from kinerja_flow.lib.db import create_engine
 from kinerja_flow.lib.sockets import free_port
 from kinerja_flow.notifications.models import OutboxMessage
-from tests.support.api import PASSWORD
+from tests.support.api import CYCLE_2026, PASSWORD
 from tests.support.cli import Command
 from tests.support.jobs import finished
 from tests.support.mailserver import MailServer
@@ -85,21 +85,7 @@ def live(
         wait_until_serving(base, process)
         hr = prepare(base, env)
         with httpx.Client(base_url=base, timeout=30) as client:  # one client: see healthy_within
-            cycle = client.post(
-                "/api/v1/cycles",
-                headers=hr,
-                json={
-                    "name": "SKP Tahunan 2026",
-                    "period_start": "2026-01-01",
-                    "period_end": "2026-12-31",
-                    "kind": "annual",
-                    "deadlines": {
-                        "targets_due": "2026-01-31",
-                        "self_assessment_due": "2026-12-15",
-                        "review_due": "2026-12-31",
-                    },
-                },
-            )
+            cycle = client.post("/api/v1/cycles", headers=hr, json=CYCLE_2026)
             assert cycle.status_code == 201, cycle.text
             opened = client.post(f"/api/v1/cycles/{cycle.json()['id']}/open", headers=hr)
             job = finished(opened, lambda url: client.get(url, headers=hr))

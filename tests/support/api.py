@@ -85,6 +85,20 @@ class Outcome:
         return json.dumps(self.body)
 
 
+CYCLE_2026: dict[str, Any] = {
+    "name": "SKP Tahunan 2026",
+    "period_start": "2026-01-01",
+    "period_end": "2026-12-31",
+    "kind": "annual",
+    "deadlines": {
+        "targets_due": "2026-01-31",
+        "self_assessment_due": "2026-12-15",
+        "review_due": "2026-12-31",
+    },
+}
+"""The annual cycle most tests open (as the API takes it)."""
+
+
 @dataclass
 class Api:
     client: AsyncTestClient[Litestar]
@@ -262,18 +276,7 @@ class Api:
             await self.sign_in(nip, nip)
 
     async def open_cycle(self, **overrides: Any) -> dict[str, Any]:
-        body = {
-            "name": "SKP Tahunan 2026",
-            "period_start": "2026-01-01",
-            "period_end": "2026-12-31",
-            "kind": "annual",
-            "deadlines": {
-                "targets_due": "2026-01-31",
-                "self_assessment_due": "2026-12-15",
-                "review_due": "2026-12-31",
-            },
-            **overrides,
-        }
+        body = {**CYCLE_2026, **overrides}
         created = await self.post("/api/v1/cycles", "admin", body)
         assert created.status_code == 201, created.text
         opened = await self.run(f"/api/v1/cycles/{created.json()['id']}/open", "admin")
