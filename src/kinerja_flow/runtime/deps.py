@@ -38,9 +38,11 @@ def service_provider(service: type[ServiceT]) -> Provide:
     """
 
     def provide(
-        db_session: NamedDependency[AsyncSession], request: Request[Principal, Any, State]
+        db_session: NamedDependency[AsyncSession],
+        state: State,
+        request: Request[Principal, Any, State],
     ) -> Service:
-        return service(db_session, request.app.state.ctx, request.user)
+        return service(db_session, state.ctx, request.user)
 
     return Provide(provide, sync_to_thread=False)
 
