@@ -141,7 +141,7 @@ class Outbox:
         await session.execute(_new_only(session).from_select(list(chosen), query), parameters)
 
 
-_NEW_ONLY = {
+_NEW_ONLY: dict[bool, postgresql.Insert | sqlite.Insert] = {
     True: postgresql.insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]),
     False: sqlite.insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]),
 }
