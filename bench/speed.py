@@ -133,6 +133,19 @@ class Writes(NamedTuple):
     """Requests per second of the lifecycles' writes."""
     cpu_ms: tuple[float, float]
     """CPU time of the server's processes per write request: in all, and of it in the kernel."""
+    client_ms: float
+    """CPU time of this process (the bench's HTTP client) per write request."""
+    machine_ms: float
+    """CPU time of the whole machine (every core busy: server, client, database, the rest)
+    per write request."""
+
+
+def machine_busy_seconds() -> float:
+    """The time all cores have spent busy since boot (Linux ``/proc/stat``)."""
+    user, nice, system, _idle, _iowait, irq, softirq = map(
+        int, Path("/proc/stat").read_text().split("\n")[0].split()[1:8]
+    )
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> tuple[float, float]:
@@ -156,19 +169,32 @@ async def write(
         await bench.token(nip)
         await bench.token(boss_nip)
     started, cpu = time.perf_counter(), cpu_seconds(server)
+    client, machine = time.process_time(), machine_busy_seconds()
     await asyncio.gather(*(bench.lifecycle(ids[nip], nip, b) for nip, b in pairs))
     writes = len(pairs) * 11
     rate = writes / (time.perf_counter() - started)
+    client_ms = (time.process_time() - client) * 1000 / writes
+    machine_ms = (machine_busy_seconds() - machine) * 1000 / writes
     (total, kernel), (total_before, kernel_before) = cpu_seconds(server), cpu
     return Writes(
-        rate, ((total - total_before) * 1000 / writes, (kernel - kernel_before) * 1000 / writes)
+        rate,
+        ((total - total_before) * 1000 / writes, (kernel - kernel_before) * 1000 / writes),
+        client_ms,
+        machine_ms,
     )
 
 
 def print_writes(label: str, writes: Writes) -> None:
+    server_ms = writes.cpu_ms[0]
+    rest_ms = writes.machine_ms - server_ms - writes.client_ms
+    cores = os.cpu_count() or 1
     print(
         f"{label:<38} {writes.rate:9.0f} req/s"
-        f"  ({writes.cpu_ms[0]:.1f} ms server CPU each, {writes.cpu_ms[1]:.1f} in the kernel)"
+        f"  ({server_ms:.1f} ms server CPU each, {writes.cpu_ms[1]:.1f} in the kernel)\n"
+        f"{'':<38} CPU per write on the whole machine: {writes.machine_ms:.1f} ms"
+        f" (server {server_ms:.1f}, bench client {writes.client_ms:.1f},"
+        f" database and the rest {rest_ms:.1f}):"
+        f" at most {cores * 1000 / writes.machine_ms:.0f}/s on these {cores} cores"
     )
 
 

@@ -36,6 +36,11 @@ encode = msgspec.json.Encoder(order="sorted").encode
 """The canonical JSON of the hashed fields (and of an event's ``data``)."""
 
 
+_XOR_36 = bytes(byte ^ 0x36 for byte in range(256))
+_XOR_5C = bytes(byte ^ 0x5C for byte in range(256))
+"""RFC 2104's inner and outer pads as translation tables (each commit keys a Hasher)."""
+
+
 class Hasher:
     """HMAC-SHA256 (RFC 2104) with the key's inner and outer SHA-256 states computed once;
     each event's hash copies them instead of keying a new HMAC (equal to ``hmac.new``'s, as
@@ -43,8 +48,8 @@ class Hasher:
 
     def __init__(self, key: bytes) -> None:
         block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
-        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
-        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
+        self._inner = hashlib.sha256(block.translate(_XOR_36))
+        self._outer = hashlib.sha256(block.translate(_XOR_5C))
 
     def of_content(self, content: bytes) -> str:
         """The hash of an event's canonical JSON ``content``."""

@@ -141,10 +141,16 @@ class Outbox:
         await session.execute(_new_only(session).from_select(list(chosen), query), parameters)
 
 
+_NEW_ONLY: dict[bool, postgresql.Insert | sqlite.Insert] = {
+    True: postgresql.insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+    False: sqlite.insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+}
+"""Built once (every queued email runs one): by whether the database is PostgreSQL."""
+
+
 def _new_only(session: AsyncSession) -> postgresql.Insert | sqlite.Insert:
     """An INSERT into the outbox that skips an email whose dedupe key is queued already."""
-    dialect_insert = postgresql.insert if is_postgres(session) else sqlite.insert
-    return dialect_insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return _NEW_ONLY[is_postgres(session)]
 
 
 async def release_held(session: AsyncSession, address: str, now: datetime) -> None:
