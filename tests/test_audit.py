@@ -19,6 +19,7 @@ from kinerja_flow.audit.chain import HASHED, Hasher
 from kinerja_flow.audit.models import AuditEvent
 from kinerja_flow.audit.verify import verify as verify_chain
 from tests.support.api import ADMIN_EMAIL, AUDITOR, EMPLOYEE, EVALUATOR, HEAD, HR, PEER, Api
+from tests.support.concurrency import overlapping_client
 from tests.support.flow import (
     APPEAL,
     PATH,
@@ -623,6 +624,90 @@ async def test_a_chain_checked_in_stretches_by_several_processes_is_whole(api: A
         async with api.ctx.sessions() as session:
             split = await verify_chain(session, api.ctx.audit_key, workers=workers)
         assert msgspec.to_builtins(split) == whole, (workers, split)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verify run while targets were being added: its answer, and how many of the writes
+    had been answered before it began (``done_before``) and after it ended (``done_after``),
+    and how many sent by then (``begun_after``)."""
+
+    path: str
+    result: dict[str, Any]
+    done_before: int
+    done_after: int
+    begun_after: int
+
+
+async def test_verifying_while_events_are_appended_finds_the_chain_whole(api: Api) -> None:
+    """Verify reads the head and the highest event in one snapshot and walks up to the head:
+    events committed meanwhile, by requests running alongside, are neither counted nor taken
+    for forgeries, whether one process walks the chain or several check stretches of it."""
+    appraisals = [await world(api), await api.appraisal_of(PEER, PEER)]
+    base = (await verify(api))["events"]
+    writes = {"begun": 0, "done": 0}
+    checks: list[Check] = []
+    paths = ("api", "stretches")
+
+    def writing() -> bool:
+        """Until each writer added a few targets and each way verified a few times."""
+        runs = Counter(check.path for check in checks)
+        return writes["done"] < 16 or any(runs[path] < 3 for path in paths)
+
+    async with overlapping_client(api.app) as client:
+
+        async def add_targets(appraisal: dict[str, Any], who: str) -> None:
+            while writing():
+                writes["begun"] += 1
+                response = await client.post(
+                    f"/api/v1/appraisals/{appraisal['id']}/targets",
+                    headers=api.auth(who),
+                    json={**TARGET, "title": f"Layanan {writes['begun']}"},
+                )
+                assert response.status_code == 201, response.text
+                writes["done"] += 1  # its event was committed before the answer
+
+        async def through_the_api() -> dict[str, Any]:
+            response = await client.get("/api/v1/audit/verify", headers=api.auth(AUDITOR))
+            assert response.status_code == 200, response.text
+            result: dict[str, Any] = response.json()
+            return result
+
+        async def in_stretches() -> dict[str, Any]:
+            async with api.ctx.sessions() as session:
+                result = await verify_chain(session, api.ctx.audit_key, workers=2)
+            return cast("dict[str, Any]", msgspec.to_builtins(result))
+
+        async def keep_verifying(path: str, run: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+            while writes["done"] < writes["begun"] or writing():
+                done_before = writes["done"]
+                result = await run()
+                checks.append(Check(path, result, done_before, writes["done"], writes["begun"]))
+
+        await asyncio.gather(
+            add_targets(appraisals[0], EMPLOYEE),
+            add_targets(appraisals[1], PEER),
+            keep_verifying(paths[0], through_the_api),
+            keep_verifying(paths[1], in_stretches),
+        )
+
+    for check in checks:
+        assert check.result["ok"] is True, check
+        assert check.result["first_bad_event"] is None, check
+        # Every event committed before it began is counted, none not yet sent is.
+        assert base + check.done_before <= check.result["events"] <= base + check.begun_after, check
+    for path in paths:
+        mine = [check for check in checks if check.path == path]
+        # Not vacuous: a write in flight when a verify began was answered before it ended ...
+        assert any(check.done_after > check.done_before for check in mine), (path, mine)
+        # ... and the verifies saw the chain grow.
+        assert len({check.result["events"] for check in mine}) > 1, (path, mine)
+    total = base + writes["done"]
+    assert await verify(api) == {"ok": True, "events": total, "first_bad_event": None}
+    assert len(await stored_events(api)) == total
+    async with api.ctx.sessions() as session:
+        split = await verify_chain(session, api.ctx.audit_key, workers=2)
+    assert msgspec.to_builtins(split) == {"ok": True, "events": total, "first_bad_event": None}
 
 
 async def test_a_tampered_event_shows_in_the_trail_and_the_chain_stays_broken(api: Api) -> None:
