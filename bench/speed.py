@@ -4,11 +4,14 @@
 
 Anchors (this machine is shared and noisy, so absolute figures drift; the ratios are what to
 compare between runs): a bare Litestar JSON endpoint under uvicorn with one worker, measured
-with wrk and the same connections as our reads; and pgbench's TPC-B on the same PostgreSQL
-server, for the writes. Needs wrk (Debian: ``apt-get install wrk``) and, for PostgreSQL,
-pgbench. The database is created afresh (default: ``kinerja_bench_<pid>`` on the local server,
-so runs side by side do not share one) and pgbench's beside it (``<database>_pgbench``); both
-are dropped at the end unless ``--keep``.
+with wrk and the same connections as our reads, again before each round of them (``--rounds``,
+the median printed); and pgbench's TPC-B on the same PostgreSQL server, for the writes, whose
+CPU on the whole machine is split into the server's, the bench client's and the rest.
+
+Needs wrk (Debian: ``apt-get install wrk``) and, for PostgreSQL, pgbench. The database is
+created afresh (default: ``kinerja_bench_<pid>`` on the local server, so runs side by side do
+not share one) and pgbench's beside it (``<database>_pgbench``); both are dropped at the end
+unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import atexit
+import contextlib
 import os
 import re
 import shutil
@@ -23,7 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from statistics import median
 from typing import NamedTuple
 
 import httpx
@@ -72,7 +78,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=30)
 
 
-def bare_litestar(seconds: int, connections: int) -> float:
+@contextlib.contextmanager
+def bare_litestar() -> Iterator[str]:
+    """The anchor's server (a bare Litestar JSON endpoint under uvicorn, one worker): its URL."""
     port = free_port()
     server = start(
         [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port)],
@@ -80,7 +88,7 @@ def bare_litestar(seconds: int, connections: int) -> float:
     )
     try:
         wait_healthy(f"http://127.0.0.1:{port}", "/")
-        return wrk(f"http://127.0.0.1:{port}/", seconds, connections, {})[0]
+        yield f"http://127.0.0.1:{port}/"
     finally:
         stop(server)
 
@@ -200,28 +208,43 @@ def print_writes(label: str, writes: Writes) -> None:
 
 def reads(
     base: str,
-    seconds: int,
-    connections: int,
+    args: argparse.Namespace,
     one: int,
     employee: dict[str, str],
     hr: dict[str, str],
 ) -> tuple[float, float]:
-    """The read routes with wrk, each next to the bare-Litestar anchor measured first: the
-    anchor's rate and that of ``GET`` one appraisal."""
-    ceiling = bare_litestar(seconds, connections)
+    """The read routes with wrk, in ``--rounds`` rounds: each round measures the bare-Litestar
+    anchor, then each route against it, so a machine that speeds up or slows down between
+    rounds moves both. Prints the median of each route's ratios (and their range); answers
+    the anchor's median rate and that of ``GET`` one appraisal."""
+    seconds, connections = args.seconds, args.connections
     rows = [
         ("GET /health", f"{base}/health", {}, 0.40),
         ("GET /api/v1/appraisals/{id}", f"{base}/api/v1/appraisals/{one}", employee, 0.10),
         ("GET /api/v1/appraisals?limit=20", f"{base}/api/v1/appraisals?limit=20", hr, 0.15),
     ]
-    print(f"\nanchor: bare Litestar JSON endpoint   {ceiling:9.0f} req/s  (wrk -c{connections})")
-    print(f"{'route':<36} {'req/s':>9} {'p99 ms':>8} {'ratio':>7} {'goal':>6}")
-    single: dict[str, float] = {}
-    for label, target, headers, goal in rows:
-        rate, p99 = wrk(target, seconds, connections, headers)
-        single[label] = rate
-        print(f"{label:<36} {rate:9.0f} {p99:8.1f} {rate / ceiling:7.1%} {goal:6.0%}")
-    return ceiling, single[rows[1][0]]
+    anchors: list[float] = []
+    measured: dict[str, list[tuple[float, float, float]]] = {row[0]: [] for row in rows}
+    with bare_litestar() as anchor_url:
+        for _round in range(args.rounds):
+            ceiling = wrk(anchor_url, seconds, connections, {})[0]
+            anchors.append(ceiling)
+            for label, target, headers, _goal in rows:
+                rate, p99 = wrk(target, seconds, connections, headers)
+                measured[label].append((rate, p99, rate / ceiling))
+    print(
+        f"\nanchor: bare Litestar JSON endpoint   {median(anchors):9.0f} req/s"
+        f"  (wrk -c{connections}; median of {args.rounds} rounds,"
+        f" {min(anchors):.0f}-{max(anchors):.0f})"
+    )
+    print(f"{'route':<36} {'req/s':>9} {'p99 ms':>8} {'ratio':>7} {'goal':>6}  ratio's range")
+    for label, _target, _headers, goal in rows:
+        rates, p99s, ratios = zip(*measured[label], strict=True)
+        print(
+            f"{label:<36} {median(rates):9.0f} {median(p99s):8.1f} {median(ratios):7.1%}"
+            f" {goal:6.0%}  {min(ratios):.1%}-{max(ratios):.1%}"
+        )
+    return median(anchors), median(rate for rate, _p99, _ratio in measured[rows[1][0]])
 
 
 def main() -> None:
@@ -233,6 +256,9 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=150, help="appraisals written through")
     parser.add_argument("--seconds", type=int, default=10, help="per wrk or pgbench run")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of anchor-then-routes for the reads"
+    )
     parser.add_argument("--writers", type=int, default=8, help="concurrent lifecycle clients")
     parser.add_argument(
         "--writes-only", action="store_true", help="only the writes and their pgbench anchor"
@@ -278,9 +304,7 @@ def measure(loop: asyncio.Runner, args: argparse.Namespace, url: str, postgres: 
         one_process = loop.run(write(bench, pairs[: args.sample], ids, server.pid))
         nip = pairs[0][0]
         one, employee, hr = ids[nip], loop.run(bench.token(nip)), bench.tokens["hr"]
-        measured = (
-            None if args.writes_only else reads(base, seconds, connections, one, employee, hr)
-        )
+        measured = None if args.writes_only else reads(base, args, one, employee, hr)
         print()
         print_writes(f"workflow writes over HTTP ({args.writers} clients)", one_process)
         if postgres:
