@@ -18,8 +18,9 @@ from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.security.jwt import JWTAuth, Token
 
+from kinerja_flow.accounts.callers import caller
 from kinerja_flow.accounts.controllers import AuthController
-from kinerja_flow.accounts.service import EPOCH_CLAIM, JWT_ALGORITHM, load_principal
+from kinerja_flow.accounts.service import EPOCH_CLAIM, JWT_ALGORITHM
 from kinerja_flow.appraisals.controllers import AppraisalController
 from kinerja_flow.appraisals.skp_controllers import EvaluationController, SkpController
 from kinerja_flow.bootstrap import build_context, job_runner
@@ -116,10 +117,7 @@ async def _retrieve_principal(
         return None
     if not isinstance(epoch, int) or isinstance(epoch, bool):
         return None
-    # One statement, so no transaction around it: no BEGIN and ROLLBACK round trips on every
-    # request, only the query itself (on a connection, without an ORM session).
-    async with ctx.autocommit() as database:
-        return await load_principal(database, account_id, epoch)
+    return await caller(ctx, account_id, epoch)
 
 
 # The lifespan hooks read the context from the app's state, like every request does, so one
@@ -155,6 +153,22 @@ async def background_jobs(app: Litestar) -> AsyncIterator[None]:
         return
     stop = asyncio.Event()
     task = asyncio.create_task(job_runner(ctx).run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+@contextlib.asynccontextmanager
+async def caller_changes(app: Litestar) -> AsyncIterator[None]:
+    """Hear every change to accounts (PostgreSQL), so callers are kept between requests."""
+    ctx: AppContext = app.state.ctx
+    if ctx.settings.is_sqlite:
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(ctx.callers.listen(ctx.settings.database_url, stop))
     try:
         yield
     finally:
@@ -234,7 +248,7 @@ def create_app(
         before_request=check_request,
         before_send=[security_headers],
         on_app_init=[jwt_auth.on_app_init],
-        lifespan=[embedded_worker, background_jobs],
+        lifespan=[caller_changes, embedded_worker, background_jobs],
         on_startup=[remove_abandoned_uploads],
         on_shutdown=[dispose_engine],
         state=State({"ctx": ctx}),

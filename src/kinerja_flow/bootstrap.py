@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import kinerja_flow.followups.appraisal_links
 import kinerja_flow.models  # noqa: F401  (every table in the metadata before the first query)
+from kinerja_flow.accounts.callers import CALLERS, caller_cache
 from kinerja_flow.appraisals.deadlines import AppraisalDeadlines
 from kinerja_flow.appraisals.rules import RULES as APPRAISAL_RULES
 from kinerja_flow.audit.chain import audit_key
@@ -94,12 +95,14 @@ def build_context(settings: Settings, clock: Clock) -> AppContext:
     pooled = settings.database_pool == "queue"
     sizes: dict[str, Any] = {"pool_size": settings.database_pool_size} if pooled else {}
     engine = create_engine(settings.database_url, pooled=pooled, **sizes)
+    callers = caller_cache()
     return AppContext(
         settings=settings,
         clock=clock,
         engine=engine,
-        sessions=async_sessionmaker(engine, expire_on_commit=False),
+        sessions=async_sessionmaker(engine, expire_on_commit=False, info={CALLERS: callers}),
         autocommit=autocommit(engine).connect,
+        callers=callers,
         workflows={
             name: WorkflowEngine(definition, REGISTRIES[definition.kind])
             for name, definition in definitions.items()

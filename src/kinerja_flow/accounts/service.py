@@ -27,7 +27,7 @@ from kinerja_flow.lib.actor import SYSTEM, Actor
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import Conflict, FieldError, Invalid, NotAuthenticated
 from kinerja_flow.lib.passwords import weakness
-from kinerja_flow.lib.principal import Principal
+from kinerja_flow.lib.principal import KnownCaller, Principal
 from kinerja_flow.notifications.outbox import release_held
 from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.context import AppContext
@@ -357,26 +357,32 @@ async def load_principal(
     session: AsyncSession | AsyncConnection, account_id: int, epoch: int | None
 ) -> Principal | None:
     """The person behind a token or session of credential ``epoch``; None once revoked.
-
-    One indexed row of six columns, read without loading the account as an object: this runs
-    on every request. ``epoch=None`` is for trusted callers (the command line, the demo seed)
-    that hold no token.
+    ``epoch=None`` is for trusted callers (the command line, the demo seed) that hold no token.
     """
+    return (await read_caller(session, account_id)).signed_in_with(epoch)
+
+
+async def read_caller(session: AsyncSession | AsyncConnection, account_id: int) -> KnownCaller:
+    """Account ``account_id`` as a caller: one indexed row of six columns, read without
+    loading the account as an object (this runs for every request the cache cannot answer)."""
     row = (await session.execute(PRINCIPAL, {"account_id": account_id})).one_or_none()
-    return principal_of(row, account_id, epoch)
+    return known_caller(row, account_id)
 
 
 def principal_of(row: Row[Any] | None, account_id: int, epoch: int | None) -> Principal | None:
     """The principal of a row with :data:`PRINCIPAL_COLUMNS` (None for a missing or inactive
     account: all None), if its credential epoch is still ``epoch``."""
+    return known_caller(row, account_id).signed_in_with(epoch)
+
+
+def known_caller(row: Row[Any] | None, account_id: int) -> KnownCaller:
     if row is None or row.credential_epoch is None:
-        return None
-    if epoch is not None and epoch != row.credential_epoch:
-        return None
-    return Principal(
+        return KnownCaller(principal=None, epoch=None)
+    principal = Principal(
         account_id=account_id,
         employee_id=row.employee_id,
         email=row.email,
         roles=role_set(row.roles, row.granted_roles),
         locale=row.locale,
     )
+    return KnownCaller(principal=principal, epoch=row.credential_epoch)

@@ -43,6 +43,22 @@ class Principal:
         return bool(self.roles & (GLOBAL_ROLES | {SYSTEM_ROLE}))
 
 
+@dataclass(frozen=True)
+class KnownCaller:
+    """An account as read to serve a request: its principal (None once inactive or gone) and
+    the credential epoch its tokens must carry."""
+
+    principal: Principal | None
+    epoch: int | None
+
+    def signed_in_with(self, epoch: int | None) -> Principal | None:
+        """The principal, if a token of credential ``epoch`` still speaks for it (``None``:
+        a trusted caller without a token)."""
+        if epoch is not None and epoch != self.epoch:
+            return None
+        return self.principal
+
+
 def require(principal: Principal, *roles: str) -> None:
     if not principal.roles.intersection(roles):
         raise Forbidden(_("This needs the role: {roles}."), roles=", ".join(roles))

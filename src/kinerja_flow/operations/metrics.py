@@ -41,6 +41,12 @@ SCHEDULER_SINCE = Gauge(
     "Seconds since any scheduler last finished a pass (-1: none ever did)",
 )
 
+ACCOUNT_CHANGES_HEARD = Gauge(
+    "kinerja_account_changes_heard",
+    "1 while this process hears every change to accounts and so keeps callers between "
+    "requests (PostgreSQL); 0: it reads the caller of every request from the database",
+)
+
 
 def prometheus_config() -> PrometheusConfig:
     return PrometheusConfig(
@@ -54,6 +60,7 @@ async def refresh(ctx: AppContext, now: datetime) -> None:
     if isinstance(pool, QueuePool):
         POOL_IN_USE.set(pool.checkedout())
         POOL_SIZE.set(pool.size())
+    ACCOUNT_CHANGES_HEARD.set(1 if ctx.callers.hearing else 0)
     async with ctx.sessions() as session:
         counts = dict(
             (

@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
+from kinerja_flow.lib.listened_cache import ListenedCache
 from kinerja_flow.lib.passwords import Passwords
+from kinerja_flow.lib.principal import KnownCaller
 from kinerja_flow.notifications.outbox import Outbox
 from kinerja_flow.policies.distribution import DistributionPolicy
 from kinerja_flow.policies.followup_rules import FollowUpRules
@@ -28,6 +30,8 @@ class AppContext:
     """A connection (``async with ctx.autocommit() as connection``) for lone reads: the caller
     of each request, the health check, an appraisal as shown. Each statement runs on its own,
     without ``BEGIN`` and ``ROLLBACK`` around it, and sees what was committed when it ran."""
+    callers: ListenedCache[int, KnownCaller]
+    """The callers of recent requests by account id (see :mod:`kinerja_flow.accounts.callers`)."""
     workflows: dict[str, WorkflowEngine[Any]]
     outbox: Outbox
     passwords: Passwords

@@ -1,0 +1,145 @@
+"""A per-process cache of what is read on every request, kept only while PostgreSQL tells this
+process of every change to it (``LISTEN``, fed by a trigger on the table)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+from sqlalchemy import make_url
+
+logger = logging.getLogger(__name__)
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+BEAT = "beat:"
+"""The start of a heartbeat's payload; any other payload on the channel is a change."""
+RECONNECT_SECONDS = (0.5, 1.0, 2.0, 5.0)
+"""The waits between attempts to listen again after a loss (the last one repeats)."""
+
+
+class ListenedCache(Generic[K, V]):
+    """Values keyed by ``K``, kept while this process hears the channel ``channel``.
+
+    Every change to what the values are read from must notify ``channel`` (a trigger does, with
+    any payload); hearing it, the process forgets every value. The process also proves to
+    itself that it hears: it notifies the channel every ``heartbeat_seconds`` on its listening
+    connection, and it counts as hearing only while its own latest heartbeat came back less than
+    ``3 * heartbeat_seconds`` ago. While it does not hear (before :meth:`listen` has run, on
+    SQLite, behind a pooler that drops notifications, after a lost connection) nothing is kept
+    and every lookup misses, so every request reads the database as without the cache.
+
+    A reader takes a :meth:`ticket` before it reads and hands it back to :meth:`keep`: a value
+    read before a change was heard, and kept after it, is then refused, so an old value never
+    outlives the notice of its change.
+    """
+
+    def __init__(self, channel: str, *, size: int = 20_000, heartbeat_seconds: float = 5.0) -> None:
+        self.channel = channel
+        self.heartbeat_seconds = heartbeat_seconds
+        self._size = size
+        self._entries: dict[K, V] = {}
+        self._generation = 0
+        self._heard_until = 0.0
+        self._beat = f"{BEAT}{secrets.token_hex(8)}"
+        self._listening: object | None = None
+        """The connection listening now: a heartbeat heard on an earlier one proves nothing."""
+
+    @property
+    def hearing(self) -> bool:
+        return time.monotonic() < self._heard_until
+
+    def get(self, key: K) -> V | None:
+        """The value kept for ``key``, or None (nothing kept, or not hearing)."""
+        if not self._entries or not self.hearing:
+            return None
+        return self._entries.get(key)
+
+    def ticket(self) -> int:
+        return self._generation
+
+    def keep(self, ticket: int, key: K, value: V) -> None:
+        """Keep ``value``, read after :meth:`ticket` gave ``ticket``, unless a change has been
+        heard since (or the process does not hear now)."""
+        if ticket != self._generation or not self.hearing:
+            return
+        if len(self._entries) >= self._size and key not in self._entries:
+            del self._entries[next(iter(self._entries))]  # the oldest kept
+        self._entries[key] = value
+
+    def forget(self) -> None:
+        """Forget every value, and refuse those being read now (their tickets are old)."""
+        self._generation += 1
+        self._entries.clear()
+
+    def _deaf(self) -> None:
+        self._heard_until = 0.0
+        self.forget()
+
+    def _heard(self, connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload == self._beat and connection is self._listening:
+            if not self.hearing:
+                self.forget()  # tickets taken while deaf may hold values changed unheard
+            self._heard_until = time.monotonic() + 3 * self.heartbeat_seconds
+        elif not payload.startswith(BEAT):  # another process's heartbeat changes nothing
+            self.forget()
+
+    async def listen(self, database_url: str, stop: asyncio.Event) -> None:
+        """Hear the channel until ``stop`` is set, listening again after any loss (meant for
+        a task of the application's lifespan)."""
+        dsn = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+        failures = 0
+        while not stop.is_set():
+            try:
+                await self._listen_once(dsn, stop)
+                failures = 0
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
+                logger.warning("not hearing %s (%s): reading every value", self.channel, error)
+                failures += 1
+            pause = RECONNECT_SECONDS[min(failures, len(RECONNECT_SECONDS) - 1)]
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
+
+    async def _listen_once(self, dsn: str, stop: asyncio.Event) -> None:
+        connection = await asyncpg.connect(
+            dsn,
+            timeout=self.heartbeat_seconds,
+            server_settings={"application_name": f"kinerja-flow {self.channel} listener"},
+        )
+        lost = asyncio.Event()
+        connection.add_termination_listener(lambda _connection: lost.set())
+        self._listening = connection
+        pause = self.heartbeat_seconds
+        try:
+            await connection.add_listener(self.channel, self._heard)
+            while not stop.is_set():
+                if lost.is_set():
+                    raise ConnectionError("the listening connection was lost")
+                await connection.execute(
+                    "SELECT pg_notify($1, $2)",
+                    self.channel,
+                    self._beat,
+                    timeout=self.heartbeat_seconds,
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(_either(stop, lost), pause)
+        finally:
+            self._listening = None
+            self._deaf()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(), self.heartbeat_seconds)
+
+
+async def _either(first: asyncio.Event, second: asyncio.Event) -> None:
+    waits = {asyncio.create_task(first.wait()), asyncio.create_task(second.wait())}
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()

@@ -1,0 +1,147 @@
+"""Callers kept in memory between requests (PostgreSQL): whatever changes an account, in this
+process or another, reaches the caller's next requests; a process that cannot hear the changes
+keeps nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import msgspec
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+
+from kinerja_flow.app import create_app
+from kinerja_flow.config import Settings
+from kinerja_flow.lib.db import create_engine
+from kinerja_flow.runtime.context import AppContext
+from tests.support.api import EMPLOYEE, HR, Api
+from tests.test_observability import gauge
+
+POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+SCRAPE_TOKEN = "scrape-token-for-the-tests-0123456789"
+SCRAPE = {"Authorization": f"Bearer {SCRAPE_TOKEN}"}
+HEARD = "kinerja_account_changes_heard"
+LISTENER = "kinerja-flow kinerja_accounts listener"
+
+
+async def another_process(database_url: str, statement: str, **params: str) -> None:
+    """``statement`` committed on a connection of another engine, as another process would."""
+    engine = create_engine(database_url, pooled=False)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(statement), params)
+    finally:
+        await engine.dispose()
+
+
+DEACTIVATE = (
+    "UPDATE accounts SET active = false FROM employees e WHERE e.id = employee_id AND e.nip = :nip"
+)
+REACTIVATE = (
+    "UPDATE accounts SET active = true FROM employees e WHERE e.id = employee_id AND e.nip = :nip"
+)
+NO_ROLES = (
+    "UPDATE accounts SET roles = '', granted_roles = '' FROM employees e "
+    "WHERE e.id = employee_id AND e.nip = :nip"
+)
+"""Changes to the account of the employee with NIP ``:nip``."""
+
+
+async def answer_within(
+    client: AsyncTestClient[Litestar], headers: dict[str, str], status: int, seconds: float = 5.0
+) -> float:
+    """Seconds until ``GET /auth/me`` answers ``status`` (fails the test after ``seconds``)."""
+    started = time.monotonic()
+    while True:
+        response = await client.get("/api/v1/auth/me", headers=headers)
+        if response.status_code == status:
+            return time.monotonic() - started
+        assert time.monotonic() - started < seconds, (response.status_code, response.text)
+        await asyncio.sleep(0.02)
+
+
+async def heard(client: AsyncTestClient[Litestar], seconds: float = 5.0) -> None:
+    """Wait until ``/metrics`` says the process hears every change to accounts."""
+    started = time.monotonic()
+    while gauge((await client.get("/metrics", headers=SCRAPE)).text, HEARD) != 1:
+        assert time.monotonic() - started < seconds, "the process never heard account changes"
+        await asyncio.sleep(0.05)
+
+
+@POSTGRESQL
+async def test_a_change_made_by_another_process_reaches_the_next_requests(
+    api: Api, settings: Settings
+) -> None:
+    await api.setup_org()
+    await api.sign_in_staff(EMPLOYEE, HR)
+    app = create_app(msgspec.structs.replace(settings, metrics_token=SCRAPE_TOKEN), api.clock)
+    ctx: AppContext = app.state.ctx
+    employee, hr = api.auth(EMPLOYEE), api.auth(HR)
+    async with AsyncTestClient(app) as client:
+        await heard(client)
+        for _ in range(3):  # the first read keeps them, the others are answered from memory
+            assert "hr" in (await client.get("/api/v1/auth/me", headers=hr)).json()["roles"]
+            assert (await client.get("/api/v1/auth/me", headers=employee)).status_code == 200
+
+        # Another process takes the HR role away and deactivates the employee.
+        url = ctx.settings.database_url
+        await another_process(url, NO_ROLES, nip=HR)
+        await another_process(url, DEACTIVATE, nip=EMPLOYEE)
+        assert await answer_within(client, employee, 401) < 1.0
+        roles = (await client.get("/api/v1/auth/me", headers=hr)).json()["roles"]
+        assert "hr" not in roles
+        refused = await client.get("/api/v1/accounts", headers=hr)
+        assert refused.status_code == 403, refused.text
+
+
+@POSTGRESQL
+async def test_a_change_while_the_process_cannot_hear_is_not_missed(
+    api: Api, settings: Settings
+) -> None:
+    await api.setup_org()
+    await api.sign_in_staff(EMPLOYEE)
+    app = create_app(msgspec.structs.replace(settings, metrics_token=SCRAPE_TOKEN), api.clock)
+    url: str = app.state.ctx.settings.database_url
+    employee = api.auth(EMPLOYEE)
+    async with AsyncTestClient(app) as client:
+        await heard(client)
+        for _ in range(2):
+            assert (await client.get("/api/v1/auth/me", headers=employee)).status_code == 200
+
+        # The listening connection is cut; the account changes before the process listens
+        # again, so no notice of the change ever reaches it.
+        await another_process(
+            url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = :name AND datname = current_database()",
+            name=LISTENER,
+        )
+        await another_process(url, DEACTIVATE, nip=EMPLOYEE)
+        await answer_within(client, employee, 401)
+
+        # It listens again by itself, and keeps callers again.
+        await heard(client)
+        await another_process(url, REACTIVATE, nip=EMPLOYEE)
+        assert await answer_within(client, employee, 200) < 1.0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_on_sqlite_every_request_reads_the_caller_afresh(
+    api: Api, settings: Settings
+) -> None:
+    """SQLite has no notices to hear: a change by another process shows on the very next
+    request."""
+    await api.setup_org()
+    await api.sign_in_staff(EMPLOYEE)
+    app = create_app(msgspec.structs.replace(settings, metrics_token=SCRAPE_TOKEN), api.clock)
+    employee = api.auth(EMPLOYEE)
+    async with AsyncTestClient(app) as client:
+        for _ in range(3):
+            assert (await client.get("/api/v1/auth/me", headers=employee)).status_code == 200
+        assert gauge((await client.get("/metrics", headers=SCRAPE)).text, HEARD) == 0
+        await another_process(settings.database_url, DEACTIVATE, nip=EMPLOYEE)
+        assert (await client.get("/api/v1/auth/me", headers=employee)).status_code == 401
