@@ -329,39 +329,35 @@ class CycleService(Service):
         now = self.ctx.clock.now()
         if cycle.opened_at is None:
             cycle.opened_at = now
-        appraisals = sorted(
-            (
-                await self.session.execute(opening, {"first": ids[0], "last": ids[1], "now": now})
-            ).all(),
-            key=lambda appraisal: appraisal.id,
-        )
+        # Core results, unpacked once: the ORM's result handling and named access to each
+        # row's fields cost more than the rows' few values.
+        connection = await self.session.connection()
+        opened = await connection.execute(opening, {"first": ids[0], "last": ids[1], "now": now})
+        appraisals: list[tuple[int, int, int | None, int | None, str]] = sorted(map(tuple, opened))
         if not appraisals:
             return []
-        nip_of = dict(
-            (
-                await self.session.execute(
-                    select(Employee.id, Employee.nip).where(Among(Employee.id, "ids")),
-                    {"ids": [a.employee_id for a in appraisals]},
-                )
-            ).all()
+        nips = await connection.execute(
+            select(Employee.id, Employee.nip).where(Among(Employee.id, "ids")),
+            {"ids": [employee for _id, employee, *_rest in appraisals]},
         )
+        nip_of = {employee: nip for employee, nip in nips}
         await self.audit(
             now,
             *[
                 AuditEntry(
                     "appraisal.opened",
                     "appraisal",
-                    a.id,
-                    appraisal_id=a.id,
-                    to_state=a.state,
+                    appraisal,
+                    appraisal_id=appraisal,
+                    to_state=state,
                     data={
                         "cycle_id": cycle.id,
-                        "employee": nip_of[a.employee_id],
-                        "evaluator_id": a.evaluator_id,
-                        "reviewer_id": a.reviewer_id,
+                        "employee": nip_of[employee],
+                        "evaluator_id": evaluator,
+                        "reviewer_id": reviewer,
                     },
                 )
-                for a in appraisals
+                for appraisal, employee, evaluator, reviewer, state in appraisals
             ],
         )
         appraisal_id = Appraisal.id.cast(String)
@@ -383,6 +379,9 @@ class CycleService(Service):
             .outerjoin(Account, Account.employee_id == Employee.id)
             .where(Among(Appraisal.id, "appraisals"))
             .order_by(Appraisal.id),
-            {"appraisals": [a.id for a in appraisals]},
+            {"appraisals": [appraisal for appraisal, *_rest in appraisals]},
         )
-        return [(nip_of[a.employee_id], a.evaluator_id, a.reviewer_id) for a in appraisals]
+        return [
+            (nip_of[employee], evaluator, reviewer)
+            for _id, employee, evaluator, reviewer, _state in appraisals
+        ]
