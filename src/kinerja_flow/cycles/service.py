@@ -38,7 +38,12 @@ from kinerja_flow.runtime.service import Service
 
 APPRAISALS = cast("Table", Appraisal.__table__)
 OPEN_KIND = "cycle_open"
-OPEN_BATCH = 1000
+OPEN_BATCH = 2000
+"""Employees whose appraisals open in one transaction. Each commit rewrites every index page its
+batch touched (the outbox's index by recipient is touched all over): opening 100,000 took 17 s
+on SQLite and 19 s on PostgreSQL in batches of 2,000, 23 s and 21 s in batches of 1,000 (with
+two clients reading meanwhile), each batch's transaction (on SQLite, the writer's lock) lasting
+about 0.35 s instead of 0.2 s."""
 
 
 def _with_descendants(units: list[Unit], roots: set[int]) -> set[int]:
