@@ -128,6 +128,7 @@ def settings(clean_database: str, mail: MailServer, tmp_path: Path) -> Settings:
         base_url="https://kinerja.example.go.id",
         embedded_worker=False,
         database_pool="null",  # the app fixture pools per event loop instead
+        account_changes_url=clean_database,  # heard as by serve with a pool of its own
         password_time_cost=1,  # still argon2id, at a cost that keeps the suite quick
         password_memory_kib=1024,  # the test client runs the app on its own event loop
         secret_key="test-secret-key-with-enough-length-0123456789",

@@ -6,16 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kinerja_flow.accounts.callers import CALLERS
+from kinerja_flow.accounts.models import Account
 from kinerja_flow.app import create_app
 from kinerja_flow.config import Settings
 from kinerja_flow.lib.db import create_engine
+from kinerja_flow.lib.listened_cache import ListenedCache
+from kinerja_flow.lib.principal import KnownCaller
 from kinerja_flow.runtime.context import AppContext
 from tests.support.api import EMPLOYEE, HR, Api
 from tests.test_observability import gauge
@@ -129,15 +135,18 @@ async def test_a_change_while_the_process_cannot_hear_is_not_missed(
         assert await answer_within(client, employee, 200) < 1.0
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_on_sqlite_every_request_reads_the_caller_afresh(
+async def test_a_process_that_cannot_hear_changes_reads_every_caller_afresh(
     api: Api, settings: Settings
 ) -> None:
-    """SQLite has no notices to hear: a change by another process shows on the very next
-    request."""
+    """SQLite has no notices; on PostgreSQL behind an external pooler (``database_pool``
+    ``null``) nothing is heard unless ``account_changes_url`` names a direct connection. A
+    change by another process then shows on the very next request."""
     await api.setup_org()
     await api.sign_in_staff(EMPLOYEE)
-    app = create_app(msgspec.structs.replace(settings, metrics_token=SCRAPE_TOKEN), api.clock)
+    deaf = msgspec.structs.replace(
+        settings, metrics_token=SCRAPE_TOKEN, database_pool="null", account_changes_url=None
+    )
+    app = create_app(deaf, api.clock)
     employee = api.auth(EMPLOYEE)
     async with AsyncTestClient(app) as client:
         for _ in range(3):
@@ -145,3 +154,55 @@ async def test_on_sqlite_every_request_reads_the_caller_afresh(
         assert gauge((await client.get("/metrics", headers=SCRAPE)).text, HEARD) == 0
         await another_process(settings.database_url, DEACTIVATE, nip=EMPLOYEE)
         assert (await client.get("/api/v1/auth/me", headers=employee)).status_code == 401
+
+
+@POSTGRESQL
+async def test_a_change_this_process_commits_is_forgotten_before_the_commit_returns(
+    api: Api, settings: Settings
+) -> None:
+    """Without waiting for the notice: a cache that hears a channel no trigger feeds, so only
+    the process's own bookkeeping can make it forget."""
+    await api.setup_org()
+    callers: ListenedCache[int, KnownCaller] = ListenedCache("kinerja_test_silent")
+    sessions = async_sessionmaker(api.ctx.engine, expire_on_commit=False, info={CALLERS: callers})
+    stop = asyncio.Event()
+    listening = asyncio.create_task(callers.listen(settings.database_url, stop))
+    try:
+        started = time.monotonic()
+        while not callers.hearing:
+            assert time.monotonic() - started < 5, "the silent channel was never heard"
+            await asyncio.sleep(0.02)
+        async with sessions() as session:
+            account = await session.scalar(
+                select(Account).where(Account.email == "budi@example.go.id")
+            )
+            assert account is not None
+        kept = KnownCaller(principal=None, epoch=account.credential_epoch)
+
+        async def changed(change: Callable[[AsyncSession], Awaitable[object]]) -> bool:
+            callers.keep(callers.ticket(), account.id, kept)
+            assert callers.get(account.id) is kept
+            async with sessions() as session:
+                await change(session)
+                await session.commit()
+                return callers.get(account.id) is None
+
+        async def orm(session: AsyncSession) -> None:
+            row = await session.get(Account, account.id)
+            assert row is not None
+            row.locale = "en" if row.locale == "id" else "id"
+
+        async def core(session: AsyncSession) -> None:
+            await session.execute(
+                update(Account).where(Account.id == account.id).values(active=False)
+            )
+
+        async def unrelated(session: AsyncSession) -> None:
+            await session.execute(select(Account.id))
+
+        assert await changed(orm)
+        assert await changed(core)
+        assert not await changed(unrelated)
+    finally:
+        stop.set()
+        await listening

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from kinerja_flow.scheduler import Scheduler
-from tests.support.api import EMPLOYEE, EVALUATOR, HR, PEER, Api
+from tests.support.api import EMPLOYEE, EVALUATOR, HR, ORG_CSV, PEER, Api
 from tests.support.flow import add_target, advance, world
 from tests.support.mailserver import MailServer
 
 WIB = timezone(timedelta(hours=7))
-BUDI, SITI = "budi@example.go.id", "siti@example.go.id"
+BUDI, SITI, DEWI = "budi@example.go.id", "siti@example.go.id", "dewi@example.go.id"
 ME = "/api/v1/auth/me"
 
 
@@ -152,3 +152,39 @@ async def test_a_digest_also_replaces_the_emails_of_workflow_steps(api: Api) -> 
     await api.deliver()
     assert any("dibuka kembali" in s.lower() for s in subjects(BUDI)), subjects(BUDI)
     assert (await api.outbox(to=BUDI, kind="planning_reopened"))[0].status == "sent"
+
+
+async def test_news_held_for_a_digest_follows_a_changed_email_address(api: Api) -> None:
+    """The import gives Budi and Dewi each other's address: what waits for each one's digest
+    goes to the address that is theirs now, and turning the digest off sends it there."""
+    budi = await add_target(api, await world(api))
+    for who in (EMPLOYEE, PEER):
+        assert (await api.patch(ME, who, {"digest": True})).status_code == 200
+    submitted = await api.act(budi, "submit_targets", EMPLOYEE)
+    approved = await api.act(submitted.json(), "approve_targets", EVALUATOR)
+    assert approved.status_code == 200, approved.text
+    (held,) = await api.outbox(to=BUDI, kind="targets_approved")
+    assert held.status == "held"
+    assert not await api.outbox(to=DEWI, kind="targets_approved")
+
+    swapped = ORG_CSV.replace(BUDI, "swap@example.go.id").replace(DEWI, BUDI)
+    imported = await api.import_csv(swapped.replace("swap@example.go.id", DEWI), "admin")
+    assert imported.status_code == 200, imported.text
+    assert (await api.get(ME, EMPLOYEE)).json()["email"] == DEWI
+
+    # Budi (now at Dewi's old address) gets his news in his digest; Dewi's has none of it.
+    await at(api, wib(1, 6, 7))
+    await tick(api)
+    (budis,) = await api.outbox(to=DEWI, kind="daily_digest")
+    assert "SKP Anda telah disetujui" in budis.body_text
+    assert budis.row.to_name == "Budi Santoso"
+    for dewis in await api.outbox(to=BUDI, kind="daily_digest"):
+        assert "SKP Anda telah disetujui" not in dewis.body_text
+
+    # What is held later, at the new address, goes out there when he turns the digest off.
+    reopened = await api.act(approved.json(), "reopen_planning", EVALUATOR, comment="Tambah RHK")
+    assert reopened.status_code == 200, reopened.text
+    assert (await api.patch(ME, EMPLOYEE, {"digest": False})).status_code == 200
+    await api.deliver()
+    assert any("dibuka kembali" in str(m["Subject"]).lower() for m in api.mail.to(DEWI))
+    assert not any("dibuka kembali" in str(m["Subject"]).lower() for m in api.mail.to(BUDI))

@@ -162,13 +162,15 @@ async def background_jobs(app: Litestar) -> AsyncIterator[None]:
 
 @contextlib.asynccontextmanager
 async def caller_changes(app: Litestar) -> AsyncIterator[None]:
-    """Hear every change to accounts (PostgreSQL), so callers are kept between requests."""
+    """Hear every change to accounts (PostgreSQL, see ``account_changes_url``), so callers are
+    kept between requests."""
     ctx: AppContext = app.state.ctx
-    if ctx.settings.is_sqlite:
+    url = ctx.settings.account_changes
+    if url is None:
         yield
         return
     stop = asyncio.Event()
-    task = asyncio.create_task(ctx.callers.listen(ctx.settings.database_url, stop))
+    task = asyncio.create_task(ctx.callers.listen(url, stop))
     try:
         yield
     finally:

@@ -32,6 +32,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Connections a pooled ``serve`` or ``worker`` process keeps open (and up to 10 more while
     busy): one per request served at once, so that busy moments reuse connections rather than
     open and close them."""
+    account_changes_url: str | None = None
+    """A direct PostgreSQL URL on which each ``serve`` process hears every change to accounts,
+    so it may keep callers in memory; never through a pooler in transaction mode, which hands
+    notices to whichever client holds the connection. Unset: the database URL, when the process
+    pools its own connections (``database_pool`` ``queue``)."""
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = "dev-only-secret-change-me-in-production-0123456789"  # noqa: S105
     audit_secret: str | None = None
@@ -102,6 +107,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def account_changes(self) -> str | None:
+        """Where to hear changes to accounts; None: read the caller of every request."""
+        if self.is_sqlite:
+            return None
+        if self.account_changes_url is not None:
+            return self.account_changes_url
+        return self.database_url if self.database_pool == "queue" else None
 
     @property
     def workflows_path(self) -> Path:

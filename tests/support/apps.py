@@ -26,19 +26,27 @@ import msgspec
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from kinerja_flow.accounts.callers import CALLERS, caller_cache
 from kinerja_flow.app import create_app
 from kinerja_flow.clock import Clock
 from kinerja_flow.config import Settings
 from kinerja_flow.lib.db import autocommit, create_engine
+from kinerja_flow.lib.listened_cache import ListenedCache
 from kinerja_flow.lib.passwords import Passwords
+from kinerja_flow.lib.principal import KnownCaller
 from kinerja_flow.runtime.context import AppContext
 
 
 class LoopSessions(async_sessionmaker[AsyncSession]):
     """``ctx.sessions`` whose sessions bind to an engine of the loop they are opened on."""
 
-    def __init__(self, database_url: str, test_loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(expire_on_commit=False)
+    def __init__(
+        self,
+        database_url: str,
+        test_loop: asyncio.AbstractEventLoop,
+        callers: ListenedCache[int, KnownCaller],
+    ) -> None:
+        super().__init__(expire_on_commit=False, info={CALLERS: callers})
         self._url = database_url
         self._test_loop = test_loop
         self._engines: dict[asyncio.AbstractEventLoop, AsyncEngine] = {}
@@ -98,7 +106,8 @@ def app_for(settings: Settings, clock: Clock) -> Litestar:
         app.on_shutdown.append(_close_loop_pool)  # runs first, on the loop that served
         found = _apps[shape] = (app, app.state.ctx)
     app, built = found
-    sessions = LoopSessions(settings.database_url, asyncio.get_running_loop())
+    callers = caller_cache()
+    sessions = LoopSessions(settings.database_url, asyncio.get_running_loop(), callers)
     app.state.ctx = dataclasses.replace(
         built,
         settings=settings,
@@ -106,6 +115,7 @@ def app_for(settings: Settings, clock: Clock) -> Litestar:
         engine=create_engine(settings.database_url, pooled=False),
         sessions=sessions,
         autocommit=sessions.autocommit,
+        callers=callers,
         passwords=Passwords(settings.password_time_cost, settings.password_memory_kib),
     )
     return app

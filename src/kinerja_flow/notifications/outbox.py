@@ -13,7 +13,7 @@ queues a message to thousands, with one context for all).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.utils import parseaddr
 from typing import Any, cast
@@ -160,3 +160,24 @@ async def release_held(session: AsyncSession, address: str, now: datetime) -> No
         .where(OutboxMessage.status == HELD, OutboxMessage.to_address == address)
         .values(status="pending", next_attempt_at=now)
     )
+
+
+async def readdress_held(session: AsyncSession, moves: Mapping[str, str]) -> None:
+    """Send what waits for a digest to each person's new address (``moves``: old to new).
+
+    The messages are found first and moved by id, so two people who swap addresses in one
+    import each keep their own."""
+    if not moves:
+        return
+    held = (
+        await session.execute(
+            select(OutboxMessage.id, OutboxMessage.to_address).where(
+                OutboxMessage.status == HELD, OutboxMessage.to_address.in_(list(moves))
+            )
+        )
+    ).all()
+    if held:
+        await session.execute(
+            update(OutboxMessage),
+            [{"id": id_, "to_address": moves[address]} for id_, address in held],
+        )

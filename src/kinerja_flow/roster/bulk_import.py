@@ -47,6 +47,7 @@ from kinerja_flow.lib.db import Among, begin_write, is_postgres
 from kinerja_flow.lib.errors import FieldError, Invalid, UnsupportedMediaType
 from kinerja_flow.lib.principal import HR, SYSTEM_ROLE, Principal, require
 from kinerja_flow.lib.tables import csv_records, xlsx_records
+from kinerja_flow.notifications.outbox import readdress_held
 from kinerja_flow.org.models import Employee, Unit
 from kinerja_flow.roster import importer
 from kinerja_flow.roster.importer import FileIndex, Problem, Row
@@ -643,6 +644,7 @@ class _Import:
         invitees: list[Invitee] = []
         moving: list[tuple[int, bool]] = []
         orphans: list[Row] = []
+        readdressed: dict[str, str] = {}
         for row in rows:
             employee_id, *current, active = stored[row.nip]
             before = dict(zip(_FIELDS, current, strict=True))
@@ -663,6 +665,8 @@ class _Import:
             account_email = parked[1] if parked is not None else account.email
             if account_email != row.email:
                 account_diff["email"] = {"before": account_email, "after": row.email}
+                if account_email is not None:
+                    readdressed[account_email] = row.email
             if diff:
                 employee_changes.append({"id": employee_id, **wanted, "updated_at": self.now})
             if account_diff or account.email != row.email:
@@ -703,6 +707,7 @@ class _Import:
             await session.execute(update(Employee), employee_changes)
         if account_changes:
             await session.execute(update(Account), account_changes)
+        await readdress_held(session, readdressed)
         if orphans:  # employees stored without an account (not made by an import): give one
             await self._insert_accounts_for(
                 session, orphans, {r.nip: stored[r.nip][0] for r in orphans}
