@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import String, Table, and_, case, exists, func, insert, literal, select
+from sqlalchemy import (
+    BigInteger,
+    Insert,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.orm import aliased, selectinload
 
 from kinerja_flow.accounts.models import Account
@@ -25,7 +38,12 @@ from kinerja_flow.runtime.service import Service
 
 APPRAISALS = cast("Table", Appraisal.__table__)
 OPEN_KIND = "cycle_open"
-OPEN_BATCH = 1000
+OPEN_BATCH = 2000
+"""Employees whose appraisals open in one transaction. Each commit rewrites every index page its
+batch touched (the outbox's index by recipient is touched all over): opening 100,000 took 17 s
+on SQLite and 19 s on PostgreSQL in batches of 2,000, 23 s and 21 s in batches of 1,000 (with
+two clients reading meanwhile), each batch's transaction (on SQLite, the writer's lock) lasting
+about 0.35 s instead of 0.2 s."""
 
 
 def _with_descendants(units: list[Unit], roots: set[int]) -> set[int]:
@@ -186,30 +204,34 @@ class CycleService(Service):
     async def open(self, cycle_id: int, job: RunningJob | None = None) -> OpenResult:
         """Create the missing appraisals; opening again only adds employees new in scope.
 
-        The employees are taken in batches of consecutive NIPs, each in a transaction of its
-        own (the cycle row locked, the batch's appraisals checked again), so a run cut short
-        is finished by the next one; ``job`` hears the progress.
+        The employees are taken in batches of consecutive ids (the order they were added), each
+        in a transaction of its own (the cycle row locked, the batch's appraisals checked
+        again), so a run cut short is finished by the next one; ``job`` hears the progress.
+        Consecutive ids keep each batch's entries together in the appraisals' indexes on the
+        employee, evaluator and reviewer: a batch of consecutive NIPs (ids all over the table)
+        wrote most pages of those indexes at every commit, more the larger the agency.
         """
         require(self.principal, "hr")
         cycle = await self._cycle(cycle_id)
         all_units = list((await self.session.scalars(select(Unit))).all())
         scope = _with_descendants(all_units, {u.id for u in cycle.units}) if cycle.units else None
-        query = select(Employee.nip).where(Employee.active.is_(True))
+        query = select(Employee.id).where(Employee.active.is_(True))
         if scope is not None:
             query = query.where(Employee.unit_id.in_(scope))
-        nips = list((await self.session.scalars(query.order_by(Employee.nip))).all())
+        ids = list((await self.session.scalars(query.order_by(Employee.id))).all())
         already_open = await self.session.scalar(
             select(func.count()).select_from(Appraisal).where(Appraisal.cycle_id == cycle_id)
         )
+        opening = self._opening(cycle, scope)
         await self.session.rollback()
         created = 0
         without_evaluator: list[str] = []
         without_reviewer: list[str] = []
-        for start in range(0, len(nips), OPEN_BATCH):
-            batch = nips[start : start + OPEN_BATCH]
+        for start in range(0, len(ids), OPEN_BATCH):
+            batch = ids[start : start + OPEN_BATCH]
             await begin_write(self.session)
             cycle = await self._cycle(cycle_id, lock=True)
-            opened = await self._open_batch(cycle, (batch[0], batch[-1]), scope)
+            opened = await self._open_batch(cycle, opening, (batch[0], batch[-1]))
             await self.session.commit()
             created += len(opened)
             without_evaluator += [nip for nip, evaluator, _reviewer in opened if evaluator is None]
@@ -217,9 +239,9 @@ class CycleService(Service):
                 nip for nip, evaluator, reviewer in opened if evaluator and not reviewer
             ]
             if job is not None:
-                job.progress(start + len(batch), len(nips), "opening")
+                job.progress(start + len(batch), len(ids), "opening")
                 await job.pause()
-        if not nips:  # an empty scope still opens the cycle
+        if not ids:  # an empty scope still opens the cycle
             await begin_write(self.session)
             cycle = await self._cycle(cycle_id, lock=True)
             cycle.opened_at = cycle.opened_at or self.ctx.clock.now()
@@ -227,29 +249,23 @@ class CycleService(Service):
         return OpenResult(
             created=created,
             already_open=already_open or 0,
-            without_evaluator=without_evaluator,
-            without_reviewer=without_reviewer,
+            without_evaluator=sorted(without_evaluator),
+            without_reviewer=sorted(without_reviewer),
             cycle=await self.get(cycle_id),
         )
 
-    async def _open_batch(
-        self, cycle: Cycle, nips: tuple[str, str], scope: set[int] | None
-    ) -> list[tuple[str, int | None, int | None]]:
-        """Open the appraisals of the active employees in scope with NIPs from ``nips[0]`` to
-        ``nips[1]`` not open yet, with their audit events and emails; answer each one's NIP,
-        evaluator and reviewer, in the order of the appraisals' ids.
+    def _opening(self, cycle: Cycle, scope: set[int] | None) -> Insert:
+        """The INSERT ... SELECT that opens the appraisals of the active employees in scope
+        with ids from ``:first`` to ``:last`` not open yet (stamped ``:now``), answering each
+        one's id, employee, evaluator, reviewer and state. Built once per opening: each batch
+        only binds its range.
 
-        The appraisals and the emails are written by INSERT ... SELECT: no row of either
-        passes through Python. A leaver neither evaluates nor reviews: HR assigns someone
-        (``without_evaluator``).
+        A leaver neither evaluates nor reviews: HR assigns someone (``without_evaluator``).
         """
         workflow = self.ctx.workflows[cycle.workflow]
-        now = self.ctx.clock.now()
-        if cycle.opened_at is None:
-            cycle.opened_at = now
-        in_range = Employee.nip.between(*nips)
         boss, grand = aliased(Employee), aliased(Employee)
-        stamp = literal(now, APPRAISALS.c.created_at.type)
+        stamp = bindparam("now", type_=APPRAISALS.c.created_at.type)
+        first, last = bindparam("first", type_=BigInteger), bindparam("last", type_=BigInteger)
         chosen = (
             select(
                 literal(cycle.id),
@@ -267,13 +283,17 @@ class CycleService(Service):
             .outerjoin(boss, boss.id == Employee.supervisor_id)
             .outerjoin(grand, grand.id == boss.supervisor_id)
             .where(
-                in_range,
+                Employee.id.between(first, last),
                 Employee.active.is_(True),
+                # The batch's range on both sides: PostgreSQL then reads the cycle's
+                # appraisals of this range only, not all those opened before.
                 ~exists().where(
-                    Appraisal.cycle_id == cycle.id, Appraisal.employee_id == Employee.id
+                    Appraisal.cycle_id == cycle.id,
+                    Appraisal.employee_id.between(first, last),
+                    Appraisal.employee_id == Employee.id,
                 ),
             )
-            .order_by(Employee.nip)
+            .order_by(Employee.id)
         )
         if scope is not None:
             chosen = chosen.where(Employee.unit_id.in_(scope))
@@ -289,49 +309,60 @@ class CycleService(Service):
             "created_at",
             "updated_at",
         ]
-        appraisals = sorted(
-            (
-                await self.session.execute(
-                    insert(APPRAISALS)
-                    .from_select(columns, chosen)
-                    .returning(
-                        APPRAISALS.c.id,
-                        APPRAISALS.c.employee_id,
-                        APPRAISALS.c.evaluator_id,
-                        APPRAISALS.c.reviewer_id,
-                        APPRAISALS.c.state,
-                    )
-                )
-            ).all(),
-            key=lambda appraisal: appraisal.id,
+        return (
+            insert(APPRAISALS)
+            .from_select(columns, chosen)
+            .returning(
+                APPRAISALS.c.id,
+                APPRAISALS.c.employee_id,
+                APPRAISALS.c.evaluator_id,
+                APPRAISALS.c.reviewer_id,
+                APPRAISALS.c.state,
+            )
         )
+
+    async def _open_batch(
+        self, cycle: Cycle, opening: Insert, ids: tuple[int, int]
+    ) -> list[tuple[str, int | None, int | None]]:
+        """Run ``opening`` (:meth:`_opening`) for the employees with ids from ``ids[0]`` to
+        ``ids[1]``, with the appraisals' audit events and emails; answer each one's NIP,
+        evaluator and reviewer, in the order of the appraisals' ids.
+
+        The appraisals and the emails are written by INSERT ... SELECT: no row of either
+        passes through Python.
+        """
+        now = self.ctx.clock.now()
+        if cycle.opened_at is None:
+            cycle.opened_at = now
+        # Core results, unpacked once: the ORM's result handling and named access to each
+        # row's fields cost more than the rows' few values.
+        connection = await self.session.connection()
+        opened = await connection.execute(opening, {"first": ids[0], "last": ids[1], "now": now})
+        appraisals: list[tuple[int, int, int | None, int | None, str]] = sorted(map(tuple, opened))
         if not appraisals:
             return []
-        nip_of = dict(
-            (
-                await self.session.execute(
-                    select(Employee.id, Employee.nip).where(Among(Employee.id, "ids")),
-                    {"ids": [a.employee_id for a in appraisals]},
-                )
-            ).all()
+        nips = await connection.execute(
+            select(Employee.id, Employee.nip).where(Among(Employee.id, "ids")),
+            {"ids": [employee for _id, employee, *_rest in appraisals]},
         )
+        nip_of = {employee: nip for employee, nip in nips}
         await self.audit(
             now,
             *[
                 AuditEntry(
                     "appraisal.opened",
                     "appraisal",
-                    a.id,
-                    appraisal_id=a.id,
-                    to_state=a.state,
+                    appraisal,
+                    appraisal_id=appraisal,
+                    to_state=state,
                     data={
                         "cycle_id": cycle.id,
-                        "employee": nip_of[a.employee_id],
-                        "evaluator_id": a.evaluator_id,
-                        "reviewer_id": a.reviewer_id,
+                        "employee": nip_of[employee],
+                        "evaluator_id": evaluator,
+                        "reviewer_id": reviewer,
                     },
                 )
-                for a in appraisals
+                for appraisal, employee, evaluator, reviewer, state in appraisals
             ],
         )
         appraisal_id = Appraisal.id.cast(String)
@@ -353,6 +384,9 @@ class CycleService(Service):
             .outerjoin(Account, Account.employee_id == Employee.id)
             .where(Among(Appraisal.id, "appraisals"))
             .order_by(Appraisal.id),
-            {"appraisals": [a.id for a in appraisals]},
+            {"appraisals": [appraisal for appraisal, *_rest in appraisals]},
         )
-        return [(nip_of[a.employee_id], a.evaluator_id, a.reviewer_id) for a in appraisals]
+        return [
+            (nip_of[employee], evaluator, reviewer)
+            for _id, employee, evaluator, reviewer, _state in appraisals
+        ]
