@@ -24,7 +24,7 @@ from kinerja_flow.accounts.models import Account
 from kinerja_flow.lib.db import begin_write, is_postgres
 from kinerja_flow.lib.principal import HR
 from kinerja_flow.notifications.models import OutboxMessage
-from kinerja_flow.notifications.outbox import DIGESTED, HELD, Email, Recipient
+from kinerja_flow.notifications.outbox import DIGESTED, IS_HELD, Email, Recipient
 from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.deadlines import Awaited, DeadlineAdapter
@@ -148,7 +148,7 @@ class DigestRunner:
                     OutboxMessage.link,
                     OutboxMessage.created_at,
                 )
-                .where(OutboxMessage.status == HELD, OutboxMessage.to_address == address)
+                .where(IS_HELD, OutboxMessage.to_address == address)
                 .order_by(OutboxMessage.id)
             )
         ).all()
@@ -156,7 +156,7 @@ class DigestRunner:
             await session.execute(
                 update(OutboxMessage)
                 .where(
-                    OutboxMessage.status == HELD,
+                    IS_HELD,
                     OutboxMessage.to_address == address,
                     OutboxMessage.id <= rows[-1].id,
                 )

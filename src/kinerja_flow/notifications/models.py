@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kinerja_flow.lib.db import Base, IdMixin
@@ -21,7 +21,14 @@ class OutboxMessage(IdMixin, Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
-        Index("ix_outbox_held", "status", "to_address"),
+        # Only the held few: every other email would add an entry, at a random place, to an
+        # index no query of theirs reads (a fifth of a 100,000-employee cycle opening on SQLite).
+        Index(
+            "ix_outbox_held",
+            "to_address",
+            postgresql_where=text("status = 'held'"),
+            sqlite_where=text("status = 'held'"),
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(60))

@@ -19,7 +19,18 @@ from email.utils import parseaddr
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import Select, String, Table, case, func, literal, select, true, update
+from sqlalchemy import (
+    Select,
+    String,
+    Table,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +44,9 @@ OUTBOX = cast("Table", OutboxMessage.__table__)
 """Written through Core: no ORM bookkeeping per message."""
 
 HELD, DIGESTED = "held", "digested"
+IS_HELD = OutboxMessage.status == literal_column(f"'{HELD}'")
+"""``status`` is ``held``, written out as a constant: only then may SQLite (and PostgreSQL's
+generic plans) use the partial index ``ix_outbox_held``."""
 """The states of an email kept for its recipient's daily digest, and listed in it."""
 RECIPIENT_COLUMNS = ("to_address", "to_name", "locale", "digest", "dedupe_key", "link")
 """What each row of ``Outbox.enqueue_select``'s query answers, in this order."""
@@ -157,7 +171,7 @@ async def release_held(session: AsyncSession, address: str, now: datetime) -> No
     """Send at once what waits for ``address``'s daily digest (they turned it off)."""
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == HELD, OutboxMessage.to_address == address)
+        .where(IS_HELD, OutboxMessage.to_address == address)
         .values(status="pending", next_attempt_at=now)
     )
 
@@ -172,7 +186,7 @@ async def readdress_held(session: AsyncSession, moves: Mapping[str, str]) -> Non
     held = (
         await session.execute(
             select(OutboxMessage.id, OutboxMessage.to_address).where(
-                OutboxMessage.status == HELD, OutboxMessage.to_address.in_(list(moves))
+                IS_HELD, OutboxMessage.to_address.in_(list(moves))
             )
         )
     ).all()
