@@ -18,11 +18,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # Once per statement, whatever number of rows it touched: one notice for an import of 8,000.
+# The payload is empty, except for a listener's heartbeat (``kinerja.beat``, set for its own
+# transaction): sent through this trigger, it proves the trigger is there and enabled.
 _CREATE = (
     """
 CREATE FUNCTION kinerja_accounts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('kinerja_accounts', '');
+    PERFORM pg_notify('kinerja_accounts', coalesce(current_setting('kinerja.beat', true), ''));
     RETURN NULL;
 END
 $$

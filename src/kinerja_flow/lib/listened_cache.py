@@ -27,24 +27,36 @@ RECONNECT_SECONDS = (0.5, 1.0, 2.0, 5.0)
 class ListenedCache(Generic[K, V]):
     """Values keyed by ``K``, kept while this process hears the channel ``channel``.
 
-    Every change to what the values are read from must notify ``channel`` (a trigger does, with
-    any payload); hearing it, the process forgets every value. The process also proves to
-    itself that it hears: it notifies the channel every ``heartbeat_seconds`` on its listening
-    connection, and it counts as hearing only while its own latest heartbeat came back less than
-    ``3 * heartbeat_seconds`` ago. While it does not hear (before :meth:`listen` has run, on
-    SQLite, behind a pooler that drops notifications, after a lost connection) nothing is kept
-    and every lookup misses, so every request reads the database as without the cache.
+    Every change to what the values are read from must notify ``channel`` (a trigger does);
+    hearing it, the process forgets every value. The process also proves to itself that it
+    hears: every ``heartbeat_seconds`` it runs the statement ``beat``, which must fire that
+    trigger, with the setting ``kinerja.beat`` (which the trigger sends as the payload) set to
+    a token of its own; it counts as hearing only while its latest heartbeat came back less
+    than ``3 * heartbeat_seconds`` ago. So a missing or disabled trigger is noticed as a lost
+    connection is. While it does not hear (before :meth:`listen` has run, on SQLite, after a
+    lost connection) nothing is kept and every lookup misses, so every request reads the
+    database as without the cache. A value is also kept no longer than ``max_age_seconds``.
 
     A reader takes a :meth:`ticket` before it reads and hands it back to :meth:`keep`: a value
     read before a change was heard, and kept after it, is then refused, so an old value never
     outlives the notice of its change.
     """
 
-    def __init__(self, channel: str, *, size: int = 20_000, heartbeat_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        channel: str,
+        beat: str,
+        *,
+        size: int = 20_000,
+        heartbeat_seconds: float = 5.0,
+        max_age_seconds: float = 60.0,
+    ) -> None:
         self.channel = channel
         self.heartbeat_seconds = heartbeat_seconds
+        self.max_age_seconds = max_age_seconds
+        self._beat_statement = beat
         self._size = size
-        self._entries: dict[K, V] = {}
+        self._entries: dict[K, tuple[V, float]] = {}
         self._generation = 0
         self._heard_until = 0.0
         self._beat = f"{BEAT}{secrets.token_hex(8)}"
@@ -56,10 +68,14 @@ class ListenedCache(Generic[K, V]):
         return time.monotonic() < self._heard_until
 
     def get(self, key: K) -> V | None:
-        """The value kept for ``key``, or None (nothing kept, or not hearing)."""
-        if not self._entries or not self.hearing:
+        """The value kept for ``key``, or None (nothing kept, kept too long, or not hearing)."""
+        if not self._entries:
             return None
-        return self._entries.get(key)
+        now = time.monotonic()
+        kept = self._entries.get(key)
+        if kept is None or now >= self._heard_until or now - kept[1] >= self.max_age_seconds:
+            return None
+        return kept[0]
 
     def ticket(self) -> int:
         return self._generation
@@ -71,7 +87,7 @@ class ListenedCache(Generic[K, V]):
             return
         if len(self._entries) >= self._size and key not in self._entries:
             del self._entries[next(iter(self._entries))]  # the oldest kept
-        self._entries[key] = value
+        self._entries[key] = (value, time.monotonic())
 
     def forget(self) -> None:
         """Forget every value, and refuse those being read now (their tickets are old)."""
@@ -99,10 +115,10 @@ class ListenedCache(Generic[K, V]):
             try:
                 await self._listen_once(dsn, stop)
                 failures = 0
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
-                logger.warning("not hearing %s (%s): reading every value", self.channel, error)
+            except Exception:  # whatever it was, listen again: deaf, the cache only misses
+                logger.warning("not hearing %s: reading every value", self.channel, exc_info=True)
                 failures += 1
-            pause = RECONNECT_SECONDS[min(failures, len(RECONNECT_SECONDS) - 1)]
+            pause = RECONNECT_SECONDS[min(max(failures - 1, 0), len(RECONNECT_SECONDS) - 1)]
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), pause)
 
@@ -121,12 +137,11 @@ class ListenedCache(Generic[K, V]):
             while not stop.is_set():
                 if lost.is_set():
                     raise ConnectionError("the listening connection was lost")
-                await connection.execute(
-                    "SELECT pg_notify($1, $2)",
-                    self.channel,
-                    self._beat,
-                    timeout=self.heartbeat_seconds,
-                )
+                async with connection.transaction():
+                    await connection.execute(
+                        "SELECT set_config('kinerja.beat', $1, true)", self._beat, timeout=pause
+                    )
+                    await connection.execute(self._beat_statement, timeout=pause)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(_either(stop, lost), pause)
         finally:
