@@ -109,11 +109,11 @@ class ListenedCache(Generic[K, V]):
     async def listen(self, database_url: str, stop: asyncio.Event) -> None:
         """Hear the channel until ``stop`` is set, listening again after any loss (meant for
         a task of the application's lifespan)."""
-        dsn = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+        connect = _connect_arguments(database_url)
         failures = 0
         while not stop.is_set():
             try:
-                await self._listen_once(dsn, stop)
+                await self._listen_once(connect, stop)
                 failures = 0
             except Exception:  # whatever it was, listen again: deaf, the cache only misses
                 logger.warning("not hearing %s: reading every value", self.channel, exc_info=True)
@@ -122,11 +122,13 @@ class ListenedCache(Generic[K, V]):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), pause)
 
-    async def _listen_once(self, dsn: str, stop: asyncio.Event) -> None:
+    async def _listen_once(self, connect: dict[str, Any], stop: asyncio.Event) -> None:
+        settings = {
+            **connect.get("server_settings", {}),
+            "application_name": f"kinerja-flow {self.channel} listener",
+        }
         connection = await asyncpg.connect(
-            dsn,
-            timeout=self.heartbeat_seconds,
-            server_settings={"application_name": f"kinerja-flow {self.channel} listener"},
+            **{**connect, "server_settings": settings}, timeout=self.heartbeat_seconds
         )
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _connection: lost.set())
@@ -149,6 +151,22 @@ class ListenedCache(Generic[K, V]):
             self._deaf()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), self.heartbeat_seconds)
+
+
+_ADAPTER_ONLY = (
+    "prepared_statement_cache_size",
+    "prepared_statement_name_func",
+    "async_creator_fn",
+)
+"""Options of the URL that SQLAlchemy's asyncpg adapter takes for itself, not asyncpg."""
+
+
+def _connect_arguments(database_url: str) -> dict[str, Any]:
+    """What asyncpg is given to connect to ``database_url``, as the application's engine is
+    (``?ssl=require`` and the like included)."""
+    url = make_url(database_url)
+    _args, options = url.get_dialect()().create_connect_args(url)
+    return {key: value for key, value in options.items() if key not in _ADAPTER_ONLY}
 
 
 async def _either(first: asyncio.Event, second: asyncio.Event) -> None:
