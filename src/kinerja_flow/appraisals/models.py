@@ -30,6 +30,7 @@ class Appraisal(IdMixin, Base):
     __table_args__ = (
         UniqueConstraint("cycle_id", "employee_id"),
         Index("ix_appraisals_cycle_state", "cycle_id", "state"),
+        Index("ix_appraisals_cycle_order", "cycle_id", "id"),  # a cycle's list, page by page
         Index("ix_appraisals_state_entered", "state", "state_changed_at"),
     )
 
