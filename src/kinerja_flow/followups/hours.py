@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.development import FollowUpKind
 from kinerja_flow.followups.models import FollowUp
+from kinerja_flow.lib.db import Among
 from kinerja_flow.workflow.engine import WorkflowEngine
 
 
@@ -21,6 +22,13 @@ def done_states(workflows: Mapping[str, WorkflowEngine[Any]], name: str) -> froz
     return engine.ended_states - engine.discarded_states
 
 
+_TRAININGS = select(
+    FollowUp.employee_id, FollowUp.workflow, FollowUp.state, FollowUp.details, FollowUp.completed_at
+).where(FollowUp.kind == FollowUpKind.TRAINING, Among(FollowUp.employee_id, "employees"))
+"""The trainings of the employees ``:employees`` (one array parameter on PostgreSQL: a report
+asks for hundreds at a time)."""
+
+
 async def training_hours(
     session: AsyncSession, workflows: Mapping[str, WorkflowEngine[Any]], employees: Iterable[int]
 ) -> dict[int, dict[int, int]]:
@@ -28,15 +36,7 @@ async def training_hours(
 
     A training counts in the year it ended (its ``end`` date), else the year it was completed.
     """
-    rows = await session.execute(
-        select(
-            FollowUp.employee_id,
-            FollowUp.workflow,
-            FollowUp.state,
-            FollowUp.details,
-            FollowUp.completed_at,
-        ).where(FollowUp.kind == FollowUpKind.TRAINING, FollowUp.employee_id.in_(list(employees)))
-    )
+    rows = await session.execute(_TRAININGS, {"employees": list(employees)})
     hours: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for employee_id, workflow, state, details, completed_at in rows.all():
         if state not in done_states(workflows, workflow) or not details.get("hours"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Container, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVarTuple
@@ -47,7 +47,7 @@ from kinerja_flow.runtime.service import Service
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
 EXPORT_KIND = "cycle_export"
 Ts = TypeVarTuple("Ts")
-BATCH = 200
+BATCH = 1000
 """Rows read from the database at a time (a report never holds a whole table; the event loop
 is held while a batch is read, so it stays small)."""
 
@@ -179,34 +179,61 @@ class ReportService(Service):
             .order_by(Unit.code, Employee.nip, Appraisal.id)
         )
 
+    def _overdue(self, cycle: Cycle) -> Callable[[str, str, datetime], bool]:
+        """Whether an appraisal of ``workflow`` in ``state`` since ``entered`` is past its
+        deadline now; worked out once per workflow, state and time of entry (the appraisals
+        of a cycle opened together entered their first state at a few moments only)."""
+        now = self.ctx.clock.now()
+        known: dict[tuple[str, str, datetime], bool] = {}
+
+        def overdue(workflow: str, state: str, entered: datetime) -> bool:
+            found = known.get((workflow, state, entered))
+            if found is None:
+                deadline = state_deadline(self.ctx.workflows[workflow], state, entered, cycle)
+                found = deadline is not None and self.ctx.deadline_clock.due_at(*deadline) < now
+                known[workflow, state, entered] = found
+            return found
+
+        return overdue
+
     async def _appraisals(self, cycle: Cycle, scope: _Scope) -> AsyncIterator[list[_AppraisalRow]]:
         """The cycle's appraisals in the scope, ``BATCH`` at a time (never all in memory)."""
-        now = self.ctx.clock.now()
+        overdue = self._overdue(cycle)
         async for rows in self._stream(self._appraisal_query(cycle, scope)):
-            found = []
-            for row in rows:
-                engine = self.ctx.workflows[row.workflow]
-                deadline = state_deadline(engine, row.state, row.state_changed_at, cycle)
-                found.append(
-                    _AppraisalRow(
-                        employee_id=row.employee_id,
-                        nip=row.nip,
-                        name=row.name,
-                        position=row.position,
-                        unit_id=row.unit_id,
-                        unit_code=row.unit_code,
-                        unit_name=row.unit_name,
-                        evaluator_nip=row.evaluator_nip,
-                        evaluator_name=row.evaluator_name,
-                        state=row.state,
-                        overdue=deadline is not None
-                        and self.ctx.deadline_clock.due_at(*deadline) < now,
-                        results_rating=row.results_rating,
-                        behaviour_rating=row.behaviour_rating,
-                        predikat=row.predikat,
-                    )
+            yield [
+                _AppraisalRow(
+                    employee_id=row.employee_id,
+                    nip=row.nip,
+                    name=row.name,
+                    position=row.position,
+                    unit_id=row.unit_id,
+                    unit_code=row.unit_code,
+                    unit_name=row.unit_name,
+                    evaluator_nip=row.evaluator_nip,
+                    evaluator_name=row.evaluator_name,
+                    state=row.state,
+                    overdue=overdue(row.workflow, row.state, row.state_changed_at),
+                    results_rating=row.results_rating,
+                    behaviour_rating=row.behaviour_rating,
+                    predikat=row.predikat,
                 )
-            yield found
+                for row in rows
+            ]
+
+    def _progress_query(self, cycle: Cycle, scope: _Scope) -> Select[*tuple[Any, ...]]:
+        """What the progress report counts of each appraisal in the scope (in no order)."""
+        return (
+            select(
+                Appraisal.employee_id,
+                Employee.unit_id,
+                Appraisal.workflow,
+                Appraisal.state,
+                Appraisal.state_changed_at,
+                Appraisal.predikat,
+            )
+            .join(Employee, Appraisal.employee_id == Employee.id)
+            .where(Appraisal.cycle_id == cycle.id, Employee.unit_id.in_(scope.counts_towards))
+        )
 
     def _followup_query(self, cycle: Cycle, scope: _Scope) -> Select[FollowUp, Employee, Unit]:
         return (
@@ -254,22 +281,24 @@ class ReportService(Service):
         tallies: dict[int, _Tally] = defaultdict(_Tally)
         total = _Tally()
         hours: dict[int, dict[int, int]] = {}
-        async for batch in self._appraisals(cycle, scope):
-            for row in batch:
-                for tally in self._tallies_of(row.unit_id, scope, tallies, total):
+        overdue = self._overdue(cycle)
+        async for rows in self._stream(self._progress_query(cycle, scope)):
+            for employee_id, unit_id, workflow, state, entered, predikat in rows:
+                late = overdue(workflow, state, entered)
+                for tally in self._tallies_of(unit_id, scope, tallies, total):
                     tally.appraisals += 1
-                    tally.states[row.state] += 1
-                    tally.employees.add(row.employee_id)
-                    if row.overdue:
-                        tally.overdue[row.state] += 1
-                    if row.predikat:
-                        tally.predikat[row.predikat] += 1
-            hours.update(await self._hours_of(batch, hours))
+                    tally.states[state] += 1
+                    tally.employees.add(employee_id)
+                    if late:
+                        tally.overdue[state] += 1
+                    if predikat:
+                        tally.predikat[predikat] += 1
+            hours.update(await self._hours_of({row[0] for row in rows}, hours))
         async for items in self._followups(cycle, scope):
-            for item, employee, _unit, overdue in items:
+            for item, employee, _unit, item_late in items:
                 for tally in self._tallies_of(employee.unit_id, scope, tallies, total):
                     tally.followups[item.kind][item.state] += 1
-                    tally.followups_overdue += overdue
+                    tally.followups_overdue += item_late
         year = self._training_year(cycle)
         engine = self.ctx.workflows[cycle.workflow]
         states = list(engine.definition.states)
@@ -450,7 +479,7 @@ class ReportService(Service):
         minimum = self.ctx.settings.training_min_jp
         seen: set[int] = set()
         async for batch in self._appraisals(cycle, scope):
-            hours = await self._hours_of(batch, seen)
+            hours = await self._hours_of((row.employee_id for row in batch), seen)
             rows: list[list[Cell]] = []
             for row in batch:
                 if row.employee_id in seen:
@@ -471,11 +500,11 @@ class ReportService(Service):
             yield rows
 
     async def _hours_of(
-        self, batch: list[_AppraisalRow], known: Container[int]
+        self, employees: Iterable[int], known: Container[int]
     ) -> dict[int, dict[int, int]]:
-        """The training hours of the batch's employees not ``known`` yet, per year."""
-        employees = {row.employee_id for row in batch if row.employee_id not in known}
-        return await training_hours(self.session, self.ctx.workflows, employees)
+        """The training hours of ``employees`` not ``known`` yet, per year."""
+        asked = {employee for employee in employees if employee not in known}
+        return await training_hours(self.session, self.ctx.workflows, asked)
 
 
 APPRAISAL_HEADER = (
