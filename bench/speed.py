@@ -3,10 +3,13 @@
     .venv/bin/python bench/speed.py [--database-url URL] [--employees 2000] [--seconds 10]
 
 Anchors (this machine is shared and noisy, so absolute figures drift; the ratios are what to
-compare between runs): a bare Litestar JSON endpoint under uvicorn with one worker, measured
-with wrk and the same connections as our reads, again before each round of them (``--rounds``,
-the median printed); and pgbench's TPC-B on the same PostgreSQL server, for the writes, whose
-CPU on the whole machine is split into the server's, the bench client's and the rest.
+compare between runs): a bare Litestar JSON endpoint under uvicorn with one worker, on the same
+event loop and HTTP parser as ``serve`` (uvloop and httptools where installed), measured with
+wrk and the same connections as our reads, again before each round of them (``--rounds``, the
+median printed); beside it, for comparison with figures taken before ``serve`` ran on those,
+the same endpoint on uvicorn's pure-Python defaults (asyncio and h11); and pgbench's TPC-B on
+the same PostgreSQL server, for the writes, whose CPU on the whole machine is split into the
+server's, the bench client's and the rest.
 
 Needs wrk (Debian: ``apt-get install wrk``) and, for PostgreSQL, pgbench. The database is
 created afresh (default: ``kinerja_bench_<pid>`` on the local server, so runs side by side do
@@ -79,11 +82,12 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def bare_litestar() -> Iterator[str]:
-    """The anchor's server (a bare Litestar JSON endpoint under uvicorn, one worker): its URL."""
+def bare_litestar(*stack: str) -> Iterator[str]:
+    """The anchor's server (a bare Litestar JSON endpoint under uvicorn, one worker; ``stack``:
+    uvicorn's options for its loop and parser, else what it picks, as ``serve`` does): its URL."""
     port = free_port()
     server = start(
-        [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), *stack],
         {**os.environ, "PYTHONPATH": str(HERE)},
     )
     try:
@@ -224,9 +228,14 @@ def reads(
         ("GET /api/v1/appraisals?limit=20", f"{base}/api/v1/appraisals?limit=20", hr, 0.15),
     ]
     anchors: list[float] = []
+    pure_python: list[float] = []
     measured: dict[str, list[tuple[float, float, float]]] = {row[0]: [] for row in rows}
-    with bare_litestar() as anchor_url:
+    with (
+        bare_litestar() as anchor_url,
+        bare_litestar("--loop", "asyncio", "--http", "h11") as pure_url,
+    ):
         for _round in range(args.rounds):
+            pure_python.append(wrk(pure_url, seconds, connections, {})[0])
             ceiling = wrk(anchor_url, seconds, connections, {})[0]
             anchors.append(ceiling)
             for label, target, headers, _goal in rows:
@@ -236,6 +245,10 @@ def reads(
         f"\nanchor: bare Litestar JSON endpoint   {median(anchors):9.0f} req/s"
         f"  (wrk -c{connections}; median of {args.rounds} rounds,"
         f" {min(anchors):.0f}-{max(anchors):.0f})"
+    )
+    print(
+        f"  the same on asyncio and h11            {median(pure_python):9.0f} req/s"
+        f"  (uvicorn's pure-Python defaults; {min(pure_python):.0f}-{max(pure_python):.0f})"
     )
     print(f"{'route':<36} {'req/s':>9} {'p99 ms':>8} {'ratio':>7} {'goal':>6}  ratio's range")
     for label, _target, _headers, goal in rows:

@@ -12,11 +12,12 @@ import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select, text, update
+from sqlalchemy import Executable, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kinerja_flow.accounts.callers import CALLERS
 from kinerja_flow.accounts.models import Account
+from kinerja_flow.accounts.service import PRINCIPAL_COLUMNS
 from kinerja_flow.app import create_app
 from kinerja_flow.config import Settings
 from kinerja_flow.lib.db import create_engine
@@ -47,12 +48,14 @@ HEARD = "kinerja_account_changes_heard"
 LISTENER = "kinerja-flow kinerja_accounts listener"
 
 
-async def another_process(database_url: str, statement: str, **params: object) -> None:
+async def another_process(database_url: str, statement: str | Executable, **params: object) -> None:
     """``statement`` committed on a connection of another engine, as another process would."""
     engine = create_engine(database_url, pooled=False)
     try:
         async with engine.begin() as connection:
-            await connection.execute(text(statement), params)
+            await connection.execute(
+                text(statement) if isinstance(statement, str) else statement, params
+            )
     finally:
         await engine.dispose()
 
@@ -139,6 +142,39 @@ async def test_a_change_made_by_another_process_reaches_the_next_requests(
         assert (await client.get("/api/v1/auth/me", headers=employee)).status_code == 200
         await another_process(url, DEACTIVATE, nip=EMPLOYEE)
         assert await answer_within(client, employee, 401) < 1.0
+
+
+@POSTGRESQL
+async def test_another_process_changing_any_column_a_caller_is_made_of_is_heard(
+    api: Api, settings: Settings
+) -> None:
+    """Each column the principal is read from (and ``active``, which the read filters on),
+    set by another process, makes the process forget the caller it kept: a column added to the
+    principal but not to the trigger would be served stale for up to a minute."""
+    await api.setup_org()
+    await api.sign_in_staff(EMPLOYEE)
+    app = create_app(msgspec.structs.replace(settings, metrics_token=SCRAPE_TOKEN), api.clock)
+    ctx: AppContext = app.state.ctx
+    url = ctx.settings.database_url
+    employee = api.auth(EMPLOYEE)
+    async with ctx.sessions() as session:
+        account_id = await session.scalar(
+            select(Account.id).where(Account.email == "budi@example.go.id")
+        )
+    assert account_id is not None
+    columns = [column.name for column in PRINCIPAL_COLUMNS] + ["active"]
+    async with AsyncTestClient(app) as client:
+        await heard(client)
+        for name in columns:
+            assert (await client.get("/api/v1/auth/me", headers=employee)).status_code == 200
+            assert ctx.callers.get(account_id) is not None, "the caller was not kept"
+            same = update(Account).where(Account.id == account_id)
+            column = Account.__table__.c[name]
+            await another_process(url, same.values({column: column}))
+            started = time.monotonic()
+            while ctx.callers.get(account_id) is not None:
+                assert time.monotonic() - started < 1.0, f"a change of {name} was not heard"
+                await asyncio.sleep(0.02)
 
 
 @POSTGRESQL

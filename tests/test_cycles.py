@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+import pytest
+from sqlalchemy import text
+
+from kinerja_flow.cycles import service as cycles_service
 from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, Api
 from tests.support.flow import advance, world
+from tests.test_callers import POSTGRESQL
 
 
 async def test_open_creates_one_appraisal_per_employee_with_evaluator_and_reviewer(
@@ -124,3 +132,34 @@ async def test_bad_cycles_are_refused_with_reasons(api: Api) -> None:
     assert listed.json() == []
     missing = await api.get("/api/v1/cycles/999", "admin")
     assert missing.status_code == 404
+
+
+@POSTGRESQL
+async def test_a_large_opening_leaves_the_appraisals_planned_for_as_they_now_are(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening many appraisals at once vacuums and analyzes them (PostgreSQL), so HR's lists
+    read right after it are planned for the table as it now is, not for the few rows it had (a
+    page of a cycle of 100,000 took 150 ms on the old plan). Here "many" is lowered to the
+    standard agency's six."""
+    await api.setup_org()
+    monkeypatch.setattr(cycles_service, "ANALYZE_AFTER", 6)
+
+    async def maintained() -> tuple[int, int]:
+        async with api.ctx.engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text(
+                        "SELECT vacuum_count, analyze_count FROM pg_stat_user_tables "
+                        "WHERE relname = 'appraisals'"
+                    )
+                )
+            ).one()
+            return int(row.vacuum_count), int(row.analyze_count)
+
+    before = await maintained()
+    assert (await api.open_cycle())["created"] == 6
+    started = time.monotonic()
+    while any(now <= then for now, then in zip(await maintained(), before, strict=True)):
+        assert time.monotonic() - started < 5, "the appraisals were not vacuumed and analyzed"
+        await asyncio.sleep(0.1)

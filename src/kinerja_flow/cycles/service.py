@@ -29,7 +29,7 @@ from kinerja_flow.cycles.schemas import CycleCreate, CycleOut, Deadlines, OpenRe
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs.models import Job
 from kinerja_flow.jobs.queue import RunningJob, submit, wake
-from kinerja_flow.lib.db import Among, begin_write, column_values
+from kinerja_flow.lib.db import Among, begin_write, column_values, refresh_statistics
 from kinerja_flow.lib.errors import FieldError, Invalid, NotFound
 from kinerja_flow.lib.principal import require
 from kinerja_flow.org.models import Employee, Unit
@@ -44,6 +44,11 @@ batch touched (the outbox's index by recipient is touched all over): opening 100
 on SQLite and 19 s on PostgreSQL in batches of 2,000, 23 s and 21 s in batches of 1,000 (with
 two clients reading meanwhile), each batch's transaction (on SQLite, the writer's lock) lasting
 about 0.35 s instead of 0.2 s."""
+ANALYZE_AFTER = 5000
+"""Appraisals opened at once after which PostgreSQL's statistics of them are refreshed (and the
+table vacuumed): with the plan made for the table before, the query of a page of HR's list of
+a cycle of 100,000 took 150 ms; with fresh statistics 22 ms, and 9 ms once vacuumed (the count
+of the cycle's appraisals then reads only an index)."""
 
 
 def _with_descendants(units: list[Unit], roots: set[int]) -> set[int]:
@@ -241,6 +246,8 @@ class CycleService(Service):
             if job is not None:
                 job.progress(start + len(batch), len(ids), "opening")
                 await job.pause()
+        if created >= ANALYZE_AFTER:  # HR's lists and dashboard read them next
+            await refresh_statistics(self.ctx.engine, "appraisals", vacuum=True)
         if not ids:  # an empty scope still opens the cycle
             await begin_write(self.session)
             cycle = await self._cycle(cycle_id, lock=True)

@@ -13,7 +13,7 @@ from weakref import WeakKeyDictionary
 import asyncpg
 from advanced_alchemy.base import convention
 from advanced_alchemy.types import BigIntIdentity, DateTimeUTC
-from sqlalchemy import ARRAY, Boolean, ColumnElement, MetaData, any_, bindparam, event, exc
+from sqlalchemy import ARRAY, Boolean, ColumnElement, MetaData, any_, bindparam, event, exc, text
 from sqlalchemy.engine import AdaptedConnection, Connection, Engine, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.ext.compiler import compiles
@@ -272,6 +272,19 @@ async def reading(session: AsyncSession) -> AsyncIterator[None]:
 def is_postgres(session: AsyncSession) -> bool:
     bind = session.get_bind()
     return bind.dialect.name == "postgresql"
+
+
+async def refresh_statistics(engine: AsyncEngine, *tables: str, vacuum: bool = False) -> None:
+    """Refresh PostgreSQL's statistics of ``tables`` after many rows were added to them: until
+    then its plans are made for the small tables they were, and scan them whole (autovacuum
+    would do it too, a minute or more later, where it runs at all). ``vacuum``: VACUUM them
+    too, as PostgreSQL's manual advises after a bulk load, so that counting their rows reads
+    only an index. Nothing on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return
+    command = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
+    async with autocommit(engine).connect() as connection:  # VACUUM runs outside a transaction
+        await connection.execute(text(f"{command} {', '.join(tables)}"))
 
 
 class Among(ColumnElement[bool]):

@@ -31,7 +31,7 @@ from typing import Any, cast
 
 import anyio.to_thread
 import msgspec
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -43,7 +43,7 @@ from kinerja_flow.appraisals.workload import open_appraisals
 from kinerja_flow.audit.service import AuditEntry, append
 from kinerja_flow.i18n import _
 from kinerja_flow.jobs.queue import RunningJob
-from kinerja_flow.lib.db import Among, begin_write, is_postgres
+from kinerja_flow.lib.db import Among, begin_write, refresh_statistics
 from kinerja_flow.lib.errors import FieldError, Invalid, UnsupportedMediaType
 from kinerja_flow.lib.principal import HR, SYSTEM_ROLE, Principal, require
 from kinerja_flow.lib.tables import csv_records, xlsx_records
@@ -252,13 +252,9 @@ class _Import:
         self.job.progress(self.done, self.index.rows, phase)
 
     async def _analyze(self) -> None:
-        """Refresh PostgreSQL's statistics of the tables the batches look into: after many
-        rows were added (by this import or one just before it) a plan made for the small
-        table they were would scan them whole for every batch."""
-        async with self.ctx.sessions() as session:
-            if is_postgres(session):
-                await session.execute(text("ANALYZE employees, accounts, account_tokens"))
-                await session.commit()
+        """Refresh the statistics of the tables the batches look into, after many rows were
+        added (by this import or one just before it)."""
+        await refresh_statistics(self.ctx.engine, "employees", "accounts", "account_tokens")
 
     async def _check(self) -> None:
         self.bosses = {nip for nip in self.index.supervisor_of.values() if nip is not None}

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import text, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.audit.service import AuditEntry, append
 from kinerja_flow.i18n import translate
 from kinerja_flow.labels import label
 from kinerja_flow.lib.actor import SYSTEM
-from kinerja_flow.lib.db import begin_write
+from kinerja_flow.lib.db import begin_write, refresh_statistics
 from kinerja_flow.notifications.outbox import Email, Recipient
 from kinerja_flow.runtime.step_log import DONE, REFUSED, SKIPPED, DeadlineStep, claim
 from kinerja_flow.runtime.timing import Anchor, AnchorRange, Step, steps_of
@@ -314,17 +314,9 @@ class DeadlineRunner:
                     query.workflow,
                     query.state,
                 )
-        if report.logged >= ANALYZE_AFTER and self.ctx.engine.dialect.name == "postgresql":
-            await self._analyze()
+        if report.logged >= ANALYZE_AFTER:  # the next pass checks each case through its index
+            await refresh_statistics(self.ctx.engine, "deadline_steps")
         return report
-
-    async def _analyze(self) -> None:
-        """Refresh PostgreSQL's statistics of the step log after it grew by many rows, so the
-        next pass checks each case against it through its index instead of a plan made for
-        the small table it was (autovacuum would do it too, a minute or more later)."""
-        async with self.ctx.engine.connect() as connection:
-            await connection.execute(text("ANALYZE deadline_steps"))
-            await connection.commit()
 
     async def _batch(
         self, adapter: DeadlineAdapter, query: StepQuery, now: datetime, report: PassReport
