@@ -22,7 +22,6 @@ import dataclasses
 from collections.abc import Hashable
 from typing import Any
 
-import msgspec
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -35,6 +34,7 @@ from kinerja_flow.lib.listened_cache import ListenedCache
 from kinerja_flow.lib.passwords import Passwords
 from kinerja_flow.lib.principal import KnownCaller
 from kinerja_flow.runtime.context import AppContext
+from tests.support.seed import shape_of
 
 
 class LoopSessions(async_sessionmaker[AsyncSession]):
@@ -94,12 +94,7 @@ async def _close_loop_pool(app: Litestar) -> None:
 
 def app_for(settings: Settings, clock: Clock) -> Litestar:
     """The application for ``settings``, holding a new context for this test (on its loop)."""
-    shape = msgspec.structs.replace(
-        settings,
-        database_url=settings.database_url.split(":", 1)[0],
-        smtp_port=0,
-        evidence_dir="",
-    )
+    shape = shape_of(settings)
     found = _apps.get(shape)
     if found is None:
         app = create_app(settings, clock)

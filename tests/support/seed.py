@@ -63,10 +63,7 @@ async def seeded(
         await build()
         return
     store = _store(settings.database_url)
-    neutral = msgspec.structs.replace(
-        settings, database_url=store.name, smtp_port=0, evidence_dir=""
-    )
-    key = (step, neutral, clock.now(), claims, await store.content())
+    key = (step, shape_of(settings), clock.now(), claims, await store.content())
     found = _recordings.get(key)
     if found is not None:
         await store.restore(found.after)
@@ -79,6 +76,18 @@ async def seeded(
     after_claims = _claims(settings, tokens)
     if after_claims is not None:
         _recordings[key] = Recording(await store.snapshot(), after_claims)
+
+
+def shape_of(settings: Settings) -> Settings:
+    """``settings`` less what differs between tests that may share an app or a recording:
+    which database (a file per test on SQLite), under every setting that names it (such as
+    ``account_changes_url``), the mail server's port and the evidence folder."""
+    database = settings.database_url
+    kind = database.split(":", 1)[0]
+    same_database = {
+        name: kind for name in settings.__struct_fields__ if getattr(settings, name) == database
+    }
+    return msgspec.structs.replace(settings, **same_database, smtp_port=0, evidence_dir="")
 
 
 def _claims(settings: Settings, tokens: dict[str, str]) -> Claims | None:
