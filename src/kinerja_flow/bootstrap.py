@@ -26,6 +26,7 @@ from kinerja_flow.lib.db import autocommit, create_engine
 from kinerja_flow.lib.passwords import Passwords
 from kinerja_flow.notifications.outbox import Outbox
 from kinerja_flow.notifications.render import EmailRenderer
+from kinerja_flow.operations.audit_check import ChainVerification
 from kinerja_flow.policies.distribution import load_policy
 from kinerja_flow.policies.followup_rules import load_rules
 from kinerja_flow.policies.holidays import load_calendar
@@ -58,6 +59,7 @@ JOB_KINDS: dict[str, JobKind[AppContext]] = {
     CycleOpen.kind: CycleOpen(),
     CycleAction.kind: CycleAction(),
     CycleExport.kind: CycleExport(),
+    ChainVerification.kind: ChainVerification(),
 }
 """The kinds of background job, each run by the domain that registers it."""
 

@@ -108,6 +108,10 @@ def test_hr_imports_opens_a_cycle_and_reads_its_dashboard(
     assert check_accessibility(auditor) == []
     screenshot(auditor, served, "auditor-cycle-dashboard-desktop")
     auditor.get_by_role("link", name="Jejak audit").click()
+    expect(auditor.get_by_text("Rantai belum pernah diverifikasi")).to_be_visible()
+    auditor.get_by_role("button", name="Verifikasi seluruh rantai sekarang").click()
+    expect(auditor.get_by_text("Rantai hash utuh")).to_be_visible()
+    auditor.get_by_role("link", name="Kembali ke jejak audit").click()
     expect(auditor.get_by_text("Rantai hash utuh")).to_be_visible()
     screenshot(auditor, served, "auditor-audit-desktop")
     auditor.set_viewport_size({"width": 360, "height": 740})

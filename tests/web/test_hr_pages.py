@@ -7,7 +7,7 @@ import io
 import re
 
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from kinerja_flow.org.models import Employee
 from tests.support.api import AUDITOR, EMPLOYEE, ORG_CSV, PASSWORD, Api
@@ -166,7 +166,15 @@ async def test_a_cycle_from_creation_to_its_dashboard_and_bulk_action(
     assert qr.text.startswith("<svg")
     assert (await web.get("/hr/units/NOPE/qr.svg")).status_code == 404
     audit = await web.get("/hr/audit")
-    assert "Rantai hash utuh" in audit.text
+    assert "Rantai belum pernah diverifikasi" in audit.text
+    checked = await web.finished_job(
+        await web.post("/hr/audit/verify", {"_csrf_token": csrf_of(audit.text)})
+    )
+    assert "Rantai hash utuh" in checked.text
+    assert 'href="/hr/audit"' in checked.text  # back to the trail
+    again = await web.get("/hr/audit")
+    assert "Rantai hash utuh" in again.text
+    assert "Diverifikasi" in again.text
 
 
 async def test_accounts_are_invited_again_and_deactivated_with_a_reason(
@@ -219,3 +227,22 @@ async def test_auditors_read_without_forms_and_employees_may_not_enter(api: Api)
         await employee.sign_in(EMPLOYEE, PASSWORD)
         assert (await employee.get("/hr")).status_code == 403
         assert (await employee.get("/hr/accounts")).status_code == 403
+
+
+async def test_a_verification_of_the_audit_trail_names_the_event_that_was_changed(
+    api: Api, web: Browser
+) -> None:
+    """The chain is verified as a job; a changed event is named, on the job's page and on the
+    audit trail's page afterwards."""
+    await api.setup_org()
+    await api.open_cycle()
+    async with api.ctx.sessions() as session:
+        await session.execute(text("UPDATE audit_events SET reason = 'diubah' WHERE seq = 2"))
+        await session.commit()
+    await web.sign_in("admin@bkpsdm.example.go.id", PASSWORD)
+    checked = await web.finished_job(await web.submit("/hr/audit", "/hr/audit/verify", {}))
+    assert "Rantai hash rusak pada peristiwa 2" in checked.text
+    assert "Rantai hash rusak pada peristiwa 2" in (await web.get("/hr/audit")).text
+    jobs = await web.get("/hr/jobs?kind=audit_verify")
+    assert "Verifikasi jejak audit" in jobs.text
+    assert "Rantai hash rusak pada peristiwa 2" in jobs.text

@@ -13,12 +13,10 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import File, Redirect, Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.appraisals.calibration import calibration_steps
 from kinerja_flow.appraisals.schemas import BulkActionRequest
 from kinerja_flow.appraisals.service import BULK_KIND, AppraisalService
-from kinerja_flow.audit.verify import verify
 from kinerja_flow.cycles.schemas import CycleCreate
 from kinerja_flow.cycles.service import CycleService
 from kinerja_flow.distribution.schemas import UnitResultSet
@@ -28,8 +26,9 @@ from kinerja_flow.jobs import files
 from kinerja_flow.jobs.access import download, job_file, job_out, visible_job, visible_jobs
 from kinerja_flow.jobs.models import Job
 from kinerja_flow.lib.errors import AppError, FieldError, Invalid, NotFound
-from kinerja_flow.lib.principal import HR, Principal, require
+from kinerja_flow.lib.principal import HR, require
 from kinerja_flow.lib.tables import write_csv
+from kinerja_flow.operations.audit_check import AuditCheckService
 from kinerja_flow.org.schemas import UnitCreate
 from kinerja_flow.org.service import OrgService
 from kinerja_flow.predikat import Predikat
@@ -494,13 +493,22 @@ class HrPages(Controller):
         )
 
     @get("/audit")
-    async def audit(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        ctx: NamedDependency[AppContext],
-    ) -> Template:
-        principal: Principal = request.user
-        require(principal, HR, "auditor")
-        result = await verify(db_session, ctx.audit_key)
-        return page(request, "hr/audit.html", result=result)
+    async def audit(self, services: NamedDependency[Services]) -> Template:
+        """The latest verification of the hash chain the reader may see, and the button to
+        verify it now (a job: a long chain takes a while)."""
+        latest = await services(AuditCheckService).latest()
+        return services.page("hr/audit.html", latest=latest)
+
+    @post("/audit/verify", status_code=303)
+    async def verify_audit(self, services: NamedDependency[Services]) -> Response[Any]:
+        """Verify the whole chain as a job, followed on its page."""
+
+        async def start(_fields: Fields) -> Job:
+            checks: AuditCheckService = services(AuditCheckService)
+            return await checks.start()
+
+        async def refused(failure: Problem) -> Response[Any]:
+            latest = await services(AuditCheckService).latest()
+            return services.page("hr/audit.html", latest=latest, problem=failure)
+
+        return await start_job(services, start, refused)
