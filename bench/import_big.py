@@ -8,7 +8,8 @@ It starts ``kinerja-flow serve`` (the import job runs inside it) on a fresh data
 default; a PostgreSQL URL is emptied first), imports a small organisation and opens a cycle so
 that an appraisal exists, then imports ``--employees`` new employees from one CSV file and the
 same file again (nothing changes), previews it, and opens a cycle for everyone, following each
-job to its end. Meanwhile ``--clients``
+job to its end; then times what HR reads next (lists, the cycle's pages, accounts, the audit
+trail) one request at a time. Meanwhile ``--clients``
 clients ask ``/health`` and ``GET /api/v1/appraisals/{id}`` one request after the other, and
 the server's resident memory is sampled from ``/proc``.
 
@@ -34,13 +35,18 @@ from typing import Any
 
 import httpx
 from openpyxl import Workbook
+from sqlalchemy import select
 
+from kinerja_flow.accounts.models import Account
 from kinerja_flow.accounts.service import AccountService
 from kinerja_flow.demo.agency import UNITS, generate, to_csv
 from kinerja_flow.lib.migrate import upgrade
 from kinerja_flow.lib.sockets import free_port
 from kinerja_flow.lib.tables import XLSX_TYPE
+from kinerja_flow.web.sessions import SESSION_COOKIE, WebSessions
 from open_cycle import PASSWORD, Bench, reset_postgres, start
+
+HR_EMAIL = "bench@example.go.id"
 
 SEED = 60
 """The organisation imported first (heads, HR, the first teams); the rest are all new."""
@@ -154,8 +160,8 @@ async def agency_with_open_cycle(bench: Bench, file: bytes) -> tuple[dict[str, A
     """An HR account, the demo units, the employees of the CSV ``file`` and a cycle opened for
     them: the opening job, and the path of one appraisal for the probes."""
     async with bench.ctx.sessions() as session:
-        await AccountService(session, bench.ctx).create_admin("bench@example.go.id", PASSWORD)
-    bench.tokens["hr"] = await bench.token("bench@example.go.id")
+        await AccountService(session, bench.ctx).create_admin(HR_EMAIL, PASSWORD)
+    bench.tokens["hr"] = await bench.token(HR_EMAIL)
     for code, name, parent in UNITS:
         await bench.call(
             "POST", "/api/v1/units", "hr", json={"code": code, "name": name, "parent_code": parent}
@@ -250,6 +256,7 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
             bench.run_job(f"/api/v1/cycles/{everyone['id']}/open", bench.tokens["hr"])
         ),
     )
+    await hr_reads(bench, int(everyone["id"]))
     if args.xlsx:
         workbook = workbook_of(big)
         xlsx_headers = {**bench.tokens["hr"], "Content-Type": XLSX_TYPE}
@@ -257,6 +264,38 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace) -> None:
             "re-import from XLSX, unchanged",
             asyncio.ensure_future(bench.import_file(workbook, xlsx_headers)),
         )
+
+
+async def hr_reads(bench: Bench, cycle_id: int) -> None:
+    """What HR reads of the agency right after: each page or list the median of 5 requests
+    made one after another, beside the idle server's ``/health`` the same way (the anchor)."""
+    async with bench.ctx.sessions() as session:
+        account = await session.scalar(select(Account).where(Account.email == HR_EMAIL))
+        assert account is not None
+        cookie = await WebSessions(bench.ctx).start(account.id, account.credential_epoch)
+    web = {"Cookie": f"{SESSION_COOKIE}={cookie}"}
+    api = bench.tokens["hr"]
+    reads = [
+        ("/health", {}),
+        (f"/api/v1/appraisals?limit=20&cycle_id={cycle_id}", api),
+        (f"/api/v1/appraisals?limit=20&cycle_id={cycle_id}&state=planning", api),
+        ("/api/v1/appraisals?limit=20", api),
+        ("/api/v1/accounts?limit=50", api),
+        (f"/hr/cycles/{cycle_id}", web),
+        (f"/hr/cycles/{cycle_id}/appraisals", web),
+        (f"/hr/cycles/{cycle_id}/progress", web),
+        ("/hr/accounts", web),
+        ("/hr/audit", web),
+    ]
+    print("what HR reads next (median of 5, one request at a time):")
+    for path, headers in reads:
+        times = []
+        for _attempt in range(5):
+            began = time.perf_counter()
+            response = await bench.client.get(path, headers=headers)
+            times.append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+        print(f"  {statistics.median(times):8.1f} ms  GET {path}")
 
 
 def main() -> None:
