@@ -229,18 +229,19 @@ def reads(
     ]
     anchors: list[float] = []
     pure_python: list[float] = []
-    measured: dict[str, list[tuple[float, float, float]]] = {row[0]: [] for row in rows}
+    measured: dict[str, list[tuple[float, float, float, float]]] = {row[0]: [] for row in rows}
     with (
         bare_litestar() as anchor_url,
         bare_litestar("--loop", "asyncio", "--http", "h11") as pure_url,
     ):
         for _round in range(args.rounds):
-            pure_python.append(wrk(pure_url, seconds, connections, {})[0])
+            pure = wrk(pure_url, seconds, connections, {})[0]
+            pure_python.append(pure)
             ceiling = wrk(anchor_url, seconds, connections, {})[0]
             anchors.append(ceiling)
             for label, target, headers, _goal in rows:
                 rate, p99 = wrk(target, seconds, connections, headers)
-                measured[label].append((rate, p99, rate / ceiling))
+                measured[label].append((rate, p99, rate / ceiling, rate / pure))
     print(
         f"\nanchor: bare Litestar JSON endpoint   {median(anchors):9.0f} req/s"
         f"  (wrk -c{connections}; median of {args.rounds} rounds,"
@@ -250,14 +251,17 @@ def reads(
         f"  the same on asyncio and h11            {median(pure_python):9.0f} req/s"
         f"  (uvicorn's pure-Python defaults; {min(pure_python):.0f}-{max(pure_python):.0f})"
     )
-    print(f"{'route':<36} {'req/s':>9} {'p99 ms':>8} {'ratio':>7} {'goal':>6}  ratio's range")
+    print(
+        f"{'route':<36} {'req/s':>9} {'p99 ms':>8} {'ratio':>7} {'goal':>6}  ratio's range"
+        "   (ratio to the pure-Python anchor)"
+    )
     for label, _target, _headers, goal in rows:
-        rates, p99s, ratios = zip(*measured[label], strict=True)
+        rates, p99s, ratios, to_pure = zip(*measured[label], strict=True)
         print(
             f"{label:<36} {median(rates):9.0f} {median(p99s):8.1f} {median(ratios):7.1%}"
-            f" {goal:6.0%}  {min(ratios):.1%}-{max(ratios):.1%}"
+            f" {goal:6.0%}  {min(ratios):.1%}-{max(ratios):.1%}   ({median(to_pure):.1%})"
         )
-    return median(anchors), median(rate for rate, _p99, _ratio in measured[rows[1][0]])
+    return median(anchors), median(rate for rate, _p99, _ratio, _to_pure in measured[rows[1][0]])
 
 
 def main() -> None:

@@ -27,6 +27,20 @@ POSTGRES_URL = os.environ.get(
 )
 BACKENDS = [b for b in os.environ.get("KINERJA_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+ONLY_POSTGRESQL = pytest.mark.parametrize(
+    "database_url",
+    [
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(
+                "postgresql" not in BACKENDS,
+                reason="PostgreSQL only (KINERJA_TEST_BACKENDS leaves it out)",
+            ),
+        )
+    ],
+    indirect=True,
+)
+"""For a test of what only PostgreSQL does (notices, VACUUM): it runs on PostgreSQL alone."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

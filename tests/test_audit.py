@@ -432,6 +432,24 @@ async def test_an_upheld_appeal_records_the_same_result_before_and_after(api: Ap
 # -- verifying the chain ------------------------------------------------------------------
 
 
+async def test_a_verification_in_the_background_gives_the_same_verdict(api: Api) -> None:
+    """``POST /audit/verify`` runs the check as a job whose result is what ``GET`` answers,
+    for HR and auditors; a changed event is named the same way."""
+    await advance(api, await world(api), "in_progress")
+    total = len(await stored_events(api))
+    for who in (HR, AUDITOR):
+        outcome = await api.run("/api/v1/audit/verify", who)
+        assert outcome.status_code == 200, outcome
+        assert outcome.body == {"ok": True, "events": total, "first_bad_event": None}
+    for who in (EMPLOYEE, EVALUATOR):
+        refused = await api.post("/api/v1/audit/verify", who)
+        assert refused.status_code == 403, (who, refused.text)
+    await execute(api, text("UPDATE audit_events SET reason = 'diubah' WHERE seq = 3"))
+    outcome = await api.run("/api/v1/audit/verify", AUDITOR)
+    assert (outcome.body["ok"], outcome.body["first_bad_event"]) == (False, 3)
+    assert outcome.body == await verify(api)
+
+
 async def test_verify_is_for_hr_and_auditors_only(api: Api) -> None:
     await advance(api, await world(api), "in_progress")
     total = len(await stored_events(api))

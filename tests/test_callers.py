@@ -9,7 +9,6 @@ import time
 from collections.abc import Awaitable, Callable
 
 import msgspec
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import Executable, select, text, update
@@ -24,24 +23,11 @@ from kinerja_flow.lib.db import create_engine
 from kinerja_flow.lib.listened_cache import ListenedCache
 from kinerja_flow.lib.principal import KnownCaller
 from kinerja_flow.runtime.context import AppContext
-from tests.conftest import BACKENDS
+from tests.conftest import ONLY_POSTGRESQL
 from tests.support.api import EMPLOYEE, HR, Api
 from tests.test_observability import gauge
 
 SILENT = "kinerja_test_silent"
-POSTGRESQL = pytest.mark.parametrize(
-    "database_url",
-    [
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(
-                "postgresql" not in BACKENDS, reason="notices need PostgreSQL"
-            ),
-        )
-    ],
-    indirect=True,
-)
-
 SCRAPE_TOKEN = "scrape-token-for-the-tests-0123456789"
 SCRAPE = {"Authorization": f"Bearer {SCRAPE_TOKEN}"}
 HEARD = "kinerja_account_changes_heard"
@@ -114,7 +100,7 @@ async def heard(client: AsyncTestClient[Litestar], seconds: float = 5.0) -> None
         await asyncio.sleep(0.05)
 
 
-@POSTGRESQL
+@ONLY_POSTGRESQL
 async def test_a_change_made_by_another_process_reaches_the_next_requests(
     api: Api, settings: Settings
 ) -> None:
@@ -144,7 +130,7 @@ async def test_a_change_made_by_another_process_reaches_the_next_requests(
         assert await answer_within(client, employee, 401) < 1.0
 
 
-@POSTGRESQL
+@ONLY_POSTGRESQL
 async def test_another_process_changing_any_column_a_caller_is_made_of_is_heard(
     api: Api, settings: Settings
 ) -> None:
@@ -177,7 +163,7 @@ async def test_another_process_changing_any_column_a_caller_is_made_of_is_heard(
                 await asyncio.sleep(0.02)
 
 
-@POSTGRESQL
+@ONLY_POSTGRESQL
 async def test_a_change_while_the_process_cannot_hear_is_not_missed(
     api: Api, settings: Settings
 ) -> None:
@@ -232,7 +218,7 @@ async def test_a_process_that_cannot_hear_changes_reads_every_caller_afresh(
         assert (await client.get("/api/v1/auth/me", headers=employee)).status_code == 401
 
 
-@POSTGRESQL
+@ONLY_POSTGRESQL
 async def test_a_change_this_process_commits_is_forgotten_before_the_commit_returns(
     api: Api, settings: Settings
 ) -> None:
@@ -286,7 +272,7 @@ async def test_a_change_this_process_commits_is_forgotten_before_the_commit_retu
         await listening
 
 
-@POSTGRESQL
+@ONLY_POSTGRESQL
 async def test_without_the_trigger_nothing_is_kept(api: Api, settings: Settings) -> None:
     """A database not yet migrated, or restored with its triggers off: the heartbeat goes
     through the trigger, so the process never hears and reads every caller afresh."""

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from kinerja_flow.cycles import service as cycles_service
+from tests.conftest import ONLY_POSTGRESQL
 from tests.support.api import EMPLOYEE, EVALUATOR, HEAD, HR, Api
 from tests.support.flow import advance, world
-from tests.test_callers import POSTGRESQL
 
 
 async def test_open_creates_one_appraisal_per_employee_with_evaluator_and_reviewer(
@@ -134,7 +134,7 @@ async def test_bad_cycles_are_refused_with_reasons(api: Api) -> None:
     assert missing.status_code == 404
 
 
-@POSTGRESQL
+@ONLY_POSTGRESQL
 async def test_a_large_opening_leaves_the_appraisals_planned_for_as_they_now_are(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:

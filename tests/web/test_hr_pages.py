@@ -246,3 +246,9 @@ async def test_a_verification_of_the_audit_trail_names_the_event_that_was_change
     jobs = await web.get("/hr/jobs?kind=audit_verify")
     assert "Verifikasi jejak audit" in jobs.text
     assert "Rantai hash rusak pada peristiwa 2" in jobs.text
+    await api.sign_in_staff(AUDITOR)
+    async with open_browser(api) as auditor:  # the verdict is theirs to read too
+        await auditor.sign_in(AUDITOR, PASSWORD)
+        read = await auditor.get("/hr/audit")
+        assert "Rantai hash rusak pada peristiwa 2" in read.text
+        assert "admin@bkpsdm.example.go.id" in read.text  # who asked for it

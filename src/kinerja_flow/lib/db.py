@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +32,8 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.util import await_only
 
 from kinerja_flow.lib.sqlite_driver import ONE_TRIP
+
+logger = logging.getLogger(__name__)
 
 WRITE_OPTION = "kinerja_write"
 LONE_READS = "kinerja_lone_reads"
@@ -274,17 +277,30 @@ def is_postgres(session: AsyncSession) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+STATISTICS_WAIT = "5s"
+"""How long :func:`refresh_statistics` waits for the tables it refreshes."""
+
+
 async def refresh_statistics(engine: AsyncEngine, *tables: str, vacuum: bool = False) -> None:
     """Refresh PostgreSQL's statistics of ``tables`` after many rows were added to them: until
     then its plans are made for the small tables they were, and scan them whole (autovacuum
     would do it too, a minute or more later, where it runs at all). ``vacuum``: VACUUM them
     too, as PostgreSQL's manual advises after a bulk load, so that counting their rows reads
-    only an index. Nothing on SQLite."""
+    only an index. Nothing on SQLite.
+
+    A help, not a result: it waits at most a few seconds for the tables (another VACUUM may
+    hold them), and a failure is logged, never raised to the work that asked for it. A role
+    that does not own the tables gets PostgreSQL's warning and nothing done.
+    """
     if engine.dialect.name != "postgresql":
         return
     command = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
-    async with autocommit(engine).connect() as connection:  # VACUUM runs outside a transaction
-        await connection.execute(text(f"{command} {', '.join(tables)}"))
+    try:
+        async with autocommit(engine).connect() as connection:  # VACUUM runs outside a transaction
+            await connection.execute(text(f"SET lock_timeout = '{STATISTICS_WAIT}'"))
+            await connection.execute(text(f"{command} {', '.join(tables)}"))
+    except Exception:
+        logger.warning("refreshing the statistics of %s failed", ", ".join(tables), exc_info=True)
 
 
 class Among(ColumnElement[bool]):

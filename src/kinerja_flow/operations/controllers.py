@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.audit.verify import VerifyResult, verify
+from kinerja_flow.jobs.access import accepted
+from kinerja_flow.jobs.schemas import JobOut
 from kinerja_flow.lib.principal import Principal, require
+from kinerja_flow.operations.audit_check import AuditCheckService
 from kinerja_flow.operations.outbox import OutboxService
 from kinerja_flow.operations.schemas import OutboxMessageOut, OutboxPage, OutboxState
 from kinerja_flow.runtime.context import AppContext
@@ -20,8 +23,28 @@ from kinerja_flow.runtime.deps import service_provider
 class AuditController(Controller):
     path = "/api/v1/audit"
     tags = ["audit"]
+    dependencies = {"audit_checks": service_provider(AuditCheckService)}
 
-    @get("/verify", summary="Check every event of the hash chain (HR, auditor)")
+    @post(
+        "/verify",
+        status_code=202,
+        summary="Check every event of the hash chain in the background (HR, auditor)",
+        description=(
+            "Answers 202 with the job (`Location: /api/v1/jobs/{id}`); its `result` is the "
+            "verdict, as `GET` gives it. The caller's own verification not ended yet is "
+            "answered instead of a second one."
+        ),
+    )
+    async def start_verification(
+        self, request: Request[Any, Any, Any], audit_checks: NamedDependency[AuditCheckService]
+    ) -> Response[JobOut]:
+        return accepted(await audit_checks.start(), request)
+
+    @get(
+        "/verify",
+        summary="Check every event of the hash chain, answering when done (HR, auditor)",
+        description="A chain of millions of events takes seconds: `POST` runs it as a job.",
+    )
     async def verify_chain(
         self,
         principal: NamedDependency[Principal],

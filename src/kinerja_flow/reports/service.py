@@ -47,9 +47,11 @@ from kinerja_flow.runtime.service import Service
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
 EXPORT_KIND = "cycle_export"
 Ts = TypeVarTuple("Ts")
-BATCH = 1000
+BATCH = 200
 """Rows read from the database at a time (a report never holds a whole table; the event loop
 is held while a batch is read, so it stays small)."""
+COUNTED_BATCH = 1000
+"""The same for the progress report, whose rows are six plain values each, only counted."""
 
 
 @dataclass
@@ -256,8 +258,10 @@ class ReportService(Service):
                 for item, employee, unit in rows
             ]
 
-    async def _stream(self, query: Select[*Ts]) -> AsyncIterator[Sequence[Row[*Ts]]]:
-        result = await self.session.stream(query.execution_options(yield_per=BATCH))
+    async def _stream(
+        self, query: Select[*Ts], batch: int = BATCH
+    ) -> AsyncIterator[Sequence[Row[*Ts]]]:
+        result = await self.session.stream(query.execution_options(yield_per=batch))
         async for rows in result.partitions():
             yield rows
 
@@ -282,7 +286,7 @@ class ReportService(Service):
         total = _Tally()
         hours: dict[int, dict[int, int]] = {}
         overdue = self._overdue(cycle)
-        async for rows in self._stream(self._progress_query(cycle, scope)):
+        async for rows in self._stream(self._progress_query(cycle, scope), COUNTED_BATCH):
             for employee_id, unit_id, workflow, state, entered, predikat in rows:
                 late = overdue(workflow, state, entered)
                 for tally in self._tallies_of(unit_id, scope, tallies, total):

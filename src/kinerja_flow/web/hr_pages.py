@@ -494,10 +494,11 @@ class HrPages(Controller):
 
     @get("/audit")
     async def audit(self, services: NamedDependency[Services]) -> Template:
-        """The latest verification of the hash chain the reader may see, and the button to
-        verify it now (a job: a long chain takes a while)."""
-        latest = await services(AuditCheckService).latest()
-        return services.page("hr/audit.html", latest=latest)
+        """The newest verdict on the hash chain (whoever asked for it), the reader's own
+        verification under way, and the button to verify now (a job: a long chain takes a
+        while)."""
+        checks = await services(AuditCheckService).checks()
+        return services.page("hr/audit.html", checks=checks)
 
     @post("/audit/verify", status_code=303)
     async def verify_audit(self, services: NamedDependency[Services]) -> Response[Any]:
@@ -508,7 +509,7 @@ class HrPages(Controller):
             return await checks.start()
 
         async def refused(failure: Problem) -> Response[Any]:
-            latest = await services(AuditCheckService).latest()
-            return services.page("hr/audit.html", latest=latest, problem=failure)
+            checks = await services(AuditCheckService).checks()
+            return services.page("hr/audit.html", checks=checks, problem=failure)
 
         return await start_job(services, start, refused)
