@@ -212,6 +212,7 @@ ROUTES: list[tuple[str, str]] = [
     ("GET", "/api/v1/appraisals/1/audit"),
     ("POST", "/api/v1/appraisals/1/actions/cancel"),
     ("GET", "/api/v1/audit/verify"),
+    ("POST", "/api/v1/audit/verify"),
 ]
 
 

@@ -252,3 +252,12 @@ async def test_a_verification_of_the_audit_trail_names_the_event_that_was_change
         read = await auditor.get("/hr/audit")
         assert "Rantai hash rusak pada peristiwa 2" in read.text
         assert "admin@bkpsdm.example.go.id" in read.text  # who asked for it
+    await api.sign_in_staff(EMPLOYEE)
+    async with open_browser(api) as employee:
+        await employee.sign_in(EMPLOYEE, PASSWORD)
+        mine = await api.appraisal_of(EMPLOYEE, EMPLOYEE)
+        home = await employee.get(f"/appraisals/{mine['id']}")
+        refused = await employee.post("/hr/audit/verify", {"_csrf_token": csrf_of(home.text)})
+        assert refused.status_code == 403, refused.text
+    listed = await api.get("/api/v1/jobs?kind=audit_verify", "admin")
+    assert listed.json()["total"] == 1  # the employee's request queued nothing

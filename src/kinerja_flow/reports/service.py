@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, TypeVarTuple
 
 import anyio
@@ -52,6 +53,8 @@ BATCH = 200
 is held while a batch is read, so it stays small)."""
 COUNTED_BATCH = 1000
 """The same for the progress report, whose rows are six plain values each, only counted."""
+OVERDUE_KEPT = 4096
+"""Answers of whether a state entered at a time is overdue kept during one report."""
 
 
 @dataclass
@@ -184,17 +187,14 @@ class ReportService(Service):
     def _overdue(self, cycle: Cycle) -> Callable[[str, str, datetime], bool]:
         """Whether an appraisal of ``workflow`` in ``state`` since ``entered`` is past its
         deadline now; worked out once per workflow, state and time of entry (the appraisals
-        of a cycle opened together entered their first state at a few moments only)."""
+        of a cycle opened together entered their first state at a few moments only), the
+        answers kept bounded (in a lived cycle every entry time is its own)."""
         now = self.ctx.clock.now()
-        known: dict[tuple[str, str, datetime], bool] = {}
 
+        @lru_cache(maxsize=OVERDUE_KEPT)
         def overdue(workflow: str, state: str, entered: datetime) -> bool:
-            found = known.get((workflow, state, entered))
-            if found is None:
-                deadline = state_deadline(self.ctx.workflows[workflow], state, entered, cycle)
-                found = deadline is not None and self.ctx.deadline_clock.due_at(*deadline) < now
-                known[workflow, state, entered] = found
-            return found
+            deadline = state_deadline(self.ctx.workflows[workflow], state, entered, cycle)
+            return deadline is not None and self.ctx.deadline_clock.due_at(*deadline) < now
 
         return overdue
 
