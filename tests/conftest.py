@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import uvloop
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import make_url, text
@@ -165,3 +167,10 @@ async def api(
 ) -> AsyncIterator[Api]:
     async with AsyncTestClient(app) as client:
         yield Api(client, app, settings, clock, mail)
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """The tests run on uvloop's event loop, as ``serve`` does."""
+    return {"uvloop": uvloop.new_event_loop}

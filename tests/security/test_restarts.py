@@ -123,13 +123,15 @@ def test_killed_backends_answer_503_with_retry_after_never_500(
             count = 0
             while not stop.is_set():
                 count += 1
-                if count % 3 == 0:
+                if count % 4 == 0:
                     response = client.post(
                         "/api/v1/units",
                         json={"code": f"U{worker}-{count}", "name": "Unit", "parent_code": "DINAS"},
                     )
-                elif count % 3 == 1:
+                elif count % 4 == 1:
                     response = client.get("/health")  # straight through the driver
+                elif count % 4 == 2:  # a select run on the driver by lib/rows.py
+                    response = client.get("/api/v1/appraisals", params={"limit": 20})
                 else:
                     response = client.get("/api/v1/employees", params={"q": EMPLOYEE[:6]})
                 statuses[response.status_code] += 1
@@ -157,6 +159,8 @@ def test_killed_backends_answer_503_with_retry_after_never_500(
     assert statuses[200] > 0
     # and the pool recovers: the next calls are answered normally
     assert httpx.get(f"{served}/api/v1/employees", headers=headers).status_code == 200
+    listed = httpx.get(f"{served}/api/v1/appraisals", headers=headers, params={"limit": 20})
+    assert listed.status_code == 200, listed.text
     assert all(httpx.get(f"{served}/health").status_code == 200 for _ in range(5))
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.security.jwt import Token
-from sqlalchemy import Row, bindparam, delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from kinerja_flow.accounts.links import (
@@ -28,6 +29,7 @@ from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import Conflict, FieldError, Invalid, NotAuthenticated
 from kinerja_flow.lib.passwords import weakness
 from kinerja_flow.lib.principal import KnownCaller, Principal
+from kinerja_flow.lib.rows import fetch_all
 from kinerja_flow.notifications.outbox import release_held
 from kinerja_flow.org.models import Employee
 from kinerja_flow.runtime.context import AppContext
@@ -365,24 +367,28 @@ async def load_principal(
 async def read_caller(session: AsyncSession | AsyncConnection, account_id: int) -> KnownCaller:
     """Account ``account_id`` as a caller: one indexed row of six columns, read without
     loading the account as an object (this runs for every request the cache cannot answer)."""
-    row = (await session.execute(PRINCIPAL, {"account_id": account_id})).one_or_none()
-    return known_caller(row, account_id)
+    rows = await fetch_all(session, PRINCIPAL, {"account_id": account_id})
+    return known_caller(rows[0] if rows else None, account_id)
 
 
-def principal_of(row: Row[Any] | None, account_id: int, epoch: int | None) -> Principal | None:
-    """The principal of a row with :data:`PRINCIPAL_COLUMNS` (None for a missing or inactive
-    account: all None), if its credential epoch is still ``epoch``."""
-    return known_caller(row, account_id).signed_in_with(epoch)
+def principal_of(
+    values: Sequence[Any] | None, account_id: int, epoch: int | None
+) -> Principal | None:
+    """The principal of the values of :data:`PRINCIPAL_COLUMNS` (None for a missing or
+    inactive account: all None), if its credential epoch is still ``epoch``."""
+    return known_caller(values, account_id).signed_in_with(epoch)
 
 
-def known_caller(row: Row[Any] | None, account_id: int) -> KnownCaller:
-    if row is None or row.credential_epoch is None:
+def known_caller(values: Sequence[Any] | None, account_id: int) -> KnownCaller:
+    """The caller of the values of :data:`PRINCIPAL_COLUMNS`, in their order."""
+    if values is None or values[5] is None:
         return KnownCaller(principal=None, epoch=None)
+    employee_id, email, roles, granted_roles, locale, epoch = values
     principal = Principal(
         account_id=account_id,
-        employee_id=row.employee_id,
-        email=row.email,
-        roles=role_set(row.roles, row.granted_roles),
-        locale=row.locale,
+        employee_id=employee_id,
+        email=email,
+        roles=role_set(roles, granted_roles),
+        locale=locale,
     )
-    return KnownCaller(principal=principal, epoch=row.credential_epoch)
+    return KnownCaller(principal=principal, epoch=epoch)

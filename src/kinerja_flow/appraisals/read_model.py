@@ -3,8 +3,8 @@
 Reading an appraisal needs no ORM objects: its head (the appraisal with its cycle, its three
 people, the employee's unit and the appeal) is one joined row; the SKP (RHKs, the RHKs they
 support, indicators, evidence) is one ordered join; the behaviour notes are one more. The
-statements are built once, at import, with bound parameters: SQLAlchemy then only looks them up
-in its compiled cache, and PostgreSQL runs its prepared statements.
+statements are built once, at import, with bound parameters, and run straight on the driver
+(:mod:`kinerja_flow.lib.rows`): PostgreSQL runs them as prepared statements.
 
 Who may see an appraisal is decided here as in :func:`.parties.visible_appraisals`: everything
 for HR, auditors and the system, otherwise the appraisals the caller is the employee, the
@@ -41,6 +41,7 @@ from kinerja_flow.appraisals.schemas import (
     TargetOut,
 )
 from kinerja_flow.lib.principal import Principal
+from kinerja_flow.lib.rows import fetch_all, fetch_one
 from kinerja_flow.org.models import Employee, Unit
 
 Reader = AsyncSession | AsyncConnection
@@ -251,7 +252,7 @@ async def read_head(
         query, params = HEAD_OF_MINE, {"appraisal_id": appraisal_id, "me": principal.employee_id}
     else:
         return None
-    rows: Sequence[Sequence[Any]] = (await session.execute(query, params)).all()
+    rows = await fetch_all(session, query, params)
     if not rows:
         return None
     row = rows[0]
@@ -280,9 +281,7 @@ async def read_skp(session: Reader, appraisal_id: int, concealed: bool) -> Skp:
     targets: dict[int, TargetOut] = {}
     indicators: dict[int, IndicatorOut] = {}
     measured: list[IndicatorRow] = []
-    rows: Sequence[Sequence[Any]] = (
-        await session.execute(SKP, {"appraisal_id": appraisal_id})
-    ).all()
+    rows = await fetch_all(session, SKP, {"appraisal_id": appraisal_id})
     for row in rows:
         target_id, position, title, feedback = row[_TARGET]
         target = targets.get(target_id)
@@ -451,11 +450,11 @@ async def read_list(
         "limit": limit,
         "offset": offset,
     }
-    rows: Sequence[Sequence[Any]] = (await session.execute(page, params)).all()
+    rows = await fetch_all(session, page, params)
     if rows:
         total = int(rows[0][-1])
     elif offset == 0:
         total = 0
     else:  # a page past the end: how many there are, for the way back
-        total = int(await session.scalar(count, params) or 0)
+        total = int((await fetch_one(session, count, params))[0])
     return [(ListedRow(*row[_LISTED]), Person(*row[_LISTED_PERSON])) for row in rows], total

@@ -34,6 +34,7 @@ from kinerja_flow.feedback.schemas import (
 from kinerja_flow.i18n import _, translate
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.errors import Conflict, FieldError, Invalid, NotFound, TooManyRequests
+from kinerja_flow.lib.rows import fetch_one
 from kinerja_flow.org.models import Unit
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.runtime.service import Service
@@ -190,7 +191,7 @@ async def measure(
         "since": None if start is None else _midnight(start),
         "until": _midnight(end + timedelta(days=1)) if until and end is not None else None,
     }
-    row = (await session.execute(_sums(start is not None, until), params)).one()
+    row = await fetch_one(session, _sums(start is not None, until), params)
     return ikm.compute([int(total) for total in row[1:]], int(row[0]))
 
 

@@ -10,9 +10,10 @@ may use (registered in the appraisal allow-list), and the items an appraisal sho
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja_flow.appraisals.cycle_models import Cycle
@@ -27,6 +28,7 @@ from kinerja_flow.followups.models import FollowUp
 from kinerja_flow.followups.rules import propose_for
 from kinerja_flow.i18n import _
 from kinerja_flow.lib.errors import FieldError
+from kinerja_flow.lib.rows import fetch_all
 from kinerja_flow.runtime.cases import CaseService
 from kinerja_flow.runtime.context import AppContext
 
@@ -83,22 +85,25 @@ async def note_open_followups(ctx: EffectContext) -> dict[str, Any]:
 
 
 _items, _appraisals, _cycles = FollowUp.__table__, Appraisal.__table__, Cycle.__table__
-_BRIEF = [
-    _items.c[name]
-    for name in (
-        "id",
-        "kind",
-        "title",
-        "state",
-        "owner",
-        "due",
-        "sources",
-        "outcome",
-        "appraisal_id",
-        "workflow",
-        "created_at",
-    )
-]
+
+
+class _Listed(NamedTuple):
+    """A follow-up item as an appraisal lists it (a row of :data:`APPRAISAL_FOLLOWUPS`)."""
+
+    id: int
+    kind: str
+    title: str
+    state: str
+    owner: str
+    due: date
+    sources: list[dict[str, Any]]
+    outcome: str | None
+    appraisal_id: int | None
+    workflow: str
+    created_at: datetime
+
+
+_BRIEF = [_items.c[name] for name in _Listed._fields]
 _employee = bindparam("employee_id", type_=_items.c.employee_id.type)
 _EARLIER_APPRAISALS = (
     select(_appraisals.c.id)
@@ -129,7 +134,7 @@ APPRAISAL_FOLLOWUPS = (
 of its employee ``:employee_id`` of cycles that ended before ``:period_start`` or of none."""
 
 
-def _brief(item: Row[Any], locale: str) -> FollowUpBrief:
+def _brief(item: _Listed, locale: str) -> FollowUpBrief:
     return FollowUpBrief(
         id=item.id,
         kind=item.kind,
@@ -151,7 +156,8 @@ async def appraisal_followups(
     (those of earlier cycles, or of no appraisal, not called off, made before this cycle
     ended)."""
     cycle = appraisal.cycle
-    rows = await session.execute(
+    rows = await fetch_all(
+        session,
         APPRAISAL_FOLLOWUPS,
         {
             "appraisal_id": appraisal.id,
@@ -160,7 +166,7 @@ async def appraisal_followups(
         },
     )
     own, plans = [], []
-    for item in rows:
+    for item in map(_Listed._make, rows):
         if item.appraisal_id == appraisal.id:
             own.append(_brief(item, locale))
         elif (

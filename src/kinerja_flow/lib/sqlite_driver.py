@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
@@ -76,17 +77,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows = deque()
 
     async def _run(self, operation: str, parameters: Any, many: bool) -> None:
-        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
-        async with adapted._execute_mutex:
-            try:
-                ran, rows, adapted.in_transaction = await connection._execute(  # type: ignore[no-untyped-call]
-                    _execute, connection._conn, operation, parameters, many
-                )
-            except BaseException:
-                adapted.in_transaction = True  # unknown: the next commit or rollback is sent
-                raise
-        self._cursor = ran
+        self._cursor, rows = await adapted.run(operation, parameters, many)  # type: ignore[assignment]
         self._rows = deque(rows)
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
@@ -111,6 +103,23 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         self.in_transaction = False
         """Whether SQLite had a transaction open after the last statement (every statement,
         ``BEGIN`` included, goes through :class:`OneTripCursor`)."""
+
+    async def run(self, operation: str, parameters: Any, many: bool) -> tuple[_Ran, list[Any]]:
+        """Run one statement in aiosqlite's thread: what it left on its cursor, and its rows."""
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        async with self._execute_mutex:
+            try:
+                ran, rows, self.in_transaction = await connection._execute(  # type: ignore[no-untyped-call]
+                    _execute, connection._conn, operation, parameters, many
+                )
+            except BaseException:
+                self.in_transaction = True  # unknown: the next commit or rollback is sent
+                raise
+        return ran, rows
+
+    async def fetch(self, operation: str, parameters: Sequence[Any]) -> list[Any]:
+        """The rows of a select, run as a cursor of this connection runs it (``lib/rows.py``)."""
+        return (await self.run(operation, parameters, many=False))[1]
 
     def commit(self) -> None:
         if self.in_transaction:

@@ -21,6 +21,7 @@ from kinerja_flow.accounts.models import Account
 from kinerja_flow.accounts.service import PRINCIPAL_COLUMNS, principal_of
 from kinerja_flow.lib.db import begin_write
 from kinerja_flow.lib.principal import Principal
+from kinerja_flow.lib.rows import fetch_all
 from kinerja_flow.runtime.context import AppContext
 from kinerja_flow.web.models import WebSession
 
@@ -103,14 +104,15 @@ class WebSessions:
         # A lone read on a connection (no ORM session, on PostgreSQL no transaction).
         async with self.ctx.autocommit() as connection:
             params = {"digest": digest, "now": now}
-            found = (await connection.execute(_SESSION_PRINCIPAL, params)).one_or_none()
-        if found is None:
+            rows = await fetch_all(connection, _SESSION_PRINCIPAL, params)
+        if not rows:
             return None
-        principal = principal_of(found, found.account_id, found.session_epoch)
+        account_id, session_epoch, last_seen_at, *values = rows[0]
+        principal = principal_of(values, account_id, session_epoch)
         if principal is None:
             await self.end(token)
             return None
-        if now - found.last_seen_at >= TOUCH_EVERY:
+        if now - last_seen_at >= TOUCH_EVERY:
             await self._touch(digest, now)
         return principal
 
