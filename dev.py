@@ -24,7 +24,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 POSTGRES = ("127.0.0.1", 5432)
-CHROMIUM = "/usr/bin/chromium-headless-shell"
+CHROMIUM = "/usr/bin/chromium"
 
 
 def run(*args: str | Path, **kwargs: object) -> None:
@@ -82,9 +82,8 @@ def ensure_postgres() -> None:
 
 
 def ensure_system_packages() -> None:
-    """Browser tests drive Debian's Chromium (its headless shell) and PDFs need Pango; install
-    them when we may."""
-    missing = [] if Path(CHROMIUM).exists() else ["chromium-headless-shell"]
+    """Browser tests drive Debian's Chromium and PDFs need Pango; install them when we may."""
+    missing = [] if Path(CHROMIUM).exists() else ["chromium"]
     if not ctypes.util.find_library("pango-1.0"):
         missing += ["libpango-1.0-0", "libpangoft2-1.0-0"]
     if not missing:

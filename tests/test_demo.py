@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from kinerja_flow.lib.sockets import free_port
 from tests.support.server import CLI, wait_until_healthy
 
-CHROMIUM = "/usr/bin/chromium-headless-shell"  # as tests/browser/conftest.py
+CHROMIUM = "/usr/bin/chromium"
 PRINTED: list[str] = []
 """What the demo printed before serving."""
 pytestmark = [

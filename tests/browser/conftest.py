@@ -21,11 +21,7 @@ from tests.support.jobs import finished
 from tests.support.mailserver import MailServer
 from tests.support.server import wait_until_serving
 
-CHROMIUM = "/usr/bin/chromium-headless-shell"
-"""Debian's Chromium build of the headless shell, what Playwright's own headless runs use: the
-same Blink and V8 as ``/usr/bin/chromium``, without the full browser around them (``--headless``
-there): half the browser's CPU of a test (11.7 instead of 23.7 s for the calibration test on
-both databases, on a loaded 2-core machine)."""
+CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[1] / "support" / "vendor" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 PHONE: ViewportSize = {"width": 360, "height": 740}

@@ -18,7 +18,7 @@ from tests.support.mailserver import MailServer
 from tests.support.server import wait_until_serving
 from tests.test_serve import environment
 
-CHROMIUM = "/usr/bin/chromium-headless-shell"  # as tests/browser/conftest.py
+CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
