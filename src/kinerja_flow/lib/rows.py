@@ -61,9 +61,11 @@ async def fetch_all(
     driver = None if raw is None else raw.driver_connection
     if isinstance(driver, asyncpg.Connection):
         if driver.is_in_transaction() or _autocommit(connection):
-            return await _fetch_postgres(driver, connection.dialect, statement, params)
+            compiled = await _compile(statement, connection.dialect, driver)
+            records = await driver.fetch(compiled.sql, *_arguments(compiled, params))
+            return _converted(compiled, records)
     elif isinstance(raw, OneTripConnection):
-        compiled = _compile(statement, connection.dialect, None)
+        compiled = await _compile(statement, connection.dialect, None)
         return _converted(compiled, await raw.fetch(compiled.sql, _arguments(compiled, params)))
     result: Sequence[Sequence[Any]] = (await connection.execute(statement, params)).all()
     return result
@@ -86,41 +88,32 @@ def _autocommit(connection: AsyncConnection) -> bool:
     return bool(options.get("isolation_level") == "AUTOCOMMIT")
 
 
-async def _fetch_postgres(
-    driver: asyncpg.Connection,
-    dialect: Dialect,
-    statement: Select[Any],
-    params: Mapping[str, Any],
-) -> Sequence[Sequence[Any]]:
-    compiled = _compiled.get((statement, dialect.name))
-    if compiled is None:
-        sql = str(statement.compile(dialect=dialect))
-        # The conversion of a result column may depend on the type the server sends
-        # (asyncpg's numeric, say), as SQLAlchemy's adapter tells it from the statement.
-        prepared = await driver.prepare(sql)
-        oids = [attribute.type.oid for attribute in prepared.get_attributes()]
-        compiled = _compile(statement, dialect, oids)
-    rows: list[asyncpg.Record] = await driver.fetch(compiled.sql, *_arguments(compiled, params))
-    return _converted(compiled, rows)
-
-
-def _compile(statement: Select[Any], dialect: Dialect, column_types: list[Any] | None) -> _Compiled:
+async def _compile(
+    statement: Select[Any], dialect: Dialect, postgres: asyncpg.Connection | None
+) -> _Compiled:
+    """``statement`` as ``dialect``'s driver runs it, compiled on its first run in the process;
+    ``postgres``: the connection that first run is on (for its column types)."""
     key = (statement, dialect.name)
     found = _compiled.get(key)
     if found is not None:
         return found
     compiled = statement.compile(dialect=dialect)
+    column_types: list[Any] = [None] * len(statement.selected_columns)
+    if postgres is not None:
+        # The conversion of a result column may depend on the type the server sends
+        # (asyncpg's numeric, say), as SQLAlchemy's adapter tells it from the statement.
+        prepared = await postgres.prepare(compiled.string)
+        column_types = [attribute.type.oid for attribute in prepared.get_attributes()]
     names = tuple(compiled.positiontup or ())
     if any(compiled.binds[name].expanding for name in names):
         raise ValueError("fetch_all() takes no expanding (IN list) parameters")
     binds = tuple(
         compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
     )
-    types = column_types or [None] * len(statement.selected_columns)
     results = tuple(
         (index, processor)
         for index, (column, column_type) in enumerate(
-            zip(statement.selected_columns, types, strict=True)
+            zip(statement.selected_columns, column_types, strict=True)
         )
         if (processor := column.type.dialect_impl(dialect).result_processor(dialect, column_type))
         is not None
